@@ -1,0 +1,2 @@
+//! The `author-stats` binary.
+fn main() {}

@@ -1,0 +1,76 @@
+//! `MonthKey`: one calendar month (`YYYY-MM`) in the configured time zone.
+//! Months are the aggregation axis of the whole job: counts, chart bars and the keys of
+//! `monthly` in `index.json` are all `MonthKey`s. Ordered chronologically.
+
+use std::fmt;
+
+/// A calendar month. Field order makes the derived `Ord` chronological.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MonthKey {
+    pub year: i32,
+    /// 1..=12
+    pub month: u32,
+}
+
+impl MonthKey {
+    pub fn new(year: i32, month: u32) -> Self {
+        assert!((1..=12).contains(&month), "month out of range: {month}");
+        MonthKey { year, month }
+    }
+
+    /// The month after this one.
+    pub fn succ(self) -> Self {
+        if self.month == 12 {
+            MonthKey::new(self.year + 1, 1)
+        } else {
+            MonthKey::new(self.year, self.month + 1)
+        }
+    }
+
+    /// Months from `self` to `later` (0 when equal; negative when `later` is earlier).
+    pub fn months_until(self, later: MonthKey) -> i64 {
+        (later.year as i64 - self.year as i64) * 12 + (later.month as i64 - self.month as i64)
+    }
+
+    /// Every month from `self` through `last`, both included (empty if `last < self`).
+    pub fn through(self, last: MonthKey) -> impl Iterator<Item = MonthKey> {
+        let n = self.months_until(last).max(-1) + 1;
+        std::iter::successors(Some(self), |m| Some(m.succ())).take(n as usize)
+    }
+}
+
+impl fmt::Display for MonthKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_as_yyyy_mm() {
+        assert_eq!(MonthKey::new(2024, 2).to_string(), "2024-02");
+    }
+
+    #[test]
+    fn succ_wraps_the_year() {
+        assert_eq!(MonthKey::new(2024, 12).succ(), MonthKey::new(2025, 1));
+    }
+
+    #[test]
+    fn through_lists_every_month_inclusive() {
+        let months: Vec<_> = MonthKey::new(2024, 11)
+            .through(MonthKey::new(2025, 2))
+            .collect();
+        assert_eq!(months.len(), 4);
+        assert_eq!(months[3], MonthKey::new(2025, 2));
+        assert_eq!(
+            MonthKey::new(2025, 2)
+                .through(MonthKey::new(2024, 1))
+                .count(),
+            0
+        );
+    }
+}
