@@ -74,3 +74,9 @@ mod tests {
         );
     }
 }
+
+impl serde::Serialize for MonthKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
