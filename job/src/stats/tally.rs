@@ -113,6 +113,11 @@ impl<'m> Tally<'m> {
         counts.active |= instant >= self.window.start;
     }
 
+    /// The master the posts are joined against (`counts` is parallel to its `authors`).
+    pub fn master(&self) -> &'m Master {
+        self.master
+    }
+
     /// Posts counted for some author.
     pub fn counted(&self) -> u64 {
         self.counts
