@@ -47,7 +47,7 @@ pub struct Summary {
 
 /// Parse `--days`: an integer ≥ 1.
 pub fn parse_days(text: &str) -> Result<u32, String> {
-    match text.trim().parse::<i64>() {
+    match text.parse::<i64>() {
         Ok(n) if n >= 1 && n <= i64::from(u32::MAX) => Ok(n as u32),
         Ok(n) => Err(format!(
             "{n} is out of range: the active window needs at least 1 day"

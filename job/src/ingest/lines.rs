@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
 
+use super::record::BOM;
 use super::source::Source;
 
 const CHUNK: usize = 256 * 1024;
 const IN_FLIGHT: usize = 4;
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Why a source could not be read to the end.
 #[derive(Debug, thiserror::Error)]

@@ -135,12 +135,20 @@ fn decode_object<'a, const N: usize>(
 ) -> Option<[Field<'a>; N]> {
     // Valid UTF-8 anywhere in the line, unused fields included (§2.5.1).
     let text = simdutf8::basic::from_utf8(line).ok()?;
+    // A BOM anywhere but at the very start of the file makes the line malformed (§2.3),
+    // even inside a string; the file's leading BOM is removed before we get here.
+    if memchr::memmem::find(line, BOM).is_some() {
+        return None;
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let fields = de.deserialize_map(ObjectVisitor(keys)).ok()?;
     // Exactly one value: only JSON whitespace may follow (§2.5.2).
     de.end().ok()?;
     Some(fields.0)
 }
+
+/// The UTF-8 byte order mark.
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// True for a line that is empty or only space, tab and CR (§2.4).
 pub fn is_blank(line: &[u8]) -> bool {
@@ -248,6 +256,13 @@ mod tests {
         ] {
             assert!(post(line).is_none(), "{line:?} must be malformed");
         }
+    }
+
+    #[test]
+    fn a_bom_anywhere_in_a_line_is_malformed() {
+        assert!(post("{\"author_id\":\"a\",\"body\":\"x\u{feff}y\"}").is_none());
+        // An escaped U+FEFF is not a BOM in the bytes.
+        assert!(post(r#"{"author_id":"a","body":"\ufeff"}"#).is_some());
     }
 
     #[test]
