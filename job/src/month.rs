@@ -45,6 +45,12 @@ impl fmt::Display for MonthKey {
     }
 }
 
+impl serde::Serialize for MonthKey {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,11 +78,5 @@ mod tests {
                 .count(),
             0
         );
-    }
-}
-
-impl serde::Serialize for MonthKey {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }

@@ -322,16 +322,3 @@ fn an_until_with_a_fraction_of_a_second_still_gives_an_exact_tally() {
     });
     assert_eq!(t, oracle_tally(&files, until));
 }
-
-/// The full default dirty sample (≈245 MB): `cargo test --release -- --ignored`.
-#[test]
-#[ignore = "writes the full default sample; run in release"]
-fn the_default_dirty_sample_matches_an_independent_reading() {
-    let (_d, files, t) = generate(&SampleSpec {
-        dirty: true,
-        ..SampleSpec::default()
-    });
-    assert!(t.balances());
-    assert!(t.rendered_slugs(7).len() >= 36);
-    assert_eq!(t, oracle_tally(&files, t.now));
-}
