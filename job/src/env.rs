@@ -19,6 +19,10 @@ pub const ACTIVE_DAYS: &str = "ACTIVE_DAYS";
 /// Maximum number of uploads in flight.
 pub const UPLOAD_CONCURRENCY: &str = "UPLOAD_CONCURRENCY";
 
+/// `Cache-Control` of the published objects. Optional (not in `ALL`): unset, the job uses
+/// `aws::s3_store::DEFAULT_CACHE_CONTROL`.
+pub const CACHE_CONTROL: &str = "CACHE_CONTROL";
+
 /// Every variable the function reads, in the order the template lists them.
 pub const ALL: [&str; 8] = [
     SOURCE_BUCKET,

@@ -5,6 +5,7 @@
 //! `index` is the output model and `run` wires the stages. `env` names what the
 //! deployment and the job share.
 
+pub mod aws;
 pub mod chart;
 pub mod cli;
 pub mod env;

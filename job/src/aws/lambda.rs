@@ -1,0 +1,290 @@
+//! The Lambda function: the same binary, serving invocations through `lambda_runtime` when
+//! `AWS_LAMBDA_RUNTIME_API` is set. The S3 client and the settings are built once per
+//! container; each invocation reads `{"days","now","dry_run"}` (all optional), runs the
+//! synchronous batch on a blocking thread, logs JSON (tracing), prints one EMF metrics line
+//! and answers with the run's `Summary` as JSON.
+
+use std::time::{Instant as Clock, SystemTime, UNIX_EPOCH};
+
+use anyhow::Result;
+use aws_sdk_s3::Client;
+use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::runtime::Handle;
+
+use super::metrics;
+use super::s3_source;
+use super::s3_store::S3Store;
+use super::settings::FunctionSettings;
+use crate::progress::Progress;
+use crate::run::{self, RunConfig, Summary};
+use crate::timestamp::Instant;
+
+/// The environment variable whose presence means "running on Lambda".
+pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
+
+/// The invocation event. Every field is optional; unknown fields are ignored.
+#[derive(Debug, Default, Clone, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct Event {
+    /// Active window in days (≥ 1); default: the function's `ACTIVE_DAYS`.
+    pub days: Option<i64>,
+    /// The run's "now" (CONTRACT §4 grammar); default: the current time.
+    pub now: Option<String>,
+    /// Compute and report, write nothing.
+    pub dry_run: Option<bool>,
+}
+
+impl Event {
+    /// Parse an invocation payload; `null` (an empty invocation) is the default event.
+    pub fn from_payload(payload: Value) -> Result<Event, String> {
+        let shape =
+            "{\"days\": N, \"now\": \"2025-11-25T00:00:00Z\", \"dry_run\": true} (all optional)";
+        match payload {
+            Value::Null => Ok(Event::default()),
+            Value::Object(_) => serde_json::from_value(payload)
+                .map_err(|e| format!("the event is not {shape}: {e}")),
+            other => Err(format!("the event is not {shape}: got {other}")),
+        }
+    }
+
+    /// The run's options: the event's values over the function's defaults.
+    pub fn run_config(&self, settings: &FunctionSettings) -> Result<RunConfig, String> {
+        let days = match self.days {
+            Some(days) => run::parse_days(&days.to_string()).map_err(|e| format!("days: {e}"))?,
+            None => settings.days,
+        };
+        let now = match &self.now {
+            Some(now) => run::parse_now(now).map_err(|e| format!("now: {e}"))?,
+            None => Instant::now(),
+        };
+        Ok(RunConfig {
+            days,
+            now,
+            tz: settings.tz,
+            dry_run: self.dry_run.unwrap_or(false),
+        })
+    }
+}
+
+/// Why an invocation failed; the name becomes the Lambda `errorType`.
+#[derive(Debug)]
+pub enum Failure {
+    /// The function's environment variables (or AWS configuration) are unusable.
+    Configuration(String),
+    /// The event could not be understood.
+    InvalidEvent(String),
+    /// The run itself failed (missing object, corrupt export, failed uploads …).
+    RunFailed(String),
+}
+
+impl From<Failure> for Diagnostic {
+    fn from(failure: Failure) -> Diagnostic {
+        let (kind, message) = match failure {
+            Failure::Configuration(m) => ("Configuration", m),
+            Failure::InvalidEvent(m) => ("InvalidEvent", m),
+            Failure::RunFailed(m) => ("RunFailed", m),
+        };
+        Diagnostic {
+            error_type: format!("AuthorStats.{kind}"),
+            error_message: message,
+        }
+    }
+}
+
+/// What a container keeps between invocations.
+pub struct Function {
+    ready: Result<(Client, FunctionSettings), String>,
+    runtime: Handle,
+}
+
+impl Function {
+    /// Build the client and read the settings once. Problems are kept and reported by
+    /// every invocation, so they show up in the caller's response, not only in the logs.
+    pub async fn init(settings: Result<FunctionSettings, String>) -> Function {
+        let ready = match (super::s3_client().await, settings) {
+            (Ok(client), Ok(settings)) => Ok((client, settings)),
+            (Err(e), _) => Err(format!("{e:#}")),
+            (_, Err(e)) => Err(e),
+        };
+        if let Err(e) = &ready {
+            tracing::error!(error = %e, "the function is not configured");
+        }
+        Function {
+            ready,
+            runtime: Handle::current(),
+        }
+    }
+
+    /// One invocation: run the batch for `payload`, with metrics and logs.
+    pub async fn invoke(&self, payload: Value) -> Result<Summary, Failure> {
+        let started = Clock::now();
+        let result = self.run(payload).await;
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok();
+        let line = metrics::emf_line(
+            result.as_ref().map_err(|_| ()),
+            duration_ms,
+            unix_millis(),
+            function_name.as_deref(),
+        );
+        println!("{line}");
+        match &result {
+            Ok(s) => tracing::info!(
+                output = %s.output,
+                now = %s.now,
+                active_days = s.active_days,
+                dry_run = s.dry_run,
+                post_lines = s.post_lines,
+                counted_posts = s.counted_posts,
+                authors_listed = s.authors_listed,
+                charts_rendered = s.charts_rendered,
+                charts_uploaded = s.charts_written,
+                charts_unchanged = s.charts_unchanged,
+                skipped = %serde_json::to_string(&s.skipped).unwrap_or_default(),
+                duration_ms,
+                "run finished"
+            ),
+            Err(failure) => tracing::error!(error = ?failure, duration_ms, "run failed"),
+        }
+        result
+    }
+
+    async fn run(&self, payload: Value) -> Result<Summary, Failure> {
+        let (client, settings) = self
+            .ready
+            .as_ref()
+            .map_err(|e| Failure::Configuration(e.clone()))?;
+        let event = Event::from_payload(payload).map_err(Failure::InvalidEvent)?;
+        let config = event.run_config(settings).map_err(Failure::InvalidEvent)?;
+        tracing::info!(
+            days = config.days,
+            now = %config.now,
+            dry_run = config.dry_run,
+            posts = %settings.posts,
+            authors = %settings.authors,
+            charts = %settings.charts,
+            "run started"
+        );
+        let failed = |e: anyhow::Error| Failure::RunFailed(format!("{e:#}"));
+        let posts = s3_source::open(client, &settings.posts, "posts")
+            .await
+            .map_err(failed)?;
+        let authors = s3_source::open(client, &settings.authors, "authors")
+            .await
+            .map_err(failed)?;
+        let store = S3Store::new(
+            client.clone(),
+            self.runtime.clone(),
+            settings.charts.clone(),
+            settings.publish.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            run::run(&config, posts, authors, &store, &Progress::hidden())
+        })
+        .await
+        .map_err(|e| Failure::RunFailed(format!("the run panicked: {e}")))?
+        .map_err(failed)
+    }
+}
+
+/// Serve invocations until the Lambda service stops the container.
+pub fn serve() -> Result<()> {
+    init_logging();
+    let runtime = super::runtime()?;
+    runtime.block_on(async {
+        let function = Function::init(FunctionSettings::from_env()).await;
+        let handler = service_fn(|event: LambdaEvent<Value>| function.invoke(event.payload));
+        lambda_runtime::run(handler)
+            .await
+            .map_err(|e| anyhow::anyhow!("the Lambda runtime stopped: {e}"))
+    })
+}
+
+/// JSON log lines on stdout (CloudWatch Logs), at `AWS_LAMBDA_LOG_LEVEL` (default INFO).
+fn init_logging() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .ok()
+        .and_then(|l| l.parse::<tracing::Level>().ok())
+        .unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_target(false)
+        .with_max_level(level)
+        .with_writer(std::io::stdout)
+        .init();
+}
+
+fn unix_millis() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::env;
+
+    fn settings() -> FunctionSettings {
+        FunctionSettings::from_lookup(|name| match name {
+            n if n == env::SOURCE_BUCKET => Some("export".into()),
+            n if n == env::CHARTS_BUCKET => Some("charts".into()),
+            _ => None,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn an_empty_event_uses_the_function_defaults() {
+        for payload in [json!(null), json!({})] {
+            let config = Event::from_payload(payload)
+                .unwrap()
+                .run_config(&settings())
+                .unwrap();
+            assert_eq!(config.days, 7);
+            assert!(!config.dry_run);
+        }
+    }
+
+    #[test]
+    fn the_event_overrides_days_now_and_dry_run() {
+        let event = Event::from_payload(
+            json!({"days": 30, "now": "2025-11-25T00:00:00Z", "dry_run": true}),
+        )
+        .unwrap();
+        let config = event.run_config(&settings()).unwrap();
+        assert_eq!(config.days, 30);
+        assert_eq!(config.now.to_string(), "2025-11-25T00:00:00Z");
+        assert!(config.dry_run);
+    }
+
+    #[test]
+    fn bad_event_values_are_refused_with_the_field_name() {
+        let e = Event::from_payload(json!({"days": 0}))
+            .unwrap()
+            .run_config(&settings())
+            .unwrap_err();
+        assert!(e.starts_with("days:"), "{e}");
+        let e = Event::from_payload(json!({"now": "yesterday"}))
+            .unwrap()
+            .run_config(&settings())
+            .unwrap_err();
+        assert!(e.starts_with("now:"), "{e}");
+        assert!(Event::from_payload(json!({"days": "7"})).is_err());
+        assert!(Event::from_payload(json!([1])).is_err());
+    }
+
+    #[test]
+    fn failures_become_named_lambda_error_types() {
+        let d = Diagnostic::from(Failure::InvalidEvent("days: 0".into()));
+        assert_eq!(d.error_type, "AuthorStats.InvalidEvent");
+        assert_eq!(d.error_message, "days: 0");
+    }
+}

@@ -1,0 +1,176 @@
+//! One CloudWatch Embedded Metric Format (EMF) line per run, printed to stdout, which the
+//! Lambda service ships to CloudWatch Logs; CloudWatch extracts the metrics from it, so
+//! alarms and dashboards need no log parsing. The names here are what the stack's alarms
+//! and dashboards refer to (xtask imports them).
+
+use serde_json::{json, Map, Value};
+
+use crate::run::Summary;
+
+/// CloudWatch namespace of every metric the job emits.
+pub const NAMESPACE: &str = "AuthorStats";
+/// The one dimension, set to the Lambda function's name (absent outside Lambda).
+pub const DIMENSION_FUNCTION: &str = "FunctionName";
+/// 1 when a run failed, 0 when it succeeded: the metric to alarm on.
+pub const RUN_FAILED: &str = "RunFailed";
+/// Wall time of the run.
+pub const DURATION: &str = "DurationMs";
+pub const CHARTS_RENDERED: &str = "ChartsRendered";
+pub const CHARTS_UPLOADED: &str = "ChartsUploaded";
+pub const CHARTS_UNCHANGED: &str = "ChartsUnchanged";
+pub const AUTHORS_LISTED: &str = "AuthorsListed";
+pub const POSTS_COUNTED: &str = "PostsCounted";
+
+/// The EMF line of a finished run: `Ok(summary)` or a failure.
+pub fn emf_line(
+    outcome: Result<&Summary, ()>,
+    duration_ms: u64,
+    timestamp_ms: u64,
+    function_name: Option<&str>,
+) -> String {
+    let mut values: Vec<(String, u64, &str)> = vec![
+        (RUN_FAILED.to_owned(), u64::from(outcome.is_err()), "Count"),
+        (DURATION.to_owned(), duration_ms, "Milliseconds"),
+    ];
+    if let Ok(summary) = outcome {
+        values.extend([
+            (
+                CHARTS_RENDERED.to_owned(),
+                summary.charts_rendered as u64,
+                "Count",
+            ),
+            (
+                CHARTS_UPLOADED.to_owned(),
+                summary.charts_written as u64,
+                "Count",
+            ),
+            (
+                CHARTS_UNCHANGED.to_owned(),
+                summary.charts_unchanged as u64,
+                "Count",
+            ),
+            (
+                AUTHORS_LISTED.to_owned(),
+                summary.authors_listed as u64,
+                "Count",
+            ),
+            (POSTS_COUNTED.to_owned(), summary.counted_posts, "Count"),
+        ]);
+        for (name, count) in summary.skipped.pairs() {
+            values.push((skipped_metric(name), count, "Count"));
+        }
+    }
+
+    let definitions: Vec<Value> = values
+        .iter()
+        .map(|(name, _, unit)| json!({"Name": name, "Unit": unit}))
+        .collect();
+    let dimensions: Vec<&str> = function_name
+        .map(|_| DIMENSION_FUNCTION)
+        .into_iter()
+        .collect();
+    let mut root = Map::new();
+    root.insert(
+        "_aws".to_owned(),
+        json!({
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [dimensions],
+                "Metrics": definitions,
+            }],
+        }),
+    );
+    if let Some(name) = function_name {
+        root.insert(DIMENSION_FUNCTION.to_owned(), json!(name));
+    }
+    for (name, value, _) in values {
+        root.insert(name, json!(value));
+    }
+    // Properties (searchable in Logs Insights, not metrics).
+    if let Ok(summary) = outcome {
+        root.insert("DryRun".to_owned(), json!(summary.dry_run));
+        root.insert("Output".to_owned(), json!(summary.output));
+        root.insert("Now".to_owned(), json!(summary.now));
+    }
+    Value::Object(root).to_string()
+}
+
+/// `malformed_lines` → `SkippedMalformedLines`.
+pub fn skipped_metric(counter: &str) -> String {
+    let mut name = String::from("Skipped");
+    for word in counter.split('_') {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.extend(first.to_uppercase());
+            name.push_str(chars.as_str());
+        }
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::Skipped;
+
+    fn summary() -> Summary {
+        Summary {
+            now: "2025-11-25T00:00:00Z".into(),
+            timezone: "Asia/Tokyo".into(),
+            active_days: 7,
+            output: "s3://charts/author-monthly-stats/".into(),
+            dry_run: false,
+            post_lines: 10,
+            counted_posts: 8,
+            authors_listed: 3,
+            charts_rendered: 2,
+            charts_written: 1,
+            charts_unchanged: 1,
+            skipped: Skipped {
+                malformed_lines: 2,
+                ..Skipped::default()
+            },
+            elapsed_ms: 1234,
+        }
+    }
+
+    #[test]
+    fn every_declared_metric_has_a_value() {
+        let line = emf_line(Ok(&summary()), 1234, 1_700_000_000_000, Some("fn"));
+        let v: Value = serde_json::from_str(&line).unwrap();
+        let directive = &v["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
+        assert_eq!(v["FunctionName"], "fn");
+        let metrics = directive["Metrics"].as_array().unwrap();
+        assert_eq!(metrics.len(), 2 + 5 + 8);
+        for m in metrics {
+            let name = m["Name"].as_str().unwrap();
+            assert!(v[name].is_u64(), "{name} has no value");
+        }
+        assert_eq!(v[RUN_FAILED], 0);
+        assert_eq!(v[CHARTS_UPLOADED], 1);
+        assert_eq!(v["SkippedMalformedLines"], 2);
+        assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000u64);
+    }
+
+    #[test]
+    fn a_failed_run_reports_failure_and_duration_only() {
+        let line = emf_line(Err(()), 50, 1, None);
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v[RUN_FAILED], 1);
+        assert_eq!(v[DURATION], 50);
+        assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([[]]));
+        assert!(v.get(CHARTS_UPLOADED).is_none());
+    }
+
+    #[test]
+    fn skip_counters_become_camel_case_metric_names() {
+        assert_eq!(skipped_metric("future_post"), "SkippedFuturePost");
+        assert_eq!(
+            skipped_metric("missing_published_at"),
+            "SkippedMissingPublishedAt"
+        );
+    }
+}
