@@ -1,5 +1,5 @@
-//! Command-line interface (clap): `run` the batch on files, or write the built-in `sample`.
-//! Parses and validates options, then hands over to `run` / `sample`.
+//! Command-line interface (clap): `run` the batch on files or S3 objects, or write the
+//! built-in `sample`. Parses and validates options, then hands over to `run` / `sample`.
 
 use std::path::PathBuf;
 
@@ -7,10 +7,13 @@ use anyhow::Result;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 
+use crate::aws::s3_url::{self, S3Object, S3Prefix};
+use crate::aws::settings::parse_concurrency;
+use crate::aws::{self, s3_source, PublishOptions, S3Store};
 use crate::env;
 use crate::ingest::Source;
 use crate::progress::Progress;
-use crate::publish::LocalStore;
+use crate::publish::{LocalStore, Store};
 use crate::run::{self, RunConfig};
 use crate::sample::{self, SampleSpec};
 use crate::timestamp::Instant;
@@ -36,15 +39,15 @@ pub enum Command {
 
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
-    /// Posts export (all-blog-posts.jsonl.gz).
-    #[arg(long, value_name = "FILE")]
-    pub posts: PathBuf,
-    /// Author master (authorProfile.jsonl.gz).
-    #[arg(long, value_name = "FILE")]
-    pub authors: PathBuf,
-    /// Output folder; created if missing. Nothing in it is deleted.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// Posts export (all-blog-posts.jsonl.gz): a file or s3://bucket/key.
+    #[arg(long, value_name = "FILE|S3_URL", value_parser = Input::parse)]
+    pub posts: Input,
+    /// Author master (authorProfile.jsonl.gz): a file or s3://bucket/key.
+    #[arg(long, value_name = "FILE|S3_URL", value_parser = Input::parse)]
+    pub authors: Input,
+    /// Output folder (created if missing) or s3://bucket/prefix/. Nothing there is deleted.
+    #[arg(long, value_name = "DIR|S3_URL", value_parser = Output::parse)]
+    pub out: Output,
     /// Length of the active window in days (≥ 1).
     #[arg(long, value_name = "N", default_value_t = env::DEFAULT_ACTIVE_DAYS, value_parser = run::parse_days, allow_hyphen_values = true)]
     pub days: u32,
@@ -57,6 +60,49 @@ pub struct RunArgs {
     /// Compute and report, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Uploads in flight when --out is on S3 (1–1024).
+    #[arg(long, value_name = "N", default_value_t = aws::s3_store::DEFAULT_UPLOAD_CONCURRENCY, value_parser = parse_concurrency)]
+    pub upload_concurrency: usize,
+    /// Cache-Control of the objects written when --out is on S3.
+    #[arg(long, value_name = "HEADER", default_value = aws::s3_store::DEFAULT_CACHE_CONTROL)]
+    pub cache_control: String,
+    /// Print the summary as one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where an input file comes from.
+#[derive(Debug, Clone)]
+pub enum Input {
+    File(PathBuf),
+    S3(S3Object),
+}
+
+impl Input {
+    fn parse(text: &str) -> Result<Input, String> {
+        if s3_url::is_s3_url(text) {
+            S3Object::parse(text).map(Input::S3)
+        } else {
+            Ok(Input::File(PathBuf::from(text)))
+        }
+    }
+}
+
+/// Where charts and `index.json` go.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Dir(PathBuf),
+    S3(S3Prefix),
+}
+
+impl Output {
+    fn parse(text: &str) -> Result<Output, String> {
+        if s3_url::is_s3_url(text) {
+            S3Prefix::parse(text).map(Output::S3)
+        } else {
+            Ok(Output::Dir(PathBuf::from(text)))
+        }
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -92,11 +138,48 @@ impl RunArgs {
             tz: self.tz,
             dry_run: self.dry_run,
         };
-        let posts = Source::open_file("posts", &self.posts)?;
-        let authors = Source::open_file("authors", &self.authors)?;
-        let store = LocalStore::new(&self.out);
-        let summary = run::run(&config, posts, authors, &store, &Progress::auto())?;
-        print!("{}", summary.to_text());
+        let uses_s3 = matches!(self.posts, Input::S3(_))
+            || matches!(self.authors, Input::S3(_))
+            || matches!(self.out, Output::S3(_));
+        // The runtime and the client exist only when an S3 location is named, and are
+        // built once for both inputs and the output.
+        let aws = if uses_s3 {
+            let runtime = aws::runtime()?;
+            let client = runtime.block_on(aws::s3_client())?;
+            Some((runtime, client))
+        } else {
+            None
+        };
+        let open = |what: &str, input: &Input| -> Result<Source> {
+            match (input, &aws) {
+                (Input::File(path), _) => Source::open_file(what, path),
+                (Input::S3(object), Some((runtime, client))) => {
+                    runtime.block_on(s3_source::open(client, object, what))
+                }
+                (Input::S3(_), None) => unreachable!("uses_s3 covers every S3 input"),
+            }
+        };
+        let posts = open("posts", &self.posts)?;
+        let authors = open("authors", &self.authors)?;
+        let store: Box<dyn Store> = match (self.out, &aws) {
+            (Output::Dir(dir), _) => Box::new(LocalStore::new(dir)),
+            (Output::S3(prefix), Some((runtime, client))) => Box::new(S3Store::new(
+                client.clone(),
+                runtime.handle().clone(),
+                prefix,
+                PublishOptions {
+                    concurrency: self.upload_concurrency,
+                    cache_control: self.cache_control,
+                },
+            )),
+            (Output::S3(_), None) => unreachable!("uses_s3 covers an S3 output"),
+        };
+        let summary = run::run(&config, posts, authors, store.as_ref(), &Progress::auto())?;
+        if self.json {
+            println!("{}", serde_json::to_string(&summary)?);
+        } else {
+            print!("{}", summary.to_text());
+        }
         Ok(())
     }
 }
