@@ -3,6 +3,7 @@
 use anyhow::Result;
 
 use crate::shell::{cargo, run};
+use crate::synth;
 
 #[derive(clap::Args)]
 pub struct Ci {}
@@ -19,6 +20,10 @@ impl Ci {
             "warnings",
         ]))?;
         run(cargo().args(["test", "--workspace"]))?;
+        // The CloudFormation template: current, and clean for cfn-lint and checkov.
+        synth::check_up_to_date()?;
+        synth::cfn_lint()?;
+        synth::checkov()?;
         Ok(())
     }
 }

@@ -4,8 +4,7 @@
 
 mod ci;
 mod demo;
-mod shell;
-mod synth;
+use xtask::{shell, synth};
 
 use clap::{Parser, Subcommand};
 

@@ -1,0 +1,57 @@
+//! Amazon CloudWatch (`AWS::CloudWatch::Alarm`): a metric alarm with actions.
+
+use serde::Serialize;
+
+use super::{attributes, Expr, Resource};
+
+attributes!(
+    /// `Fn::GetAtt` attributes of `AWS::CloudWatch::Alarm`.
+    AlarmAttr { Arn }
+);
+
+/// `AWS::CloudWatch::Alarm` on one metric. `Ref` returns the alarm name.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Alarm<'t> {
+    /// A list of ARNs (or `Fn::If` choosing one).
+    pub alarm_actions: Option<Expr<'t>>,
+    pub alarm_description: Option<String>,
+    pub comparison_operator: ComparisonOperator,
+    pub dimensions: Vec<Dimension<'t>>,
+    pub evaluation_periods: u32,
+    pub metric_name: String,
+    pub namespace: String,
+    pub period: u32,
+    pub statistic: Statistic,
+    pub threshold: u32,
+    pub treat_missing_data: TreatMissingData,
+}
+
+impl<'t> Resource<'t> for Alarm<'t> {
+    const TYPE: &'static str = "AWS::CloudWatch::Alarm";
+    type Attr = AlarmAttr;
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Dimension<'t> {
+    pub name: String,
+    pub value: Expr<'t>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum ComparisonOperator {
+    GreaterThanOrEqualToThreshold,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum Statistic {
+    Sum,
+    Maximum,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum TreatMissingData {
+    #[serde(rename = "notBreaching")]
+    NotBreaching,
+}

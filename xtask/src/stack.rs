@@ -1,0 +1,780 @@
+//! The production stack of author-stats-batch, written with the `cfn` model: the charts
+//! bucket and its policy, the job's role, log group and image function, the daily schedule
+//! with its role and dead-letter queue, CloudFront in front of the bucket, and alarms.
+//! `spec/batch-setup.md` explains each resource; `cargo xtask synth` writes the template.
+//! Names shared with the job (environment variables, the charts prefix) come from `author_stats::env`.
+
+use std::collections::BTreeMap;
+
+use author_stats::env;
+
+use crate::cfn::cloudfront::{self, Distribution, DistributionAttr, OriginAccessControl};
+use crate::cfn::cloudwatch::{self, Alarm, Dimension};
+use crate::cfn::iam::{Effect, Policy, PolicyDocument, Principal, Role, RoleAttr, Statement};
+use crate::cfn::lambda::{self, Function, FunctionAttr};
+use crate::cfn::logs::{LogGroup, LogGroupAttr};
+use crate::cfn::s3::{self, Bucket, BucketAttr, BucketPolicy};
+use crate::cfn::scheduler::{self, Schedule};
+use crate::cfn::sns::{self, Topic};
+use crate::cfn::sqs::{Queue, QueueAttr};
+use crate::cfn::{
+    Builder, CheckovSkip, Cond, Condition, DeletionPolicy, Expr, Handle, Ordered, Output, Param,
+    Parameter, Pseudo, ResourceOptions, Template,
+};
+use crate::sub;
+
+pub const DESCRIPTION: &str = "author-stats-batch: a daily Lambda job that draws one monthly \
+     post chart per active author from the blog export and publishes them through CloudFront";
+
+/// Folder of the export in the source bucket (default keys only).
+pub const EXPORT_PREFIX: &str = "contentful/";
+/// Uploads in flight per run.
+pub const UPLOAD_CONCURRENCY: u32 = 32;
+/// The Lambda maximum: a run must never be cut short by the platform before the job's own checks.
+pub const TIMEOUT_SECONDS: u32 = 900;
+/// Failed events stay this long in the dead-letter queue (the SQS maximum, 14 days).
+pub const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
+/// Older versions of a chart are kept this long after being replaced.
+pub const NONCURRENT_VERSION_DAYS: u32 = 30;
+
+/// Parameter names, for deploy (overrides) and tests.
+pub mod params {
+    pub const SOURCE_BUCKET: &str = "SourceBucketName";
+    pub const POSTS_KEY: &str = "PostsKey";
+    pub const AUTHORS_KEY: &str = "AuthorsKey";
+    pub const IMAGE_URI: &str = "ImageUri";
+    pub const SCHEDULE_EXPRESSION: &str = "ScheduleExpression";
+    pub const SCHEDULE_TIME_ZONE: &str = "ScheduleTimeZone";
+    pub const CHART_TIME_ZONE: &str = "ChartTimeZone";
+    pub const ACTIVE_DAYS: &str = "ActiveDays";
+    pub const MEMORY_SIZE: &str = "MemorySize";
+    pub const ARCHITECTURE: &str = "Architecture";
+    pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
+    pub const ALARM_EMAIL: &str = "AlarmEmail";
+}
+
+/// Logical ids of the resources, for deploy, teardown and tests.
+pub mod ids {
+    pub const CHARTS_BUCKET: &str = "ChartsBucket";
+    pub const CHARTS_BUCKET_POLICY: &str = "ChartsBucketPolicy";
+    pub const JOB_ROLE: &str = "JobRole";
+    pub const JOB_LOG_GROUP: &str = "JobLogGroup";
+    pub const JOB_FUNCTION: &str = "JobFunction";
+    pub const DEAD_LETTER_QUEUE: &str = "DeadLetterQueue";
+    pub const SCHEDULER_ROLE: &str = "SchedulerRole";
+    pub const DAILY_SCHEDULE: &str = "DailySchedule";
+    pub const ORIGIN_ACCESS_CONTROL: &str = "ChartsOriginAccessControl";
+    pub const DISTRIBUTION: &str = "ChartsDistribution";
+    pub const ALARM_TOPIC: &str = "AlarmTopic";
+    pub const JOB_ERRORS_ALARM: &str = "JobErrorsAlarm";
+    pub const DEAD_LETTER_ALARM: &str = "DeadLetterAlarm";
+    pub const HAS_ALARM_EMAIL: &str = "HasAlarmEmail";
+}
+
+/// Output names, for deploy, invoke, logs, teardown and the README.
+pub mod outputs {
+    pub const CHART_BASE_URL: &str = "ChartBaseUrl";
+    pub const DISTRIBUTION_ID: &str = "DistributionId";
+    pub const CHARTS_BUCKET: &str = "ChartsBucketName";
+    pub const FUNCTION_NAME: &str = "FunctionName";
+    pub const SCHEDULE_NAME: &str = "ScheduleName";
+    pub const LOG_GROUP_NAME: &str = "LogGroupName";
+    pub const DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
+    pub const ALARM_TOPIC_ARN: &str = "AlarmTopicArn";
+}
+
+/// The template of the production stack.
+pub fn template() -> Template {
+    Template::build(DESCRIPTION, define)
+}
+
+/// The handles of all parameters.
+struct Params<'t> {
+    source_bucket: Param<'t>,
+    posts_key: Param<'t>,
+    authors_key: Param<'t>,
+    image_uri: Param<'t>,
+    schedule_expression: Param<'t>,
+    schedule_time_zone: Param<'t>,
+    chart_time_zone: Param<'t>,
+    active_days: Param<'t>,
+    memory_size: Param<'t>,
+    architecture: Param<'t>,
+    log_retention_days: Param<'t>,
+    alarm_email: Param<'t>,
+}
+
+/// S3 keys that are plain paths: IAM would read `*` or `?` in a key as a wildcard.
+const KEY_PATTERN: &str = r"^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*$";
+const KEY_CONSTRAINT: &str =
+    "an S3 key of letters, digits and ! _ . ' ( ) - / (no wildcards, no leading /)";
+
+impl<'t> Params<'t> {
+    fn declare(t: &mut Builder<'t>) -> Self {
+        Params {
+            source_bucket: t.parameter(
+                params::SOURCE_BUCKET,
+                Parameter::string("Existing bucket that holds the daily export (read only)")
+                    .allowed_pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+                    .constraint_description("an S3 bucket name"),
+            ),
+            posts_key: t.parameter(
+                params::POSTS_KEY,
+                Parameter::string("Key of the posts export (gzip JSONL) in the source bucket")
+                    .default(format!("{EXPORT_PREFIX}{}", env::POSTS_FILE))
+                    .allowed_pattern(KEY_PATTERN)
+                    .constraint_description(KEY_CONSTRAINT),
+            ),
+            authors_key: t.parameter(
+                params::AUTHORS_KEY,
+                Parameter::string("Key of the author master (gzip JSONL) in the source bucket")
+                    .default(format!("{EXPORT_PREFIX}{}", env::AUTHORS_FILE))
+                    .allowed_pattern(KEY_PATTERN)
+                    .constraint_description(KEY_CONSTRAINT),
+            ),
+            image_uri: t.parameter(
+                params::IMAGE_URI,
+                Parameter::string(
+                    "Container image of the job, pinned by digest (repository@sha256:…) so \
+                     that every new image changes the template and redeploys the function",
+                )
+                .allowed_pattern(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
+                .constraint_description(
+                    "an image reference pinned by digest: <repository>@sha256:<64 hex>",
+                ),
+            ),
+            schedule_expression: t.parameter(
+                params::SCHEDULE_EXPRESSION,
+                Parameter::string("When the job runs (EventBridge Scheduler expression)")
+                    .default("cron(45 17 * * ? *)")
+                    .allowed_pattern(r"^(cron|rate|at)\(.+\)$")
+                    .constraint_description("cron(…), rate(…) or at(…)"),
+            ),
+            schedule_time_zone: t.parameter(
+                params::SCHEDULE_TIME_ZONE,
+                Parameter::string("IANA time zone of the schedule expression")
+                    .default("UTC")
+                    .allowed_pattern(TIME_ZONE_PATTERN),
+            ),
+            chart_time_zone: t.parameter(
+                params::CHART_TIME_ZONE,
+                Parameter::string("IANA time zone whose calendar months the charts count")
+                    .default(env::DEFAULT_TIME_ZONE)
+                    .allowed_pattern(TIME_ZONE_PATTERN),
+            ),
+            active_days: t.parameter(
+                params::ACTIVE_DAYS,
+                Parameter::number("Authors with a post in this many days get a chart")
+                    .default(env::DEFAULT_ACTIVE_DAYS)
+                    .range(1, 3650),
+            ),
+            memory_size: t.parameter(
+                params::MEMORY_SIZE,
+                Parameter::number("Memory of the function in MB (CPU grows with it)")
+                    .default(1024)
+                    .range(128, 10240),
+            ),
+            architecture: t.parameter(
+                params::ARCHITECTURE,
+                Parameter::string("Instruction set of the image")
+                    .default("x86_64")
+                    .allowed_values(["x86_64", "arm64"]),
+            ),
+            log_retention_days: t.parameter(
+                params::LOG_RETENTION_DAYS,
+                Parameter::number("Days the function's logs are kept")
+                    .default(365)
+                    .allowed_values(LOG_RETENTION_VALUES),
+            ),
+            alarm_email: t.parameter(
+                params::ALARM_EMAIL,
+                Parameter::string("E-mail for alarm notices; empty for none")
+                    .default("")
+                    .allowed_pattern(r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+                    .constraint_description("empty, or one e-mail address"),
+            ),
+        }
+    }
+}
+
+const TIME_ZONE_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$";
+
+/// The values CloudWatch Logs accepts for `RetentionInDays`.
+const LOG_RETENTION_VALUES: [u32; 22] = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+fn define(t: &mut Builder<'_>) {
+    let p = Params::declare(t);
+    let has_alarm_email = t.condition(
+        ids::HAS_ALARM_EMAIL,
+        Cond::not(Cond::equals(p.alarm_email.reference(), "")),
+    );
+
+    let bucket = charts_bucket(t);
+    let log_group = job_log_group(t, &p);
+    let dead_letters = t.add_with(
+        ids::DEAD_LETTER_QUEUE,
+        Queue {
+            message_retention_period: Some(DEAD_LETTER_RETENTION_SECONDS),
+            sqs_managed_sse_enabled: Some(true),
+        },
+        ResourceOptions {
+            deletion_policy: Some(DeletionPolicy::Delete),
+            update_replace_policy: Some(DeletionPolicy::Delete),
+            checkov_skips: vec![CheckovSkip {
+                id: "CKV_AWS_27",
+                comment: "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); the check only recognises KmsMasterKeyId",
+            }],
+            ..Default::default()
+        },
+    );
+    let role = t.add(ids::JOB_ROLE, job_role(&p, bucket, log_group, dead_letters));
+    let function = job_function(t, &p, role, bucket, log_group, dead_letters);
+    let schedule = daily_schedule(t, &p, function, dead_letters);
+    let distribution = charts_distribution(t, bucket);
+    t.add(
+        ids::CHARTS_BUCKET_POLICY,
+        charts_bucket_policy(bucket, distribution),
+    );
+    let topic = alarms(t, &p, has_alarm_email, function, dead_letters);
+
+    let charts_url: Expr = sub!(
+        "https://",
+        distribution.get_att(DistributionAttr::DomainName),
+        "/",
+        env::DEFAULT_CHARTS_PREFIX,
+    );
+    for (id, description, value) in [
+        (
+            outputs::CHART_BASE_URL,
+            "Base URL of the charts: <ChartBaseUrl><slug>.png and <ChartBaseUrl>index.json",
+            charts_url,
+        ),
+        (
+            outputs::DISTRIBUTION_ID,
+            "CloudFront distribution id (for invalidations)",
+            distribution.reference(),
+        ),
+        (
+            outputs::CHARTS_BUCKET,
+            "Bucket the charts are published to",
+            bucket.reference(),
+        ),
+        (
+            outputs::FUNCTION_NAME,
+            "The job's Lambda function",
+            function.reference(),
+        ),
+        (
+            outputs::SCHEDULE_NAME,
+            "EventBridge Scheduler schedule that runs the job",
+            schedule.reference(),
+        ),
+    ] {
+        t.output(id, Output::new(description, value).exported());
+    }
+    t.output(
+        outputs::LOG_GROUP_NAME,
+        Output::new("Log group of the job", log_group.reference()),
+    );
+    t.output(
+        outputs::DEAD_LETTER_QUEUE_URL,
+        Output::new(
+            "Queue of runs that failed or could not be delivered",
+            dead_letters.reference(),
+        ),
+    );
+    t.output(
+        outputs::ALARM_TOPIC_ARN,
+        Output::new("SNS topic of the alarms", topic.reference()).only_if(has_alarm_email),
+    );
+}
+
+/// Where the charts are published: private, encrypted, TLS only (in its policy), versioned
+/// so a bad run can be rolled back, old versions expire.
+fn charts_bucket<'t>(t: &mut Builder<'t>) -> Handle<'t, Bucket> {
+    t.add_with(
+        ids::CHARTS_BUCKET,
+        Bucket {
+            bucket_encryption: Some(s3::BucketEncryption {
+                server_side_encryption_configuration: vec![s3::ServerSideEncryptionRule {
+                    bucket_key_enabled: Some(true),
+                    server_side_encryption_by_default: s3::ServerSideEncryptionByDefault {
+                        sse_algorithm: s3::SseAlgorithm::Aes256,
+                    },
+                }],
+            }),
+            lifecycle_configuration: Some(s3::LifecycleConfiguration {
+                rules: vec![s3::LifecycleRule {
+                    abort_incomplete_multipart_upload: Some(s3::AbortIncompleteMultipartUpload {
+                        days_after_initiation: 1,
+                    }),
+                    id: "ExpireReplacedCharts".into(),
+                    noncurrent_version_expiration: Some(s3::NoncurrentVersionExpiration {
+                        noncurrent_days: NONCURRENT_VERSION_DAYS,
+                    }),
+                    status: s3::Status::Enabled,
+                }],
+            }),
+            ownership_controls: Some(s3::OwnershipControls {
+                rules: vec![s3::OwnershipControlsRule {
+                    object_ownership: s3::ObjectOwnership::BucketOwnerEnforced,
+                }],
+            }),
+            public_access_block_configuration: Some(
+                s3::PublicAccessBlockConfiguration::all_blocked(),
+            ),
+            versioning_configuration: Some(s3::VersioningConfiguration {
+                status: s3::Status::Enabled,
+            }),
+        },
+        ResourceOptions {
+            deletion_policy: Some(DeletionPolicy::Delete),
+            update_replace_policy: Some(DeletionPolicy::Delete),
+            checkov_skips: vec![CheckovSkip {
+                id: "CKV_AWS_18",
+                comment: "Charts are public derivatives read through CloudFront; server access logs would need a second, unlogged bucket",
+            }],
+            ..Default::default()
+        },
+    )
+}
+
+fn job_log_group<'t>(t: &mut Builder<'t>, p: &Params<'t>) -> Handle<'t, LogGroup<'t>> {
+    t.add_with(
+        ids::JOB_LOG_GROUP,
+        LogGroup {
+            retention_in_days: p.log_retention_days.reference(),
+        },
+        ResourceOptions {
+            deletion_policy: Some(DeletionPolicy::Delete),
+            update_replace_policy: Some(DeletionPolicy::Delete),
+            checkov_skips: vec![CheckovSkip {
+                id: "CKV_AWS_158",
+                comment: "Logs hold counts and object keys only; CloudWatch encrypts them at rest by default, a customer key adds cost and no protection",
+            }],
+            ..Default::default()
+        },
+    )
+}
+
+/// `arn:<partition>:s3:::<bucket>/<key>` of one source object.
+fn source_object<'t>(p: &Params<'t>, key: Param<'t>) -> Expr<'t> {
+    sub!(
+        "arn:",
+        Pseudo::Partition,
+        ":s3:::",
+        p.source_bucket.reference(),
+        "/",
+        key.reference(),
+    )
+}
+
+/// `<bucket ARN>/author-monthly-stats/*`: the charts and their index.
+fn charts_objects<'t>(bucket: Handle<'t, Bucket>) -> Expr<'t> {
+    sub!(
+        bucket.get_att(BucketAttr::Arn),
+        "/",
+        env::DEFAULT_CHARTS_PREFIX,
+        "*"
+    )
+}
+
+fn allow<'t>(sid: &str, action: Vec<&'static str>, resource: Vec<Expr<'t>>) -> Statement<'t> {
+    Statement {
+        sid: Some(sid.into()),
+        effect: Effect::Allow,
+        principal: None,
+        action,
+        resource: Some(resource),
+        condition: None,
+    }
+}
+
+fn condition<'t>(
+    operator: &'static str,
+    key: &'static str,
+    value: Expr<'t>,
+) -> Option<BTreeMap<&'static str, BTreeMap<&'static str, Expr<'t>>>> {
+    Some(BTreeMap::from([(operator, BTreeMap::from([(key, value)]))]))
+}
+
+/// Trust policy: only `service` may assume the role, optionally only for this account.
+fn trust<'t>(service: &'static str, same_account: bool) -> PolicyDocument<'t> {
+    PolicyDocument::new(vec![Statement {
+        sid: None,
+        effect: Effect::Allow,
+        principal: Some(Principal::Service(service)),
+        action: vec!["sts:AssumeRole"],
+        resource: None,
+        condition: same_account
+            .then(|| {
+                condition(
+                    "StringEquals",
+                    "aws:SourceAccount",
+                    Pseudo::AccountId.into(),
+                )
+            })
+            .flatten(),
+    }])
+}
+
+/// The job's role: read the two export objects, list and write the charts prefix, write its
+/// own log group, send failed events to the dead-letter queue. Nothing else.
+fn job_role<'t>(
+    p: &Params<'t>,
+    bucket: Handle<'t, Bucket>,
+    log_group: Handle<'t, LogGroup<'t>>,
+    dead_letters: Handle<'t, Queue>,
+) -> Role<'t> {
+    let mut list_charts = allow(
+        "ListChartsPrefix",
+        vec!["s3:ListBucket"],
+        vec![bucket.get_att(BucketAttr::Arn)],
+    );
+    list_charts.condition = condition(
+        "StringLike",
+        "s3:prefix",
+        Expr::list([sub!(env::DEFAULT_CHARTS_PREFIX, "*")]),
+    );
+    Role {
+        assume_role_policy_document: trust("lambda.amazonaws.com", false),
+        description: Some("author-stats job: reads the export, publishes the charts".into()),
+        policies: vec![Policy {
+            policy_name: "author-stats-job".into(),
+            policy_document: PolicyDocument::new(vec![
+                allow(
+                    "ReadExport",
+                    vec!["s3:GetObject"],
+                    vec![
+                        source_object(p, p.posts_key),
+                        source_object(p, p.authors_key),
+                    ],
+                ),
+                list_charts,
+                allow(
+                    "WriteCharts",
+                    vec!["s3:PutObject"],
+                    vec![charts_objects(bucket)],
+                ),
+                allow(
+                    "WriteOwnLogs",
+                    vec!["logs:CreateLogStream", "logs:PutLogEvents"],
+                    vec![log_group.get_att(LogGroupAttr::Arn)],
+                ),
+                allow(
+                    "SendFailedEvents",
+                    vec!["sqs:SendMessage"],
+                    vec![dead_letters.get_att(QueueAttr::Arn)],
+                ),
+            ]),
+        }],
+    }
+}
+
+fn job_function<'t>(
+    t: &mut Builder<'t>,
+    p: &Params<'t>,
+    role: Handle<'t, Role<'t>>,
+    bucket: Handle<'t, Bucket>,
+    log_group: Handle<'t, LogGroup<'t>>,
+    dead_letters: Handle<'t, Queue>,
+) -> Handle<'t, Function<'t>> {
+    let variables = Ordered(vec![
+        (env::SOURCE_BUCKET, p.source_bucket.reference()),
+        (env::POSTS_KEY, p.posts_key.reference()),
+        (env::AUTHORS_KEY, p.authors_key.reference()),
+        (env::CHARTS_BUCKET, bucket.reference()),
+        (env::CHARTS_PREFIX, env::DEFAULT_CHARTS_PREFIX.into()),
+        (env::CHART_TIME_ZONE, p.chart_time_zone.reference()),
+        (env::ACTIVE_DAYS, p.active_days.reference()),
+        (
+            env::UPLOAD_CONCURRENCY,
+            UPLOAD_CONCURRENCY.to_string().into(),
+        ),
+    ]);
+    t.add_with(
+        ids::JOB_FUNCTION,
+        Function {
+            architectures: vec![p.architecture.reference()],
+            code: lambda::Code {
+                image_uri: p.image_uri.reference(),
+            },
+            dead_letter_config: Some(lambda::DeadLetterConfig {
+                target_arn: dead_letters.get_att(QueueAttr::Arn),
+            }),
+            description: Some("author-stats: per-author monthly post charts".into()),
+            environment: Some(lambda::Environment { variables }),
+            logging_config: Some(lambda::LoggingConfig {
+                log_format: lambda::LogFormat::Json,
+                log_group: log_group.reference(),
+            }),
+            memory_size: p.memory_size.reference(),
+            package_type: lambda::PackageType::Image,
+            reserved_concurrent_executions: Some(1),
+            role: role.get_att(RoleAttr::Arn),
+            timeout: TIMEOUT_SECONDS,
+        },
+        ResourceOptions {
+            checkov_skips: vec![
+                CheckovSkip {
+                    id: "CKV_AWS_117",
+                    comment: "Reaches only S3 and CloudWatch Logs; a VPC would add NAT or endpoints and no protection",
+                },
+                CheckovSkip {
+                    id: "CKV_AWS_173",
+                    comment: "Environment holds bucket names, keys and settings, no secrets; Lambda encrypts it at rest with an AWS key",
+                },
+            ],
+            ..Default::default()
+        },
+    )
+}
+
+/// Runs the job daily; events it cannot deliver, after retries, go to the dead-letter queue.
+fn daily_schedule<'t>(
+    t: &mut Builder<'t>,
+    p: &Params<'t>,
+    function: Handle<'t, Function<'t>>,
+    dead_letters: Handle<'t, Queue>,
+) -> Handle<'t, Schedule<'t>> {
+    let role = t.add(
+        ids::SCHEDULER_ROLE,
+        Role {
+            assume_role_policy_document: trust("scheduler.amazonaws.com", true),
+            description: Some("author-stats schedule: invokes the job".into()),
+            policies: vec![Policy {
+                policy_name: "author-stats-schedule".into(),
+                policy_document: PolicyDocument::new(vec![
+                    allow(
+                        "InvokeJob",
+                        vec!["lambda:InvokeFunction"],
+                        vec![function.get_att(FunctionAttr::Arn)],
+                    ),
+                    allow(
+                        "SendUndeliveredEvents",
+                        vec!["sqs:SendMessage"],
+                        vec![dead_letters.get_att(QueueAttr::Arn)],
+                    ),
+                ]),
+            }],
+        },
+    );
+    t.add(
+        ids::DAILY_SCHEDULE,
+        Schedule {
+            description: Some("Runs the author-stats job".into()),
+            flexible_time_window: scheduler::FlexibleTimeWindow {
+                mode: scheduler::FlexibleTimeWindowMode::Off,
+            },
+            schedule_expression: p.schedule_expression.reference(),
+            schedule_expression_timezone: p.schedule_time_zone.reference(),
+            state: scheduler::State::Enabled,
+            target: scheduler::Target {
+                arn: function.get_att(FunctionAttr::Arn),
+                dead_letter_config: Some(scheduler::DeadLetterConfig {
+                    arn: dead_letters.get_att(QueueAttr::Arn),
+                }),
+                input: Some(sub!("{\"days\": ", p.active_days.reference(), "}")),
+                retry_policy: Some(scheduler::RetryPolicy {
+                    maximum_event_age_in_seconds: 3600,
+                    maximum_retry_attempts: 5,
+                }),
+                role_arn: role.get_att(RoleAttr::Arn),
+            },
+        },
+    )
+}
+
+/// Id of the bucket origin inside the distribution.
+const CHARTS_ORIGIN: &str = "charts-bucket";
+
+fn charts_distribution<'t>(
+    t: &mut Builder<'t>,
+    bucket: Handle<'t, Bucket>,
+) -> Handle<'t, Distribution<'t>> {
+    let oac = t.add(
+        ids::ORIGIN_ACCESS_CONTROL,
+        OriginAccessControl {
+            origin_access_control_config: cloudfront::OriginAccessControlConfig {
+                description: Some("CloudFront signs its requests to the charts bucket".into()),
+                name: sub!(Pseudo::StackName, "-charts"),
+                origin_access_control_origin_type: cloudfront::OriginType::S3,
+                signing_behavior: cloudfront::SigningBehavior::Always,
+                signing_protocol: cloudfront::SigningProtocol::SigV4,
+            },
+        },
+    );
+    let read_only = vec![cloudfront::Method::Get, cloudfront::Method::Head];
+    t.add_with(
+        ids::DISTRIBUTION,
+        Distribution {
+            distribution_config: cloudfront::DistributionConfig {
+                comment: Some(sub!(Pseudo::StackName, ": author monthly charts")),
+                default_cache_behavior: cloudfront::DefaultCacheBehavior {
+                    allowed_methods: read_only.clone(),
+                    cache_policy_id: cloudfront::CACHING_OPTIMIZED,
+                    cached_methods: read_only,
+                    compress: true,
+                    response_headers_policy_id: Some(cloudfront::SECURITY_HEADERS),
+                    target_origin_id: CHARTS_ORIGIN.into(),
+                    viewer_protocol_policy: cloudfront::ViewerProtocolPolicy::RedirectToHttps,
+                },
+                default_root_object: Some(format!(
+                    "{}{}",
+                    env::DEFAULT_CHARTS_PREFIX,
+                    env::INDEX_FILE
+                )),
+                enabled: true,
+                http_version: cloudfront::HttpVersion::Http2And3,
+                ipv6_enabled: true,
+                origins: vec![cloudfront::Origin {
+                    domain_name: bucket.get_att(BucketAttr::RegionalDomainName),
+                    id: CHARTS_ORIGIN.into(),
+                    origin_access_control_id: Some(
+                        oac.get_att(cloudfront::OriginAccessControlAttr::Id),
+                    ),
+                    s3_origin_config: Some(cloudfront::S3OriginConfig::default()),
+                }],
+                viewer_certificate: cloudfront::ViewerCertificate {
+                    cloud_front_default_certificate: true,
+                },
+            },
+        },
+        ResourceOptions {
+            checkov_skips: vec![
+                CheckovSkip {
+                    id: "CKV_AWS_68",
+                    comment: "Static, public, read-only charts behind a managed cache policy; a WAF web ACL costs more than it protects",
+                },
+                CheckovSkip {
+                    id: "CKV_AWS_86",
+                    comment: "Access logs of public charts are not needed; CloudFront metrics remain; logging would need an ACL-enabled bucket",
+                },
+                CheckovSkip {
+                    id: "CKV_AWS_174",
+                    comment: "Uses the default *.cloudfront.net certificate, for which CloudFront fixes the TLS policy; TLSv1.2_2021 needs a custom domain",
+                },
+            ],
+            ..Default::default()
+        },
+    )
+}
+
+/// CloudFront (this distribution only) may read the charts prefix; nobody may use plain HTTP.
+fn charts_bucket_policy<'t>(
+    bucket: Handle<'t, Bucket>,
+    distribution: Handle<'t, Distribution<'t>>,
+) -> BucketPolicy<'t> {
+    let distribution_arn = sub!(
+        "arn:",
+        Pseudo::Partition,
+        ":cloudfront::",
+        Pseudo::AccountId,
+        ":distribution/",
+        distribution.reference(),
+    );
+    BucketPolicy {
+        bucket: bucket.reference(),
+        policy_document: PolicyDocument::new(vec![
+            Statement {
+                sid: Some("CloudFrontReadsCharts".into()),
+                effect: Effect::Allow,
+                principal: Some(Principal::Service("cloudfront.amazonaws.com")),
+                action: vec!["s3:GetObject"],
+                resource: Some(vec![charts_objects(bucket)]),
+                condition: condition("StringEquals", "AWS:SourceArn", distribution_arn),
+            },
+            Statement {
+                sid: Some("DenyPlainHttp".into()),
+                effect: Effect::Deny,
+                principal: Some(Principal::Everyone),
+                action: vec!["s3:*"],
+                resource: Some(vec![
+                    bucket.get_att(BucketAttr::Arn),
+                    sub!(bucket.get_att(BucketAttr::Arn), "/*"),
+                ]),
+                condition: condition("Bool", "aws:SecureTransport", "false".into()),
+            },
+        ]),
+    }
+}
+
+/// Alarms on failed runs and on dead letters; they notify the topic when an e-mail is given.
+fn alarms<'t>(
+    t: &mut Builder<'t>,
+    p: &Params<'t>,
+    has_alarm_email: Condition<'t>,
+    function: Handle<'t, Function<'t>>,
+    dead_letters: Handle<'t, Queue>,
+) -> Handle<'t, Topic<'t>> {
+    let topic = t.add_with(
+        ids::ALARM_TOPIC,
+        Topic {
+            display_name: Some("author-stats alarms".into()),
+            subscription: vec![sns::Subscription {
+                endpoint: p.alarm_email.reference(),
+                protocol: sns::Protocol::Email,
+            }],
+        },
+        ResourceOptions {
+            condition: Some(has_alarm_email),
+            checkov_skips: vec![CheckovSkip {
+                id: "CKV_AWS_26",
+                comment: "Alarm notices only; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key adds cost",
+            }],
+            ..Default::default()
+        },
+    );
+    let actions = || {
+        Some(Expr::if_(
+            has_alarm_email,
+            Expr::list([topic.reference()]),
+            Expr::no_value(),
+        ))
+    };
+    t.add(
+        ids::JOB_ERRORS_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some("The author-stats job failed".into()),
+            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            dimensions: vec![Dimension {
+                name: "FunctionName".into(),
+                value: function.reference(),
+            }],
+            evaluation_periods: 1,
+            metric_name: "Errors".into(),
+            namespace: "AWS/Lambda".into(),
+            period: 3600,
+            statistic: cloudwatch::Statistic::Sum,
+            threshold: 1,
+            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
+        },
+    );
+    t.add(
+        ids::DEAD_LETTER_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some(
+                "A run of the author-stats job was dropped after its retries: see the dead-letter queue"
+                    .into(),
+            ),
+            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            dimensions: vec![Dimension {
+                name: "QueueName".into(),
+                value: dead_letters.get_att(QueueAttr::QueueName),
+            }],
+            evaluation_periods: 1,
+            metric_name: "ApproximateNumberOfMessagesVisible".into(),
+            namespace: "AWS/SQS".into(),
+            period: 300,
+            statistic: cloudwatch::Statistic::Maximum,
+            threshold: 1,
+            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
+        },
+    );
+    topic
+}

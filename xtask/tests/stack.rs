@@ -1,0 +1,548 @@
+//! The production stack's promises, read off the synthesized template: least privilege, a
+//! private bucket that only this distribution reads, a schedule that cannot lose a run
+//! silently, and a function environment that is exactly what the job reads.
+
+use std::collections::BTreeSet;
+
+use author_stats::env;
+use serde_yaml::Value;
+use xtask::stack::{self, ids, params};
+
+fn template() -> Value {
+    stack::template().to_value()
+}
+
+fn resource<'a>(t: &'a Value, id: &str) -> &'a Value {
+    let r = &t["Resources"][id];
+    assert!(r.is_mapping(), "resource {id} is missing");
+    r
+}
+
+fn props<'a>(t: &'a Value, id: &str) -> &'a Value {
+    &resource(t, id)["Properties"]
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items.iter().flat_map(strings).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every policy statement in the template, with the logical id it belongs to.
+fn statements(t: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (id, r) in t["Resources"].as_mapping().unwrap() {
+        let id = id.as_str().unwrap().to_owned();
+        let p = &r["Properties"];
+        let mut docs = vec![&p["PolicyDocument"], &p["AssumeRolePolicyDocument"]];
+        docs.extend(
+            p["Policies"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|policy| &policy["PolicyDocument"]),
+        );
+        for doc in docs {
+            for s in doc["Statement"].as_sequence().into_iter().flatten() {
+                out.push((id.clone(), s.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Resolves an expression to text the way CloudFormation would with every parameter at its
+/// default: parameters without a default, resources and pseudo parameters stay as `<Name>`.
+fn resolve(t: &Value, v: &Value) -> String {
+    let name = |n: &str| -> String {
+        match t["Parameters"][n]["Default"].clone() {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            _ => format!("<{n}>"),
+        }
+    };
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Mapping(m) if m.len() == 1 => {
+            let (k, arg) = m.iter().next().unwrap();
+            match k.as_str().unwrap() {
+                "Ref" => name(arg.as_str().unwrap()),
+                "Fn::GetAtt" => format!("<{}>", strings(arg).join(".")),
+                "Fn::Sub" => {
+                    let (text, vars) = match arg {
+                        Value::String(s) => (s.clone(), None),
+                        Value::Sequence(a) => (a[0].as_str().unwrap().to_owned(), Some(&a[1])),
+                        _ => panic!("bad Fn::Sub {arg:?}"),
+                    };
+                    let mut out = String::new();
+                    let mut rest = text.as_str();
+                    while let Some(start) = rest.find("${") {
+                        out.push_str(&rest[..start]);
+                        let end = rest[start..].find('}').unwrap() + start;
+                        let var = &rest[start + 2..end];
+                        if let Some(literal) = var.strip_prefix('!') {
+                            out.push_str(&format!("${{{literal}}}"));
+                        } else if let Some(value) = vars.and_then(|m| m.get(var)) {
+                            out.push_str(&resolve(t, value));
+                        } else if var.contains('.') {
+                            out.push_str(&format!("<{var}>"));
+                        } else {
+                            out.push_str(&name(var));
+                        }
+                        rest = &rest[end + 1..];
+                    }
+                    out.push_str(rest);
+                    out
+                }
+                other => panic!("resolve does not know {other}"),
+            }
+        }
+        other => panic!("cannot resolve {other:?}"),
+    }
+}
+
+#[test]
+fn no_allow_statement_has_a_wildcard_action_or_resource() {
+    let t = template();
+    let all = statements(&t);
+    assert!(
+        all.len() >= 10,
+        "expected the stack's statements, found {}",
+        all.len()
+    );
+    for (id, s) in all.iter().filter(|(_, s)| s["Effect"] == "Allow") {
+        for action in strings(&s["Action"]) {
+            assert!(
+                !action.contains('*'),
+                "{id}: Allow of wildcard action {action}"
+            );
+        }
+        for resource in s["Resource"].as_sequence().into_iter().flatten() {
+            let r = resolve(&t, resource);
+            assert!(r != "*" && !r.ends_with(":*:*"), "{id}: Allow on {r}");
+        }
+    }
+}
+
+#[test]
+fn the_only_deny_is_plain_http_to_the_charts_bucket() {
+    let t = template();
+    let denies: Vec<_> = statements(&t)
+        .into_iter()
+        .filter(|(_, s)| s["Effect"] == "Deny")
+        .collect();
+    assert_eq!(denies.len(), 1);
+    let (id, s) = &denies[0];
+    assert_eq!(id, ids::CHARTS_BUCKET_POLICY);
+    assert_eq!(s["Principal"], "*");
+    assert_eq!(s["Condition"]["Bool"]["aws:SecureTransport"], "false");
+    let resources: BTreeSet<_> = s["Resource"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|r| resolve(&t, r))
+        .collect();
+    assert_eq!(
+        resources,
+        BTreeSet::from(["<ChartsBucket.Arn>".into(), "<ChartsBucket.Arn>/*".into()])
+    );
+}
+
+#[test]
+fn bucket_policy_lets_only_this_distribution_read_only_the_charts_prefix() {
+    let t = template();
+    let policy = props(&t, ids::CHARTS_BUCKET_POLICY);
+    assert_eq!(policy["Bucket"]["Ref"], ids::CHARTS_BUCKET);
+    let allows: Vec<_> = policy["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Effect"] == "Allow")
+        .collect();
+    assert_eq!(allows.len(), 1);
+    let s = allows[0];
+    assert_eq!(s["Principal"]["Service"], "cloudfront.amazonaws.com");
+    assert_eq!(strings(&s["Action"]), ["s3:GetObject"]);
+    assert_eq!(
+        resolve(&t, &s["Resource"][0]),
+        format!("<ChartsBucket.Arn>/{}*", env::DEFAULT_CHARTS_PREFIX)
+    );
+    let source_arn = &s["Condition"]["StringEquals"]["AWS:SourceArn"];
+    assert_eq!(
+        resolve(&t, source_arn),
+        format!(
+            "arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution/<{}>",
+            ids::DISTRIBUTION
+        )
+    );
+}
+
+#[test]
+fn charts_bucket_is_private_encrypted_owner_enforced_and_versioned() {
+    let t = template();
+    let b = props(&t, ids::CHARTS_BUCKET);
+    for switch in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(
+            b["PublicAccessBlockConfiguration"][switch], true,
+            "{switch}"
+        );
+    }
+    assert_eq!(
+        b["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+            ["ServerSideEncryptionByDefault"]["SSEAlgorithm"],
+        "AES256"
+    );
+    assert_eq!(
+        b["OwnershipControls"]["Rules"][0]["ObjectOwnership"],
+        "BucketOwnerEnforced"
+    );
+    assert_eq!(b["VersioningConfiguration"]["Status"], "Enabled");
+    let rule = &b["LifecycleConfiguration"]["Rules"][0];
+    assert_eq!(rule["Status"], "Enabled");
+    assert!(rule["NoncurrentVersionExpiration"]["NoncurrentDays"].is_number());
+}
+
+#[test]
+fn cloudfront_reads_the_bucket_through_origin_access_control_over_https() {
+    let t = template();
+    let d = &props(&t, ids::DISTRIBUTION)["DistributionConfig"];
+    let origin = &d["Origins"][0];
+    assert_eq!(
+        origin["OriginAccessControlId"]["Fn::GetAtt"][0],
+        ids::ORIGIN_ACCESS_CONTROL
+    );
+    assert_eq!(
+        resolve(&t, &origin["DomainName"]),
+        "<ChartsBucket.RegionalDomainName>"
+    );
+    let behavior = &d["DefaultCacheBehavior"];
+    assert_eq!(behavior["ViewerProtocolPolicy"], "redirect-to-https");
+    assert_eq!(behavior["TargetOriginId"], origin["Id"]);
+    assert_eq!(behavior["Compress"], true);
+    assert_eq!(d["HttpVersion"], "http2and3");
+    let oac = &props(&t, ids::ORIGIN_ACCESS_CONTROL)["OriginAccessControlConfig"];
+    assert_eq!(oac["SigningBehavior"], "always");
+    assert_eq!(oac["OriginAccessControlOriginType"], "s3");
+}
+
+#[test]
+fn function_environment_names_are_exactly_the_jobs_constants_in_order() {
+    let t = template();
+    let vars = props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"]
+        .as_mapping()
+        .unwrap();
+    let names: Vec<&str> = vars.keys().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(names, env::ALL);
+}
+
+#[test]
+fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
+    let t = template();
+    let vars = &props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"];
+    let value = |name: &str| resolve(&t, &vars[name]);
+    assert_eq!(
+        value(env::SOURCE_BUCKET),
+        format!("<{}>", params::SOURCE_BUCKET)
+    );
+    assert_eq!(
+        value(env::POSTS_KEY),
+        format!("{}{}", stack::EXPORT_PREFIX, env::POSTS_FILE)
+    );
+    assert_eq!(
+        value(env::AUTHORS_KEY),
+        format!("{}{}", stack::EXPORT_PREFIX, env::AUTHORS_FILE)
+    );
+    assert_eq!(
+        value(env::CHARTS_BUCKET),
+        format!("<{}>", ids::CHARTS_BUCKET)
+    );
+    assert_eq!(value(env::CHARTS_PREFIX), env::DEFAULT_CHARTS_PREFIX);
+    assert_eq!(value(env::CHART_TIME_ZONE), env::DEFAULT_TIME_ZONE);
+    assert_eq!(
+        value(env::ACTIVE_DAYS),
+        env::DEFAULT_ACTIVE_DAYS.to_string()
+    );
+    assert_eq!(value(env::UPLOAD_CONCURRENCY), "32");
+    // Every value is a string, as Lambda requires.
+    for name in env::ALL {
+        assert!(!vars[name].is_number(), "{name} must be a string");
+    }
+}
+
+#[test]
+fn job_role_reaches_exactly_the_source_keys_and_the_charts_prefix_in_s3() {
+    let t = template();
+    let vars = &props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"];
+    let (source, posts, authors, prefix) = (
+        resolve(&t, &vars[env::SOURCE_BUCKET]),
+        resolve(&t, &vars[env::POSTS_KEY]),
+        resolve(&t, &vars[env::AUTHORS_KEY]),
+        resolve(&t, &vars[env::CHARTS_PREFIX]),
+    );
+    let mut s3: BTreeSet<(String, String, String)> = BTreeSet::new();
+    for (id, s) in statements(&t) {
+        if id != ids::JOB_ROLE || s["Principal"].is_mapping() {
+            continue;
+        }
+        for action in strings(&s["Action"])
+            .iter()
+            .filter(|a| a.starts_with("s3:"))
+        {
+            for r in s["Resource"].as_sequence().unwrap() {
+                let condition = resolve_prefix_condition(&t, &s);
+                s3.insert((action.clone(), resolve(&t, r), condition));
+            }
+        }
+    }
+    let bucket = "<ChartsBucket.Arn>".to_owned();
+    let expected = BTreeSet::from([
+        (
+            "s3:GetObject".into(),
+            format!("arn:<AWS::Partition>:s3:::{source}/{posts}"),
+            String::new(),
+        ),
+        (
+            "s3:GetObject".into(),
+            format!("arn:<AWS::Partition>:s3:::{source}/{authors}"),
+            String::new(),
+        ),
+        ("s3:ListBucket".into(), bucket.clone(), format!("{prefix}*")),
+        (
+            "s3:PutObject".into(),
+            format!("{bucket}/{prefix}*"),
+            String::new(),
+        ),
+    ]);
+    assert_eq!(s3, expected);
+}
+
+/// The `s3:prefix` a ListBucket statement is limited to, or "".
+fn resolve_prefix_condition(t: &Value, s: &Value) -> String {
+    s["Condition"]["StringLike"]["s3:prefix"]
+        .as_sequence()
+        .map(|v| {
+            v.iter()
+                .map(|p| resolve(t, p))
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn job_role_writes_only_its_own_log_group_and_dead_letter_queue() {
+    let t = template();
+    let others: BTreeSet<(String, String)> = statements(&t)
+        .into_iter()
+        .filter(|(id, s)| id == ids::JOB_ROLE && !s["Principal"].is_mapping())
+        .flat_map(|(_, s)| {
+            let actions = strings(&s["Action"]);
+            let resources: Vec<String> = s["Resource"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|r| resolve(&t, r))
+                .collect();
+            actions
+                .into_iter()
+                .filter(|a| !a.starts_with("s3:"))
+                .flat_map(move |a| resources.clone().into_iter().map(move |r| (a.clone(), r)))
+        })
+        .collect();
+    let log_group = format!("<{}.Arn>", ids::JOB_LOG_GROUP);
+    assert_eq!(
+        others,
+        BTreeSet::from([
+            ("logs:CreateLogStream".into(), log_group.clone()),
+            ("logs:PutLogEvents".into(), log_group),
+            (
+                "sqs:SendMessage".into(),
+                format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE)
+            ),
+        ])
+    );
+    let f = props(&t, ids::JOB_FUNCTION);
+    assert_eq!(f["LoggingConfig"]["LogGroup"]["Ref"], ids::JOB_LOG_GROUP);
+    assert_eq!(f["LoggingConfig"]["LogFormat"], "JSON");
+}
+
+#[test]
+fn function_is_a_digest_pinned_image_that_runs_one_at_a_time() {
+    let t = template();
+    let f = props(&t, ids::JOB_FUNCTION);
+    assert_eq!(f["PackageType"], "Image");
+    assert_eq!(f["Code"]["ImageUri"]["Ref"], params::IMAGE_URI);
+    assert_eq!(f["ReservedConcurrentExecutions"], 1);
+    assert_eq!(f["Timeout"], 900);
+    assert_eq!(f["Architectures"][0]["Ref"], params::ARCHITECTURE);
+    let pattern = t["Parameters"][params::IMAGE_URI]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    assert!(pattern.ends_with("@sha256:[0-9a-f]{64}$"), "{pattern}");
+}
+
+#[test]
+fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
+    let t = template();
+    let s = props(&t, ids::DAILY_SCHEDULE);
+    assert_eq!(s["ScheduleExpression"]["Ref"], params::SCHEDULE_EXPRESSION);
+    assert_eq!(
+        s["ScheduleExpressionTimezone"]["Ref"],
+        params::SCHEDULE_TIME_ZONE
+    );
+    assert_eq!(
+        resolve(&t, &t["Parameters"][params::SCHEDULE_EXPRESSION]["Default"]),
+        "cron(45 17 * * ? *)"
+    );
+    let target = &s["Target"];
+    assert_eq!(target["Arn"]["Fn::GetAtt"][0], ids::JOB_FUNCTION);
+    assert_eq!(
+        target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0],
+        ids::DEAD_LETTER_QUEUE
+    );
+    assert!(
+        target["RetryPolicy"]["MaximumRetryAttempts"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert!(target["RetryPolicy"]["MaximumEventAgeInSeconds"].is_number());
+    let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
+    assert_eq!(
+        input,
+        serde_json::json!({ "days": env::DEFAULT_ACTIVE_DAYS })
+    );
+    // The function sends its own failed runs to the same queue.
+    assert_eq!(
+        props(&t, ids::JOB_FUNCTION)["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0],
+        ids::DEAD_LETTER_QUEUE
+    );
+}
+
+#[test]
+fn scheduler_role_may_only_invoke_this_function_and_report_to_the_queue() {
+    let t = template();
+    let mut grants = BTreeSet::new();
+    for (id, s) in statements(&t) {
+        if id != ids::SCHEDULER_ROLE {
+            continue;
+        }
+        if let Some(service) = s["Principal"]["Service"].as_str() {
+            assert_eq!(service, "scheduler.amazonaws.com");
+            assert_eq!(
+                resolve(&t, &s["Condition"]["StringEquals"]["aws:SourceAccount"]),
+                "<AWS::AccountId>"
+            );
+            continue;
+        }
+        for a in strings(&s["Action"]) {
+            for r in s["Resource"].as_sequence().unwrap() {
+                grants.insert((a.clone(), resolve(&t, r)));
+            }
+        }
+    }
+    assert_eq!(
+        grants,
+        BTreeSet::from([
+            (
+                "lambda:InvokeFunction".into(),
+                format!("<{}.Arn>", ids::JOB_FUNCTION)
+            ),
+            (
+                "sqs:SendMessage".into(),
+                format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE)
+            ),
+        ])
+    );
+}
+
+#[test]
+fn dead_letter_queue_is_encrypted_and_watched() {
+    let t = template();
+    assert_eq!(
+        props(&t, ids::DEAD_LETTER_QUEUE)["SqsManagedSseEnabled"],
+        true
+    );
+    let alarm = props(&t, ids::DEAD_LETTER_ALARM);
+    assert_eq!(alarm["Namespace"], "AWS/SQS");
+    assert_eq!(
+        alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0],
+        ids::DEAD_LETTER_QUEUE
+    );
+    let errors = props(&t, ids::JOB_ERRORS_ALARM);
+    assert_eq!(errors["MetricName"], "Errors");
+    assert_eq!(errors["Dimensions"][0]["Value"]["Ref"], ids::JOB_FUNCTION);
+}
+
+#[test]
+fn alarm_topic_exists_only_when_an_email_is_given() {
+    let t = template();
+    assert_eq!(
+        resource(&t, ids::ALARM_TOPIC)["Condition"],
+        ids::HAS_ALARM_EMAIL
+    );
+    assert_eq!(t["Parameters"][params::ALARM_EMAIL]["Default"], "");
+    for alarm in [ids::JOB_ERRORS_ALARM, ids::DEAD_LETTER_ALARM] {
+        let actions = &props(&t, alarm)["AlarmActions"]["Fn::If"];
+        assert_eq!(actions[0], ids::HAS_ALARM_EMAIL, "{alarm}");
+        assert_eq!(actions[1][0]["Ref"], ids::ALARM_TOPIC, "{alarm}");
+        assert_eq!(actions[2]["Ref"], "AWS::NoValue", "{alarm}");
+    }
+}
+
+#[test]
+fn chart_base_url_is_the_distribution_and_the_charts_prefix() {
+    let t = template();
+    let out = &t["Outputs"][stack::outputs::CHART_BASE_URL];
+    assert_eq!(
+        resolve(&t, &out["Value"]),
+        format!(
+            "https://<{}.DomainName>/{}",
+            ids::DISTRIBUTION,
+            env::DEFAULT_CHARTS_PREFIX
+        )
+    );
+    for name in [
+        stack::outputs::CHART_BASE_URL,
+        stack::outputs::DISTRIBUTION_ID,
+        stack::outputs::CHARTS_BUCKET,
+        stack::outputs::FUNCTION_NAME,
+        stack::outputs::SCHEDULE_NAME,
+    ] {
+        assert_eq!(
+            resolve(&t, &t["Outputs"][name]["Export"]["Name"]),
+            format!("<AWS::StackName>-{name}")
+        );
+    }
+}
+
+#[test]
+fn every_checkov_suppression_names_a_check_and_gives_a_one_line_reason() {
+    let t = template();
+    let mut count = 0;
+    for (id, r) in t["Resources"].as_mapping().unwrap() {
+        for skip in r["Metadata"]["checkov"]["skip"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            count += 1;
+            let check = skip["id"].as_str().unwrap();
+            let reason = skip["comment"].as_str().unwrap();
+            assert!(check.starts_with("CKV"), "{id:?}: {check}");
+            assert!(
+                reason.len() > 20 && !reason.contains('\n'),
+                "{id:?} {check}: give a one-line reason"
+            );
+        }
+    }
+    assert_eq!(count, xtask::synth::declared_skips().len());
+}
