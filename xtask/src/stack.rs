@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use author_stats::aws::s3_store::DEFAULT_UPLOAD_CONCURRENCY;
 use author_stats::env;
 
 use crate::cfn::cloudfront::{self, Distribution, DistributionAttr, OriginAccessControl};
@@ -28,8 +29,6 @@ pub const DESCRIPTION: &str = "author-stats-batch: a daily Lambda job that draws
 
 /// Folder of the export in the source bucket (default keys only).
 pub const EXPORT_PREFIX: &str = "contentful/";
-/// Uploads in flight per run.
-pub const UPLOAD_CONCURRENCY: u32 = 32;
 /// The Lambda maximum: a run must never be cut short by the platform before the job's own checks.
 pub const TIMEOUT_SECONDS: u32 = 900;
 /// Failed events stay this long in the dead-letter queue (the SQS maximum, 14 days).
@@ -492,7 +491,7 @@ fn job_function<'t>(
         (env::ACTIVE_DAYS, p.active_days.reference()),
         (
             env::UPLOAD_CONCURRENCY,
-            UPLOAD_CONCURRENCY.to_string().into(),
+            DEFAULT_UPLOAD_CONCURRENCY.to_string().into(),
         ),
     ]);
     t.add_with(

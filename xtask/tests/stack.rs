@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use author_stats::aws::s3_store::DEFAULT_UPLOAD_CONCURRENCY;
 use author_stats::env;
 use serde_yaml::Value;
 use xtask::stack::{self, ids, params};
@@ -270,7 +271,10 @@ fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
         value(env::ACTIVE_DAYS),
         env::DEFAULT_ACTIVE_DAYS.to_string()
     );
-    assert_eq!(value(env::UPLOAD_CONCURRENCY), "32");
+    assert_eq!(
+        value(env::UPLOAD_CONCURRENCY),
+        DEFAULT_UPLOAD_CONCURRENCY.to_string()
+    );
     // Every value is a string, as Lambda requires.
     for name in env::ALL {
         assert!(!vars[name].is_number(), "{name} must be a string");
