@@ -6,7 +6,7 @@
 use std::error::Error as StdError;
 
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
 use crate::env;
 
@@ -122,9 +122,11 @@ where
             let status = raw.status().as_u16();
             let region = raw.headers().get("x-amz-bucket-region").map(str::to_owned);
             let kind = classify(code.as_deref(), Some(status));
-            let said = match (&code, message.is_empty()) {
-                (Some(code), true) => format!("{code} (HTTP {status})"),
-                (Some(code), false) => format!("{code} (HTTP {status}): {message}"),
+            // S3's own message only adds something when the job does not know the code.
+            let message = message.trim_end_matches('.');
+            let said = match (&code, kind == Kind::Other && !message.is_empty()) {
+                (Some(code), false) => format!("{code} (HTTP {status})"),
+                (Some(code), true) => format!("{code} (HTTP {status}): {message}"),
                 (None, _) => format!("HTTP {status}"),
             };
             let (cause, check) = advice(kind, operation, bucket, key, &said, region.as_deref());
@@ -138,7 +140,7 @@ where
             }
         }
         SdkError::DispatchFailure(failure) => {
-            let detail = DisplayErrorContext(error).to_string();
+            let detail = chain(error);
             let kind = if !failure.is_io()
                 && !failure.is_timeout()
                 && detail.to_ascii_lowercase().contains("credential")
@@ -158,7 +160,7 @@ where
             }
         }
         other => {
-            let detail = DisplayErrorContext(other).to_string();
+            let detail = chain(other);
             let kind = if matches!(other, SdkError::TimeoutError(_)) {
                 Kind::Unreachable
             } else {
@@ -175,6 +177,21 @@ where
             }
         }
     }
+}
+
+/// An error and its sources as one line (`dispatch failure: io error: … refused`), each
+/// message once.
+pub(crate) fn chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    parts.join(": ")
 }
 
 /// (cause, what to check) for each kind of failure.

@@ -7,13 +7,12 @@
 use std::io::{self, Read};
 
 use anyhow::{Context, Result};
-use aws_sdk_s3::error::DisplayErrorContext;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
 use bytes::{Buf, Bytes};
 use tokio::sync::mpsc;
 
-use super::errors::{explain, Operation};
+use super::errors::{chain, explain, Operation};
 use super::s3_url::S3Object;
 use crate::ingest::Source;
 
@@ -92,7 +91,7 @@ impl Download {
                         let _ = tx
                             .send(Err(io::Error::other(format!(
                                 "the download broke off after {position} bytes: {}",
-                                DisplayErrorContext(&error)
+                                chain(&error)
                             ))))
                             .await;
                         return;
@@ -101,7 +100,7 @@ impl Download {
                     tracing::warn!(
                         object = %self.object,
                         position,
-                        error = %DisplayErrorContext(&error),
+                        error = %chain(&error),
                         "download broke off; resuming with a ranged GET"
                     );
                     match self.resume_from(position).await {
