@@ -361,11 +361,20 @@ pub fn run_job(posts: &str, authors: &str, out: &str) -> Run {
 
 /// Request lines in moto's log that contain `needle` (e.g. `"PUT /bucket/"`).
 pub fn logged_requests(needle: &str) -> Vec<String> {
-    // werkzeug writes the line after answering: give the last one a moment.
-    std::thread::sleep(Duration::from_millis(200));
-    std::fs::read_to_string(&moto().log)
-        .unwrap_or_default()
-        .lines()
+    // werkzeug writes a request's line just after answering it: wait until the log has
+    // been quiet for 200 ms (at most 5 s) so the last request of a finished run is in.
+    let read = || std::fs::read_to_string(&moto().log).unwrap_or_default();
+    let started = Instant::now();
+    let mut log = read();
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        let again = read();
+        if again == log || started.elapsed() > Duration::from_secs(5) {
+            break;
+        }
+        log = again;
+    }
+    log.lines()
         .filter(|l| l.contains(needle))
         .map(str::to_owned)
         .collect()
