@@ -1,0 +1,281 @@
+//! Colour reduction for the palette PNG: an RGB buffer to at most `max` colours and one
+//! index per pixel. A chart is a few flat colours plus anti-aliasing blends; the flat
+//! colours (`pinned`) and the most frequent blends are kept exactly, every other colour
+//! takes its nearest kept one. Deterministic: ties break on the colour value.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Most colours a palette PNG can hold.
+pub(crate) const MAX_COLOURS: usize = 256;
+
+/// A palette image: `palette[indices[p]]` is the colour of pixel `p`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Indexed {
+    pub palette: Vec<[u8; 3]>,
+    pub indices: Vec<u8>,
+}
+
+/// Reduce `rgb` (`width` pixels a row, 3 bytes a pixel) to at most `max` (≤ 256)
+/// colours. The `pinned` colours that occur in the image are always kept.
+pub(crate) fn quantize(rgb: &[u8], width: usize, pinned: &[[u8; 3]], max: usize) -> Indexed {
+    let max = max.clamp(1, MAX_COLOURS);
+    let runs = Runs::of(rgb, width);
+
+    // Pinned colours first, then the rest by pixel count (ties by colour value), so the
+    // result never depends on hash map order.
+    let mut order: Vec<(bool, std::cmp::Reverse<u64>, u32, usize)> = runs
+        .colours
+        .iter()
+        .zip(&runs.pixels)
+        .enumerate()
+        .map(|(id, (&c, &n))| (!pinned.contains(&unpack(c)), std::cmp::Reverse(n), c, id))
+        .collect();
+    order.sort_unstable();
+
+    let kept = order.len().min(max);
+    let palette: Vec<[u8; 3]> = order[..kept].iter().map(|k| unpack(k.2)).collect();
+    let mut index_of = vec![0u8; runs.colours.len()];
+    for (rank, &(_, _, colour, id)) in order.iter().enumerate() {
+        let index = if rank < kept {
+            rank
+        } else {
+            nearest(&palette, unpack(colour))
+        };
+        // `index < kept <= 256`, so it fits a byte.
+        index_of[id] = index as u8;
+    }
+
+    let mut indices = vec![0u8; rgb.len() / 3];
+    for (row, range) in runs.rows.iter().enumerate() {
+        let start = row * width;
+        if row > 0 && runs.rows[row - 1] == *range {
+            indices.copy_within(start - width..start, start);
+            continue;
+        }
+        let mut at = start;
+        for &(id, len) in &runs.runs[range.clone()] {
+            fill(&mut indices[at..at + len as usize], index_of[id as usize]);
+            at += len as usize;
+        }
+    }
+    Indexed { palette, indices }
+}
+
+/// `dst.fill(value)`, without a `memset` call for the many short runs of a chart.
+fn fill(dst: &mut [u8], value: u8) {
+    if dst.len() <= 16 {
+        for b in dst {
+            *b = value;
+        }
+    } else {
+        dst.fill(value);
+    }
+}
+
+/// The image as runs of equal pixels, row by row; a row equal to the one above shares its
+/// runs. Colours get ids in order of first appearance.
+struct Runs {
+    /// Packed colour of each id.
+    colours: Vec<u32>,
+    /// Pixels of each id.
+    pixels: Vec<u64>,
+    /// (colour id, length) in pixel order.
+    runs: Vec<(u32, u32)>,
+    /// The runs of each row.
+    rows: Vec<std::ops::Range<usize>>,
+}
+
+impl Runs {
+    fn of(rgb: &[u8], width: usize) -> Runs {
+        let row_bytes = width.max(1) * 3;
+        let mut out = Runs {
+            colours: Vec::new(),
+            pixels: Vec::new(),
+            runs: Vec::with_capacity(1 << 14),
+            rows: Vec::with_capacity(rgb.len() / row_bytes),
+        };
+        let mut id_of: ColourMap<u32> = ColourMap::default();
+        // The last two colours seen: runs mostly alternate between two (bar, background).
+        let mut recent = [(u32::MAX, 0u32); 2];
+        let mut above: Option<&[u8]> = None;
+        for row in rgb.chunks_exact(row_bytes) {
+            if above == Some(row) {
+                let same = out.rows[out.rows.len() - 1].clone();
+                for &(id, len) in &out.runs[same.clone()] {
+                    out.pixels[id as usize] += u64::from(len);
+                }
+                out.rows.push(same);
+                continue;
+            }
+            above = Some(row);
+            let start = out.runs.len();
+            let pixel_count = row.len() / 3;
+            let mut i = 0;
+            while i < pixel_count {
+                let here = &row[i * 3..i * 3 + 3];
+                let colour = pack(here);
+                // Skip 8 pixels (24 bytes) at a time while they repeat this colour.
+                let eight: [u8; 24] = std::array::from_fn(|k| here[k % 3]);
+                let mut j = i + 1;
+                while j + 8 <= pixel_count && row[j * 3..j * 3 + 24] == eight {
+                    j += 8;
+                }
+                while j < pixel_count && row[j * 3..j * 3 + 3] == *here {
+                    j += 1;
+                }
+                let id = if recent[0].0 == colour {
+                    recent[0].1
+                } else if recent[1].0 == colour {
+                    recent.swap(0, 1);
+                    recent[0].1
+                } else {
+                    // Fewer than 2²⁴ colours exist, so the id fits a u32.
+                    let next = out.colours.len() as u32;
+                    let id = *id_of.entry(colour).or_insert_with(|| {
+                        out.colours.push(colour);
+                        out.pixels.push(0);
+                        next
+                    });
+                    recent = [(colour, id), recent[0]];
+                    id
+                };
+                out.pixels[id as usize] += (j - i) as u64;
+                out.runs.push((id, (j - i) as u32));
+                i = j;
+            }
+            out.rows.push(start..out.runs.len());
+        }
+        out
+    }
+}
+
+/// Index of the palette colour closest to `c` (squared RGB distance; first one on ties).
+fn nearest(palette: &[[u8; 3]], c: [u8; 3]) -> usize {
+    let distance = |p: &[u8; 3]| -> u32 {
+        (0..3)
+            .map(|k| {
+                let d = i32::from(p[k]) - i32::from(c[k]);
+                (d * d) as u32
+            })
+            .sum()
+    };
+    palette
+        .iter()
+        .enumerate()
+        .min_by_key(|&(i, p)| (distance(p), i))
+        .map_or(0, |(i, _)| i)
+}
+
+fn pack(px: &[u8]) -> u32 {
+    u32::from(px[0]) << 16 | u32::from(px[1]) << 8 | u32::from(px[2])
+}
+
+fn unpack(c: u32) -> [u8; 3] {
+    [(c >> 16) as u8, (c >> 8) as u8, c as u8]
+}
+
+/// A hash map keyed by packed colours, with a cheap multiplicative hash.
+type ColourMap<V> = HashMap<u32, V, BuildHasherDefault<ColourHasher>>;
+
+#[derive(Default)]
+struct ColourHasher(u64);
+
+impl Hasher for ColourHasher {
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u32(u32::from(b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(pixels: &[[u8; 3]]) -> Vec<u8> {
+        pixels.iter().flatten().copied().collect()
+    }
+
+    fn colours(indexed: &Indexed) -> Vec<[u8; 3]> {
+        indexed
+            .indices
+            .iter()
+            .map(|&i| indexed.palette[usize::from(i)])
+            .collect()
+    }
+
+    #[test]
+    fn few_colours_are_kept_exactly_most_frequent_first() {
+        let px = [
+            [255, 255, 255],
+            [1, 2, 3],
+            [255, 255, 255],
+            [9, 9, 9],
+            [1, 2, 3],
+            [255, 255, 255],
+        ];
+        let indexed = quantize(&image(&px), px.len(), &[], 256);
+        assert_eq!(colours(&indexed), px);
+        assert_eq!(indexed.palette, [[255, 255, 255], [1, 2, 3], [9, 9, 9]]);
+    }
+
+    #[test]
+    fn long_runs_and_short_runs_come_out_pixel_for_pixel() {
+        let mut px = vec![[7, 7, 7]; 1000];
+        px[3] = [1, 1, 1];
+        px[500..517].fill([2, 2, 2]);
+        px[999] = [3, 3, 3];
+        assert_eq!(colours(&quantize(&image(&px), px.len(), &[], 256)), px);
+    }
+
+    #[test]
+    fn rare_colours_map_to_the_nearest_kept_one() {
+        // 256 grey levels twice each, plus one rare near-white blend.
+        let mut px: Vec<[u8; 3]> = (0..=255u8).flat_map(|g| [[g, g, g]; 2]).collect();
+        px.push([254, 255, 253]);
+        let indexed = quantize(&image(&px), px.len(), &[], 256);
+        assert_eq!(indexed.palette.len(), 256);
+        let out = colours(&indexed);
+        assert_eq!(out[..512], px[..512]);
+        assert_eq!(out[512], [254, 254, 254]);
+    }
+
+    #[test]
+    fn repeated_rows_come_out_pixel_for_pixel() {
+        // 4 pixels a row: two equal rows, then four equal rows of another kind.
+        let a = [[1, 1, 1], [2, 2, 2], [2, 2, 2], [3, 3, 3]];
+        let b = [[3, 3, 3], [3, 3, 3], [1, 1, 1], [2, 2, 2]];
+        let px: Vec<[u8; 3]> = [a, a, b, b, b, b].concat();
+        let indexed = quantize(&image(&px), 4, &[], 256);
+        assert_eq!(colours(&indexed), px);
+        // Pixel counts include the repeated rows: 3 is the commonest colour.
+        assert_eq!(indexed.palette[0], [3, 3, 3]);
+    }
+
+    #[test]
+    fn pinned_colours_survive_a_small_palette() {
+        let mut px = vec![[255, 255, 255]; 50];
+        px.extend([[250, 250, 250]; 20]);
+        px.push([255, 0, 0]);
+        let indexed = quantize(&image(&px), px.len(), &[[255, 0, 0]], 2);
+        assert_eq!(indexed.palette, [[255, 0, 0], [255, 255, 255]]);
+        assert_eq!(colours(&indexed)[70], [255, 0, 0]);
+        assert_eq!(colours(&indexed)[60], [255, 255, 255]);
+    }
+
+    #[test]
+    fn the_result_does_not_depend_on_pixel_order_of_equal_counts() {
+        let a = quantize(&image(&[[1, 1, 1], [2, 2, 2]]), 2, &[], 256);
+        let b = quantize(&image(&[[2, 2, 2], [1, 1, 1]]), 2, &[], 256);
+        assert_eq!(a.palette, b.palette);
+    }
+}

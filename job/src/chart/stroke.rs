@@ -1,0 +1,168 @@
+//! Anti-aliased round strokes straight onto the RGB buffer, for the trend line and its
+//! dot: plotters fills wide lines as unsmoothed polygons, which look jagged. Each pixel's
+//! coverage comes from its distance to the nearest segment, so joins and caps are round;
+//! an optional halo in a second colour keeps the line readable where it crosses the bars.
+
+/// How a stroke looks.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pen {
+    /// Stroke width in pixels.
+    pub width: f64,
+    pub colour: [u8; 3],
+    /// Extra width on each side painted in `halo_colour` under the stroke (0 = none).
+    pub halo: f64,
+    pub halo_colour: [u8; 3],
+}
+
+/// An RGB buffer, 3 bytes per pixel, row by row.
+pub(crate) struct Canvas<'b> {
+    pub rgb: &'b mut [u8],
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Canvas<'_> {
+    /// Stroke the polyline through `points`, whose x coordinates must not decrease.
+    /// One point gives a round dot of the pen's width.
+    pub(crate) fn polyline(&mut self, points: &[(f64, f64)], pen: &Pen) {
+        let Some(&first) = points.first() else {
+            return;
+        };
+        let segments: Vec<((f64, f64), (f64, f64))> = if points.len() == 1 {
+            vec![(first, first)]
+        } else {
+            points.windows(2).map(|w| (w[0], w[1])).collect()
+        };
+        let inner = pen.width / 2.0;
+        let outer = inner + pen.halo.max(0.0);
+        let reach = outer + 1.0;
+
+        let last = points[points.len() - 1];
+        let x_from = ((first.0 - reach).floor().max(0.0)) as i64;
+        let x_to = ((last.0 + reach).ceil().min(f64::from(self.width) - 1.0)) as i64;
+        // Segments whose x-extent (grown by `reach`) touches the current column; both ends
+        // of the window only move right because x never decreases along the line.
+        let mut lo = 0;
+        for col in x_from..=x_to {
+            let xc = col as f64 + 0.5;
+            while lo < segments.len() && segments[lo].1 .0 < xc - reach {
+                lo += 1;
+            }
+            let near = segments[lo..].iter().take_while(|(a, _)| a.0 <= xc + reach);
+            let (mut y_min, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY);
+            for (a, b) in near.clone() {
+                y_min = y_min.min(a.1.min(b.1));
+                y_max = y_max.max(a.1.max(b.1));
+            }
+            if y_min > y_max {
+                continue;
+            }
+            let row_from = ((y_min - reach).floor().max(0.0)) as i64;
+            let row_to = ((y_max + reach).ceil().min(f64::from(self.height) - 1.0)) as i64;
+            let outer_edge2 = (outer + 0.5) * (outer + 0.5);
+            for row in row_from..=row_to {
+                let p = (xc, row as f64 + 0.5);
+                let d2 = near
+                    .clone()
+                    .map(|&(a, b)| distance2_to_segment(p, a, b))
+                    .fold(f64::INFINITY, f64::min);
+                if d2 >= outer_edge2 {
+                    continue;
+                }
+                let d = d2.sqrt();
+                self.blend(
+                    col as usize,
+                    row as usize,
+                    pen.halo_colour,
+                    coverage(outer, d),
+                );
+                self.blend(col as usize, row as usize, pen.colour, coverage(inner, d));
+            }
+        }
+    }
+
+    fn blend(&mut self, x: usize, y: usize, colour: [u8; 3], alpha: f64) {
+        if alpha <= 0.0 {
+            return;
+        }
+        let at = (y * self.width as usize + x) * 3;
+        for (k, &c) in colour.iter().enumerate() {
+            let old = f64::from(self.rgb[at + k]);
+            // Rounds to nearest: the value is within 0..=255.
+            self.rgb[at + k] = (old + (f64::from(c) - old) * alpha + 0.5) as u8;
+        }
+    }
+}
+
+/// Share of a pixel at distance `d` from the centre line covered by a stroke of half
+/// width `r` (a one-pixel linear ramp across the edge).
+fn coverage(r: f64, d: f64) -> f64 {
+    (r + 0.5 - d).clamp(0.0, 1.0)
+}
+
+/// Squared distance from `p` to the segment `a`–`b`.
+fn distance2_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let length2 = dx * dx + dy * dy;
+    let t = if length2 > 0.0 {
+        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / length2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let (qx, qy) = (a.0 + t * dx - p.0, a.1 + t * dy - p.1);
+    qx * qx + qy * qy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEN: Pen = Pen {
+        width: 3.0,
+        colour: [0, 0, 0],
+        halo: 0.0,
+        halo_colour: [0, 0, 0],
+    };
+
+    fn canvas_run(points: &[(f64, f64)], pen: &Pen) -> Vec<u8> {
+        let mut rgb = vec![255u8; 20 * 10 * 3];
+        Canvas {
+            rgb: &mut rgb,
+            width: 20,
+            height: 10,
+        }
+        .polyline(points, pen);
+        rgb
+    }
+
+    fn px(rgb: &[u8], x: usize, y: usize) -> u8 {
+        rgb[(y * 20 + x) * 3]
+    }
+
+    #[test]
+    fn a_horizontal_line_is_solid_in_the_middle_and_soft_at_the_edges() {
+        let rgb = canvas_run(&[(2.0, 5.0), (18.0, 5.0)], &PEN);
+        assert_eq!(px(&rgb, 10, 5), 0);
+        assert_eq!(px(&rgb, 10, 4), 0);
+        assert!(px(&rgb, 10, 3) > 0 && px(&rgb, 10, 3) < 255);
+        assert_eq!(px(&rgb, 10, 1), 255);
+    }
+
+    #[test]
+    fn a_single_point_is_a_dot_and_a_halo_surrounds_the_stroke() {
+        let pen = Pen {
+            halo: 2.0,
+            halo_colour: [100, 100, 100],
+            ..PEN
+        };
+        let rgb = canvas_run(&[(10.0, 5.0)], &pen);
+        assert_eq!(px(&rgb, 9, 4), 0);
+        assert_eq!(px(&rgb, 7, 4), 100);
+        assert_eq!(px(&rgb, 2, 4), 255);
+    }
+
+    #[test]
+    fn strokes_off_the_canvas_are_clipped_without_panicking() {
+        canvas_run(&[(-50.0, -50.0), (5.0, 100.0), (500.0, 3.0)], &PEN);
+    }
+}

@@ -1,0 +1,181 @@
+//! Text in the chart font: measure it, shorten it with "…" to fit a width, draw it by
+//! its baseline. Glyphs are placed from the font's own metrics (advance, kerning, left
+//! bearing) and each is drawn by plotters; plotters 0.3.7 alone drops every glyph's left
+//! bearing, which spaces Latin text unevenly ("mon th").
+
+use std::borrow::Cow;
+
+use ab_glyph::{Font, GlyphId, ScaleFont};
+use anyhow::anyhow;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::style::{FontDesc, RGBColor};
+
+use super::font;
+
+const ELLIPSIS: char = '…';
+
+/// Where each glyph of `text` starts, in pixels from the pen's origin, and the glyph's
+/// left bearing; and the total advance.
+fn layout(size: f64, text: &str) -> anyhow::Result<(Vec<(char, f32, f32)>, f32)> {
+    let face = font::face()?.as_scaled(size as f32);
+    let mut glyphs = Vec::with_capacity(text.len());
+    let mut pen = 0f32;
+    let mut previous: Option<GlyphId> = None;
+    for c in text.chars() {
+        let id = face.glyph_id(c);
+        if let Some(p) = previous {
+            pen += face.kern(p, id);
+        }
+        previous = Some(id);
+        glyphs.push((c, pen, face.h_side_bearing(id)));
+        pen += face.h_advance(id);
+    }
+    Ok((glyphs, pen))
+}
+
+/// Advance width of `text` in whole pixels (rounded up).
+pub(crate) fn width(font: &FontDesc<'_>, text: &str) -> anyhow::Result<i32> {
+    let (_, advance) = layout(font.get_size(), text)?;
+    Ok(advance.ceil() as i32)
+}
+
+/// Control characters (tabs, newlines …) drawn as spaces: a title is a single line.
+pub(crate) fn single_line(text: &str) -> Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        Cow::Owned(
+            text.chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// `text` itself when it fits in `max_width`, else its longest prefix that fits with "…"
+/// appended (trailing spaces dropped, combining marks kept with their base character).
+pub(crate) fn fit<'t>(
+    font: &FontDesc<'_>,
+    text: &'t str,
+    max_width: i32,
+) -> anyhow::Result<Cow<'t, str>> {
+    if width(font, text)? <= max_width {
+        return Ok(Cow::Borrowed(text));
+    }
+    let cuts: Vec<usize> = text
+        .char_indices()
+        .filter(|&(_, c)| !continues_previous(c))
+        .map(|(i, _)| i)
+        .collect();
+    let shortened = |cut: usize| {
+        let mut s = text[..cut].trim_end().to_owned();
+        s.push(ELLIPSIS);
+        s
+    };
+    // Binary search for the longest prefix (in cut points) that fits; the empty prefix
+    // ("…" alone) is the fallback.
+    let (mut lo, mut hi) = (0, cuts.len());
+    while lo + 1 < hi {
+        let mid = (lo + hi) / 2;
+        if width(font, &shortened(cuts[mid]))? <= max_width {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Cow::Owned(shortened(cuts.get(lo).copied().unwrap_or(0))))
+}
+
+/// Characters that belong to the one before them and must not be split from it.
+fn continues_previous(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}'   // combining diacritics
+        | '\u{1AB0}'..='\u{1AFF}'
+        | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{200C}'..='\u{200D}' // zero-width (non-)joiner
+        | '\u{20D0}'..='\u{20FF}'
+        | '\u{3099}'..='\u{309A}' // kana voicing marks
+        | '\u{FE00}'..='\u{FE0F}' // variation selectors
+        | '\u{FE20}'..='\u{FE2F}'
+        | '\u{1F3FB}'..='\u{1F3FF}' // skin tones
+        | '\u{E0100}'..='\u{E01EF}')
+}
+
+/// Draw `text` with its pen origin at `x` and its baseline at `baseline`.
+pub(crate) fn draw<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    font: &FontDesc<'_>,
+    color: &RGBColor,
+    text: &str,
+    x: i32,
+    baseline: i32,
+) -> anyhow::Result<()> {
+    let style = font.color(color);
+    // plotters' ab_glyph renderer puts the baseline half a font size below the top anchor,
+    // and the left edge of the glyph's ink (its bearing rounded down) at the anchor.
+    let top = baseline - (font.get_size() / 2.0).round() as i32;
+    let (glyphs, _) = layout(font.get_size(), text)?;
+    let mut one = [0u8; 4];
+    for (c, pen, bearing) in glyphs {
+        if c.is_whitespace() {
+            continue;
+        }
+        let left = x + pen.round() as i32 + bearing.floor() as i32;
+        area.draw_text(c.encode_utf8(&mut one), &style, (left, top))
+            .map_err(|e| anyhow!("drawing text {text:?}: {e}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::font;
+
+    fn font(size: f64) -> FontDesc<'static> {
+        font::ensure_registered().unwrap();
+        font::sized(size)
+    }
+
+    #[test]
+    fn short_text_is_kept_as_is() {
+        let f = font(30.0);
+        assert_eq!(fit(&f, "鈴木 亮", 1000).unwrap(), "鈴木 亮");
+    }
+
+    #[test]
+    fn long_text_is_cut_with_an_ellipsis_and_fits() {
+        let f = font(30.0);
+        let name = "山田花子".repeat(50);
+        let fitted = fit(&f, &name, 500).unwrap();
+        assert!(fitted.ends_with('…'), "{fitted}");
+        assert!(width(&f, &fitted).unwrap() <= 500);
+        // …and it is as long as it may be: one more character would not fit.
+        let kept = fitted.chars().count() - 1;
+        let longer: String = name.chars().take(kept + 1).chain(['…']).collect();
+        assert!(width(&f, &longer).unwrap() > 500);
+    }
+
+    #[test]
+    fn cut_drops_trailing_space_and_keeps_combining_marks() {
+        let f = font(30.0);
+        let w = width(&f, "ab…").unwrap();
+        assert_eq!(fit(&f, "ab  cdefghijklmnop", w).unwrap(), "ab…");
+        // "か" + voicing mark (が, decomposed) is never split.
+        let text = "か\u{3099}".repeat(40);
+        let fitted = fit(&f, &text, 300).unwrap();
+        assert!(!fitted.trim_end_matches('…').ends_with('か'), "{fitted:?}");
+    }
+
+    #[test]
+    fn nothing_fits_gives_a_lone_ellipsis() {
+        let f = font(30.0);
+        assert_eq!(fit(&f, "鈴木 亮", 1).unwrap(), "…");
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        assert_eq!(single_line("a\nb\tc"), "a b c");
+        assert!(matches!(single_line("鈴木"), Cow::Borrowed(_)));
+    }
+}
