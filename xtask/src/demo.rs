@@ -1,12 +1,147 @@
-//! `cargo xtask demo`: sample export → job → chart gallery under target/demo/. (Placeholder.)
+//! `cargo xtask demo`: the README's "run it" command. Writes the built-in sample export to
+//! `target/demo/input/`, runs the job on it into `target/demo/charts/`, and writes a plain
+//! HTML gallery (`target/demo/charts/index.html`, no network) of the rendered charts.
 
-use anyhow::Result;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use author_stats::env::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
+use serde_json::Value;
+
+use crate::shell::{cargo, project_root, run};
 
 #[derive(clap::Args)]
-pub struct Demo {}
+pub struct Demo {
+    /// Active window in days (7 = the daily run, 5475 = the 15-year backfill).
+    #[arg(long, default_value_t = 7)]
+    days: u32,
+    /// Authors in the sample.
+    #[arg(long, default_value_t = 300)]
+    authors: usize,
+    /// Post lines in the sample.
+    #[arg(long, default_value_t = 12_000)]
+    posts: usize,
+    /// Include every kind of bad record the contract names.
+    #[arg(long)]
+    dirty: bool,
+}
+
+/// The instant the sample data ends at, and the demo's `--now`.
+pub const SAMPLE_NOW: &str = "2025-11-25T00:00:00Z";
+
+/// Build the job binary (dev profile: dependencies are optimised) and return its path.
+pub fn build_job(release: bool) -> Result<PathBuf> {
+    let mut cmd = cargo();
+    cmd.args([
+        "build",
+        "--package",
+        "author-stats",
+        "--bin",
+        "author-stats",
+    ]);
+    if release {
+        cmd.arg("--release");
+    }
+    run(&mut cmd)?;
+    let dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"));
+    Ok(dir
+        .join(if release { "release" } else { "debug" })
+        .join("author-stats"))
+}
 
 impl Demo {
     pub fn run(self) -> Result<()> {
-        anyhow::bail!("demo is not implemented yet")
+        let job = build_job(false)?;
+        let root = project_root().join("target").join("demo");
+        let input = root.join("input");
+        let charts = root.join("charts");
+        // A fresh output folder each time: the job itself never deletes anything.
+        if charts.exists() {
+            fs::remove_dir_all(&charts)
+                .with_context(|| format!("cannot clear {}", charts.display()))?;
+        }
+        let mut sample = std::process::Command::new(&job);
+        sample.arg("sample").arg("--out").arg(&input);
+        sample.args(["--authors", &self.authors.to_string()]);
+        sample.args(["--posts", &self.posts.to_string()]);
+        sample.args(["--until", SAMPLE_NOW]);
+        if self.dirty {
+            sample.arg("--dirty");
+        }
+        run(&mut sample)?;
+        run(std::process::Command::new(&job)
+            .arg("run")
+            .arg("--posts")
+            .arg(input.join(POSTS_FILE))
+            .arg("--authors")
+            .arg(input.join(AUTHORS_FILE))
+            .arg("--out")
+            .arg(&charts)
+            .args(["--days", &self.days.to_string(), "--now", SAMPLE_NOW]))?;
+        let gallery = write_gallery(&charts)?;
+        println!("\nGallery: {}", gallery.display());
+        Ok(())
     }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Write `index.html` beside `index.json`, one figure per rendered chart.
+pub fn write_gallery(charts: &Path) -> Result<PathBuf> {
+    let index_path = charts.join(INDEX_FILE);
+    let index: Value = serde_json::from_slice(
+        &fs::read(&index_path).with_context(|| format!("reading {}", index_path.display()))?,
+    )
+    .with_context(|| format!("{} is not JSON", index_path.display()))?;
+    let authors = index["authors"].as_array().cloned().unwrap_or_default();
+    let rendered: Vec<&Value> = authors.iter().filter(|a| a["rendered"] == true).collect();
+
+    let mut html = String::from(
+        "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <title>author-stats demo</title><style>\
+         body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f7f9;color:#222}\
+         figure{background:#fff;margin:0 0 2rem;padding:1rem;border-radius:8px;box-shadow:0 1px 3px #0002}\
+         img{max-width:100%;height:auto}figcaption{margin-top:.5rem;color:#555}\
+         code{background:#eee;padding:0 .2em}</style></head><body>\n",
+    );
+    let _ = writeln!(
+        html,
+        "<h1>author-stats demo</h1><p>{} of {} listed authors active in the {} days up to {} ({}).</p>",
+        rendered.len(),
+        authors.len(),
+        index["active_days"],
+        escape(index["now"].as_str().unwrap_or("")),
+        escape(index["timezone"].as_str().unwrap_or("")),
+    );
+    let _ = writeln!(
+        html,
+        "<p>Skipped: <code>{}</code></p>",
+        escape(&index["skipped"].to_string())
+    );
+    for author in rendered {
+        let slug = author["slug"].as_str().unwrap_or("");
+        let _ = writeln!(
+            html,
+            "<figure><img src=\"{slug}.png\" alt=\"{name}\" loading=\"lazy\">\
+             <figcaption><b>{name}</b> ({slug}) — {total} posts, {first} to {last}</figcaption></figure>",
+            slug = escape(slug),
+            name = escape(author["display_name"].as_str().unwrap_or("")),
+            total = author["total_posts"],
+            first = escape(author["first_month"].as_str().unwrap_or("")),
+            last = escape(author["last_month"].as_str().unwrap_or("")),
+        );
+    }
+    html.push_str("</body></html>\n");
+    let path = charts.join("index.html");
+    fs::write(&path, html).with_context(|| format!("writing {}", path.display()))?;
+    Ok(path)
 }

@@ -1,8 +1,17 @@
 //! The library half of `cargo xtask`: what tests (unit, integration, compile-fail) need to
 //! reach. `main.rs` parses flags and dispatches to these modules.
 
+pub mod bench;
+pub mod bench_s3;
+pub mod build;
 pub mod cfn;
+pub mod ci;
+pub mod demo;
+pub mod ecr;
+pub mod image;
+pub mod push;
 pub mod pytools;
+pub mod registry;
 pub mod shell;
 pub mod stack;
 pub mod synth;

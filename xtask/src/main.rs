@@ -2,11 +2,8 @@
 //! This file is the table of contents: it parses flags and dispatches one verb to the
 //! module that holds it.
 
-mod ci;
-mod demo;
-use xtask::{shell, synth};
-
 use clap::{Parser, Subcommand};
+use xtask::{bench, ci, demo, synth};
 
 #[derive(Parser)]
 #[command(
@@ -22,16 +19,25 @@ struct Cli {
 enum Command {
     /// Generate the sample export, run the job on it and write a chart gallery.
     Demo(demo::Demo),
+    /// Speed and memory of the release job on seed-scale data (prints, never asserts).
+    Bench(bench::Bench),
     /// Everything CI runs: formatting, lints, tests, template checks.
     Ci(ci::Ci),
     /// Print or write the CloudFormation template (templates/author-stats-batch.yaml).
     Synth(synth::Synth),
+    /// Static release build of the job and its Lambda container image (OCI layout in target/).
+    Build(xtask::build::Build),
+    /// Push the image to ECR (or --registry), print `<repo-uri>@sha256:…`.
+    Push(xtask::push::Push),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo(cmd) => cmd.run(),
+        Command::Bench(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
         Command::Synth(cmd) => cmd.run(),
+        Command::Build(cmd) => cmd.run(),
+        Command::Push(cmd) => cmd.run(),
     }
 }

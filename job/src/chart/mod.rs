@@ -105,7 +105,7 @@ mod tests {
         let png_bytes = render("鈴木 亮", MonthKey::new(2019, 4), &series(80));
         let (width, height, _) = decode(&png_bytes);
         assert_eq!((width, height), (WIDTH, HEIGHT));
-        assert!(WIDTH >= 1000 && HEIGHT >= 500);
+        assert!(width >= 1000 && height >= 500);
     }
 
     #[test]

@@ -14,9 +14,11 @@ use super::font;
 
 const ELLIPSIS: char = '…';
 
-/// Where each glyph of `text` starts, in pixels from the pen's origin, and the glyph's
-/// left bearing; and the total advance.
-fn layout(size: f64, text: &str) -> anyhow::Result<(Vec<(char, f32, f32)>, f32)> {
+/// A character, where its glyph starts (pixels from the pen's origin) and its left bearing.
+type Placed = (char, f32, f32);
+
+/// Where each glyph of `text` starts, and the total advance.
+fn layout(size: f64, text: &str) -> anyhow::Result<(Vec<Placed>, f32)> {
     let face = font::face()?.as_scaled(size as f32);
     let mut glyphs = Vec::with_capacity(text.len());
     let mut pen = 0f32;

@@ -66,7 +66,7 @@ pub(super) fn render(at: DateTime<Utc>, form: Form, out: &mut String) {
     let minutes = form.offset.unwrap_or(0);
     let local = at.naive_utc() + Duration::minutes(i64::from(minutes));
     let nanos = at.timestamp_subsec_nanos();
-    let digits = if nanos % 10u32.pow(9 - u32::from(form.digits)) == 0 {
+    let digits = if nanos.is_multiple_of(10u32.pow(9 - u32::from(form.digits))) {
         form.digits
     } else {
         9

@@ -98,8 +98,8 @@ fn is_yaml12_number(s: &str) -> bool {
     let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
     digits(int)
         && (int == "0" || !int.starts_with('0'))
-        && frac.map_or(true, |f| f.is_empty() || digits(f))
-        && exponent.map_or(true, |e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
+        && frac.is_none_or(|f| f.is_empty() || digits(f))
+        && exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)))
 }
 
 #[cfg(test)]

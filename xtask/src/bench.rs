@@ -1,0 +1,314 @@
+//! `cargo xtask bench`: speed and memory of the release job on seed-scale data, printed
+//! against the targets (never asserted). Generates the data once under `target/bench/`,
+//! times the daily run and the 15-year backfill, a bare inflate for comparison, and a run
+//! with 10× longer bodies to show memory does not grow with body size.
+
+use std::fs;
+use std::io::{self, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use author_stats::env::{AUTHORS_FILE, POSTS_FILE};
+
+use crate::demo::{build_job, SAMPLE_NOW};
+use crate::shell::{display, project_root};
+
+#[derive(clap::Args)]
+pub struct Bench {
+    /// Repetitions per measurement (the best is reported).
+    #[arg(long, default_value_t = 3)]
+    runs: u32,
+    /// Skip the 10× body-length memory run (its data set is ~2 GB raw).
+    #[arg(long)]
+    skip_10x: bool,
+    /// Also measure publishing to S3 against a local moto server.
+    #[arg(long)]
+    s3: bool,
+}
+
+/// A data set: the sample spec, generated once.
+struct DataSet {
+    name: &'static str,
+    authors: usize,
+    posts: usize,
+    body_bytes: usize,
+}
+
+const SEED_SCALE: DataSet = DataSet {
+    name: "seed-1x",
+    authors: 1056,
+    posts: 60_000,
+    body_bytes: 3000,
+};
+const TEN_X_BODIES: DataSet = DataSet {
+    name: "seed-10x-bodies",
+    authors: 1056,
+    posts: 60_000,
+    body_bytes: 30_000,
+};
+
+impl DataSet {
+    fn ensure(&self, job: &Path) -> Result<PathBuf> {
+        let dir = project_root().join("target/bench").join(self.name);
+        let stamp = dir.join(".spec");
+        let spec = format!(
+            "{} {} {} {SAMPLE_NOW}",
+            self.authors, self.posts, self.body_bytes
+        );
+        if fs::read_to_string(&stamp).is_ok_and(|s| s == spec) {
+            return Ok(dir);
+        }
+        let started = Instant::now();
+        let mut cmd = Command::new(job);
+        cmd.arg("sample").arg("--out").arg(&dir);
+        cmd.args([
+            "--authors",
+            &self.authors.to_string(),
+            "--posts",
+            &self.posts.to_string(),
+        ]);
+        cmd.args([
+            "--body-bytes",
+            &self.body_bytes.to_string(),
+            "--until",
+            SAMPLE_NOW,
+        ]);
+        measure(&mut cmd)?;
+        fs::write(&stamp, spec)?;
+        eprintln!(
+            "generated {} in {:.1} s",
+            self.name,
+            started.elapsed().as_secs_f64()
+        );
+        Ok(dir)
+    }
+}
+
+/// Wall time and peak resident memory of one child process.
+struct Measured {
+    wall: Duration,
+    max_rss_kib: u64,
+}
+
+/// Run `cmd` to completion (output discarded) and measure it.
+fn measure(cmd: &mut Command) -> Result<Measured> {
+    let line = display(cmd);
+    let started = Instant::now();
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .env("CI", "true")
+        .spawn()
+        .with_context(|| format!("cannot start `{line}`"))?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is plain old data, so a zeroed value is valid; `wait4` writes into
+    // the two out-pointers, which point at live locals of the right types. The child is
+    // ours and not waited for elsewhere (we never call `child.wait`).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = started.elapsed();
+    if rc != pid {
+        bail!(
+            "waiting for `{line}` failed: {}",
+            io::Error::last_os_error()
+        );
+    }
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        let mut stderr = String::new();
+        if let Some(mut err) = child.stderr {
+            let _ = io::Read::read_to_string(&mut err, &mut stderr);
+        }
+        bail!("`{line}` failed (status {status}): {stderr}");
+    }
+    Ok(Measured {
+        wall,
+        max_rss_kib: usage.ru_maxrss as u64,
+    })
+}
+
+/// Best (fastest) of `runs` measurements; peak memory is the largest seen.
+fn best_of(runs: u32, mut make: impl FnMut() -> Command) -> Result<Measured> {
+    let mut best: Option<Measured> = None;
+    let mut max_rss = 0;
+    for _ in 0..runs.max(1) {
+        let m = measure(&mut make())?;
+        max_rss = max_rss.max(m.max_rss_kib);
+        if best.as_ref().is_none_or(|b| m.wall < b.wall) {
+            best = Some(m);
+        }
+    }
+    let mut best = best.expect("at least one run");
+    best.max_rss_kib = max_rss;
+    Ok(best)
+}
+
+/// Inflate the posts file with the same library to nowhere: the floor for ingest.
+fn bare_inflate(path: &Path) -> Result<(Duration, u64)> {
+    let started = Instant::now();
+    let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut gz = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, file));
+    let bytes = io::copy(&mut gz, &mut io::sink())?;
+    Ok((started.elapsed(), bytes))
+}
+
+fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command {
+    let _ = fs::remove_dir_all(out);
+    let mut cmd = Command::new(job);
+    cmd.arg("run")
+        .arg("--posts")
+        .arg(data.join(POSTS_FILE))
+        .arg("--authors")
+        .arg(data.join(AUTHORS_FILE))
+        .arg("--out")
+        .arg(out)
+        .args(["--days", &days.to_string(), "--now", SAMPLE_NOW]);
+    cmd
+}
+
+fn pngs(dir: &Path) -> Result<(usize, u64)> {
+    let mut count = 0;
+    let mut bytes = 0;
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.path().extension().is_some_and(|e| e == "png") {
+            count += 1;
+            bytes += entry.metadata()?.len();
+        }
+    }
+    Ok((count, bytes))
+}
+
+fn mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "ok"
+    } else {
+        "MISSED"
+    }
+}
+
+impl Bench {
+    pub fn run(self) -> Result<()> {
+        let job = build_job(true)?;
+        let data = SEED_SCALE.ensure(&job)?;
+        let posts = data.join(POSTS_FILE);
+        let gz_bytes = fs::metadata(&posts)?.len();
+        let (inflate, raw_bytes) = bare_inflate(&posts)?;
+        let out = project_root().join("target/bench/out");
+
+        let daily = best_of(self.runs, || job_run(&job, &data, &out, 7))?;
+        let (daily_charts, _) = pngs(&out)?;
+        let backfill = best_of(self.runs, || job_run(&job, &data, &out, 5475))?;
+        let (charts, png_bytes) = pngs(&out)?;
+        let avg_png = png_bytes as f64 / charts.max(1) as f64;
+        let render_share = backfill.wall.saturating_sub(daily.wall).as_secs_f64();
+
+        let mb = |b: u64| b as f64 / 1e6;
+        println!(
+            "\nauthor-stats bench (release, {} cores)",
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+        println!(
+            "data: {} authors, {} posts, {:.1} MB gzip, {:.1} MB raw",
+            SEED_SCALE.authors,
+            SEED_SCALE.posts,
+            mb(gz_bytes),
+            mb(raw_bytes)
+        );
+        println!("{:<38} {:>12} {:>12}  target", "measure", "value", "");
+        let row = |name: &str, value: String, target: &str, ok: bool| {
+            println!("{name:<38} {value:>12} {:>12}  {target}", verdict(ok));
+        };
+        let inflate_s = inflate.as_secs_f64();
+        row(
+            "bare inflate (flate2, zlib-rs)",
+            format!("{inflate_s:.3} s"),
+            "",
+            true,
+        );
+        row(
+            "daily run --days 7: wall",
+            format!("{:.3} s", daily.wall.as_secs_f64()),
+            "≤ 0.6 s",
+            daily.wall.as_secs_f64() <= 0.6,
+        );
+        row("daily run: charts", format!("{daily_charts}"), "", true);
+        row(
+            "daily run: ingest MB/s (raw)",
+            format!("{:.0}", mb(raw_bytes) / daily.wall.as_secs_f64()),
+            "",
+            true,
+        );
+        row(
+            "daily run / bare inflate",
+            format!("{:.2}×", daily.wall.as_secs_f64() / inflate_s),
+            "≤ 1.2× (ingest)",
+            daily.wall.as_secs_f64() / inflate_s <= 1.2,
+        );
+        row(
+            "backfill --days 5475: wall",
+            format!("{:.3} s", backfill.wall.as_secs_f64()),
+            "≤ 1.2 s",
+            backfill.wall.as_secs_f64() <= 1.2,
+        );
+        row("backfill: charts", format!("{charts}"), "", true);
+        row(
+            "backfill: charts/s (whole run)",
+            format!("{:.0}", charts as f64 / backfill.wall.as_secs_f64()),
+            "",
+            true,
+        );
+        row(
+            "backfill: charts/s (beyond daily run)",
+            format!(
+                "{:.0}",
+                (charts - daily_charts) as f64 / render_share.max(1e-9)
+            ),
+            "",
+            true,
+        );
+        row(
+            "average PNG",
+            format!("{:.1} KB", avg_png / 1000.0),
+            "≤ 16 KB",
+            avg_png <= 16_000.0,
+        );
+        let peak = daily.max_rss_kib.max(backfill.max_rss_kib);
+        row(
+            "peak RSS (daily, backfill)",
+            format!("{:.1} MiB", mib(peak)),
+            "≤ 48 MiB",
+            mib(peak) <= 48.0,
+        );
+
+        if !self.skip_10x {
+            let data10 = TEN_X_BODIES.ensure(&job)?;
+            let out10 = project_root().join("target/bench/out-10x");
+            let run10 = best_of(1, || job_run(&job, &data10, &out10, 7))?;
+            let gz10 = fs::metadata(data10.join(POSTS_FILE))?.len();
+            row(
+                "10× bodies daily: wall",
+                format!("{:.3} s", run10.wall.as_secs_f64()),
+                &format!("({:.0} MB gzip)", mb(gz10)),
+                true,
+            );
+            row(
+                "10× bodies daily: peak RSS",
+                format!("{:.1} MiB", mib(run10.max_rss_kib)),
+                "≈ 1× run (no growth)",
+                mib(run10.max_rss_kib) <= mib(daily.max_rss_kib) * 1.25 + 4.0,
+            );
+        }
+        if self.s3 {
+            crate::bench_s3::run(&job, &data)?;
+        }
+        println!("(a seaborn-based Python job: ~180 s and ~600 MiB for the backfill on this data)");
+        Ok(())
+    }
+}

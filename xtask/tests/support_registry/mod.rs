@@ -1,0 +1,203 @@
+//! Shared by xtask's image and registry tests: the real static image (built once per test
+//! binary), a Debian `docker-registry` with htpasswd basic auth on 127.0.0.1 (one per test
+//! binary; tests use their own repositories), `skopeo` to read pushes back, and moto for
+//! ECR ([`moto`]). Missing programs fail the test with how to install them; nothing is
+//! skipped, and nothing talks to anything but 127.0.0.1.
+#![allow(dead_code)]
+
+pub mod moto;
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use xtask::image::{self, Arch, Image};
+
+/// The image of the real static build, with the executable's path.
+pub struct StaticImage {
+    pub binary: PathBuf,
+    pub image: Image,
+    pub build_time: Duration,
+}
+
+/// `cargo build --release --target x86_64-unknown-linux-gnu` with `+crt-static` and the
+/// assembly, once per test binary (minutes the first time, seconds after).
+pub fn static_image() -> &'static StaticImage {
+    static IMAGE: OnceLock<StaticImage> = OnceLock::new();
+    IMAGE.get_or_init(|| {
+        let started = Instant::now();
+        let (binary, image) = image::build_image(Arch::X86_64, Path::new(image::HOST_CA_BUNDLE))
+            .unwrap_or_else(|e| panic!("static build of the image: {e:#}"));
+        let build_time = started.elapsed();
+        eprintln!(
+            "static image {} ({} compressed) built in {:.1} s",
+            image.digest(),
+            image::megabytes(image.compressed_size()),
+            build_time.as_secs_f64()
+        );
+        StaticImage {
+            binary,
+            image,
+            build_time,
+        }
+    })
+}
+
+/// Fails (never skips) when a program the tests need is missing.
+pub fn require(program: &str, package: &str) {
+    let found = std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()));
+    assert!(
+        found,
+        "`{program}` is not installed: the image and registry tests need Debian's \
+         docker-registry, skopeo and apache2-utils. `cargo xtask ci` installs them (as root), \
+         or run `apt-get install -y {package}`"
+    );
+}
+
+pub const USER: &str = "pusher";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A `docker-registry` on 127.0.0.1 with basic auth and storage in a fresh directory.
+pub struct LocalRegistry {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// `127.0.0.1:PORT`.
+    pub host: String,
+    pub dir: PathBuf,
+    /// Held open: when this process ends, however it ends, the watchdog's stdin closes and
+    /// it stops the registry by PID and removes its storage.
+    _watchdog: ChildStdin,
+    _child: Child,
+}
+
+/// This test binary's registry, started on first use.
+pub fn registry() -> &'static LocalRegistry {
+    static REGISTRY: OnceLock<LocalRegistry> = OnceLock::new();
+    REGISTRY.get_or_init(start_registry)
+}
+
+const REGISTRY_START_TIMEOUT: Duration = Duration::from_secs(20);
+
+fn start_registry() -> LocalRegistry {
+    require("docker-registry", "docker-registry");
+    require("htpasswd", "apache2-utils");
+    let dir = tempfile::Builder::new()
+        .prefix("xtask-registry-")
+        .tempdir()
+        .expect("a temp dir")
+        .keep();
+    let htpasswd = run_ok(Command::new("htpasswd").args(["-B", "-b", "-n", USER, PASSWORD]));
+    std::fs::write(dir.join("htpasswd"), &htpasswd.stdout).unwrap();
+    let port = free_port();
+    let config = format!(
+        "version: 0.1\n\
+         log:\n  level: info\n\
+         storage:\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n\
+         http:\n  addr: 127.0.0.1:{port}\n  draintimeout: 1s\n\
+         auth:\n  htpasswd:\n    realm: xtask-tests\n    path: {htpasswd}\n",
+        storage = dir.join("storage").display(),
+        htpasswd = dir.join("htpasswd").display(),
+    );
+    std::fs::write(dir.join("config.yml"), config).unwrap();
+    let log = dir.join("registry.log");
+    // sh runs the registry in the background, then blocks on its stdin (our pipe). EOF comes
+    // when this test process exits, also on panic or a kill: the registry is stopped by PID
+    // (it exits 0 on SIGTERM) and its directory removed.
+    let script = r#"docker-registry serve "$1/config.yml" </dev/null >>"$1/registry.log" 2>&1 &
+registry=$!
+cat >/dev/null
+kill "$registry" 2>/dev/null
+wait "$registry" 2>/dev/null
+rm -rf "$1""#;
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .arg("sh")
+        .arg(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("sh starts");
+    let watchdog = child.stdin.take().unwrap();
+    let started = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > REGISTRY_START_TIMEOUT {
+            panic!(
+                "docker-registry did not listen on 127.0.0.1:{port} within {:?}; its log:\n{}",
+                REGISTRY_START_TIMEOUT,
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    LocalRegistry {
+        url: format!("http://127.0.0.1:{port}"),
+        host: format!("127.0.0.1:{port}"),
+        dir,
+        _watchdog: watchdog,
+        _child: child,
+    }
+}
+
+impl LocalRegistry {
+    /// The registry's log so far (for assertion messages).
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("registry.log")).unwrap_or_default()
+    }
+
+    /// `skopeo inspect <args> docker://127.0.0.1:PORT/<reference>` as JSON.
+    pub fn skopeo_inspect(&self, reference: &str, args: &[&str]) -> (Vec<u8>, serde_json::Value) {
+        require("skopeo", "skopeo");
+        let creds = format!("{USER}:{PASSWORD}");
+        let out = run_ok(
+            Command::new("skopeo")
+                .arg("inspect")
+                .args(args)
+                .args(["--tls-verify=false", "--creds", &creds])
+                .arg(format!("docker://{}/{reference}", self.host)),
+        );
+        let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "skopeo printed no JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        });
+        (out.stdout, json)
+    }
+}
+
+/// Runs `cmd`, panicking with its output unless it succeeds.
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));
+    assert!(
+        out.status.success(),
+        "{:?} failed ({}):\n{}{}",
+        cmd,
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// The cargo target directory of this build.
+pub fn target_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    exe.ancestors()
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
