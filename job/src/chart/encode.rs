@@ -1,5 +1,5 @@
 //! PNG bytes for an indexed image: 8-bit palette, the "Up" row filter (bars repeat row
-//! after row, which Up turns into zeros) and zlib level 3 (within 5 % of level 6's size
+//! after row, which Up turns into zeros) and zlib level 3 (about 5 % above level 6's size
 //! at half its time). Only IHDR, PLTE, IDAT and IEND are written: no time, text or gamma
 //! chunks, so the same pixels give the same bytes.
 

@@ -92,7 +92,7 @@ impl Runs {
         let mut out = Runs {
             colours: Vec::new(),
             pixels: Vec::new(),
-            runs: Vec::with_capacity(1 << 14),
+            runs: Vec::with_capacity(1 << 17),
             rows: Vec::with_capacity(rgb.len() / row_bytes),
         };
         let mut id_of: ColourMap<u32> = ColourMap::default();
@@ -113,16 +113,17 @@ impl Runs {
             let pixel_count = row.len() / 3;
             let mut i = 0;
             while i < pixel_count {
-                let here = &row[i * 3..i * 3 + 3];
-                let colour = pack(here);
-                // Skip 8 pixels (24 bytes) at a time while they repeat this colour.
-                let eight: [u8; 24] = std::array::from_fn(|k| here[k % 3]);
+                let colour = pack(&row[i * 3..i * 3 + 3]);
                 let mut j = i + 1;
-                while j + 8 <= pixel_count && row[j * 3..j * 3 + 24] == eight {
-                    j += 8;
-                }
-                while j < pixel_count && row[j * 3..j * 3 + 3] == *here {
+                while j < pixel_count && pack(&row[j * 3..j * 3 + 3]) == colour {
                     j += 1;
+                    if j - i == 8 {
+                        // A long run: go on 8 pixels (24 bytes) at a time.
+                        let eight: [u8; 24] = std::array::from_fn(|k| row[i * 3 + k % 3]);
+                        while j + 8 <= pixel_count && row[j * 3..j * 3 + 24] == eight {
+                            j += 8;
+                        }
+                    }
                 }
                 let id = if recent[0].0 == colour {
                     recent[0].1

@@ -28,10 +28,13 @@ impl Canvas<'_> {
         let Some(&first) = points.first() else {
             return;
         };
-        let segments: Vec<((f64, f64), (f64, f64))> = if points.len() == 1 {
-            vec![(first, first)]
+        let segments: Vec<Segment> = if points.len() == 1 {
+            vec![Segment::new(first, first)]
         } else {
-            points.windows(2).map(|w| (w[0], w[1])).collect()
+            points
+                .windows(2)
+                .map(|w| Segment::new(w[0], w[1]))
+                .collect()
         };
         let inner = pen.width / 2.0;
         let outer = inner + pen.halo.max(0.0);
@@ -45,14 +48,14 @@ impl Canvas<'_> {
         let mut lo = 0;
         for col in x_from..=x_to {
             let xc = col as f64 + 0.5;
-            while lo < segments.len() && segments[lo].1 .0 < xc - reach {
+            while lo < segments.len() && segments[lo].b.0 < xc - reach {
                 lo += 1;
             }
-            let near = segments[lo..].iter().take_while(|(a, _)| a.0 <= xc + reach);
+            let near = segments[lo..].iter().take_while(|s| s.a.0 <= xc + reach);
             let (mut y_min, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY);
-            for (a, b) in near.clone() {
-                y_min = y_min.min(a.1.min(b.1));
-                y_max = y_max.max(a.1.max(b.1));
+            for s in near.clone() {
+                y_min = y_min.min(s.a.1.min(s.b.1));
+                y_max = y_max.max(s.a.1.max(s.b.1));
             }
             if y_min > y_max {
                 continue;
@@ -64,7 +67,7 @@ impl Canvas<'_> {
                 let p = (xc, row as f64 + 0.5);
                 let d2 = near
                     .clone()
-                    .map(|&(a, b)| distance2_to_segment(p, a, b))
+                    .map(|s| s.distance2(p))
                     .fold(f64::INFINITY, f64::min);
                 if d2 >= outer_edge2 {
                     continue;
@@ -100,17 +103,32 @@ fn coverage(r: f64, d: f64) -> f64 {
     (r + 0.5 - d).clamp(0.0, 1.0)
 }
 
-/// Squared distance from `p` to the segment `a`–`b`.
-fn distance2_to_segment(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let length2 = dx * dx + dy * dy;
-    let t = if length2 > 0.0 {
-        (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / length2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let (qx, qy) = (a.0 + t * dx - p.0, a.1 + t * dy - p.1);
-    qx * qx + qy * qy
+/// One straight piece of a polyline, with what the distance test needs precomputed.
+struct Segment {
+    a: (f64, f64),
+    b: (f64, f64),
+    /// 1 / |b − a|², or 0 for a point.
+    inverse_length2: f64,
+}
+
+impl Segment {
+    fn new(a: (f64, f64), b: (f64, f64)) -> Segment {
+        let length2 = (b.0 - a.0).powi(2) + (b.1 - a.1).powi(2);
+        Segment {
+            a,
+            b,
+            inverse_length2: if length2 > 0.0 { 1.0 / length2 } else { 0.0 },
+        }
+    }
+
+    /// Squared distance from `p` to the segment.
+    fn distance2(&self, p: (f64, f64)) -> f64 {
+        let (dx, dy) = (self.b.0 - self.a.0, self.b.1 - self.a.1);
+        let t = (((p.0 - self.a.0) * dx + (p.1 - self.a.1) * dy) * self.inverse_length2)
+            .clamp(0.0, 1.0);
+        let (qx, qy) = (self.a.0 + t * dx - p.0, self.a.1 + t * dy - p.1);
+        qx * qx + qy * qy
+    }
 }
 
 #[cfg(test)]

@@ -40,12 +40,17 @@ impl YScale {
 /// `1234567` → `"1,234,567"`.
 pub(crate) fn group_thousands(n: u64) -> String {
     let digits = n.to_string();
+    // The first group has 1–3 digits, every later one exactly 3.
+    let head = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    }
+    .min(digits.len());
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+    out.push_str(&digits[..head]);
+    for group in digits.as_bytes()[head..].chunks(3) {
+        out.push(',');
+        out.extend(group.iter().map(|&b| char::from(b)));
     }
     out
 }
