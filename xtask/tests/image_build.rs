@@ -145,7 +145,8 @@ fn the_entrypoint_runs_with_no_host_libraries() {
     // otherwise run it from there with an empty environment.
     let is_root = run_ok(Command::new("id").arg("-u")).stdout.trim_ascii() == b"0";
     let mut cmd = if is_root {
-        let mut c = Command::new("chroot");
+        // Absolute: with the environment cleared, there is no PATH to search.
+        let mut c = Command::new(require("chroot", "coreutils"));
         c.arg(root.path()).arg("/var/runtime/bootstrap");
         c
     } else {

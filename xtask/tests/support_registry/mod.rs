@@ -45,16 +45,23 @@ pub fn static_image() -> &'static StaticImage {
     })
 }
 
+/// Where `program` is on `PATH`.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
 /// Fails (never skips) when a program the tests need is missing.
-pub fn require(program: &str, package: &str) {
-    let found = std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()));
-    assert!(
-        found,
-        "`{program}` is not installed: the image and registry tests need Debian's \
-         docker-registry, skopeo and apache2-utils. `cargo xtask ci` installs them (as root), \
-         or run `apt-get install -y {package}`"
-    );
+pub fn require(program: &str, package: &str) -> PathBuf {
+    find_program(program).unwrap_or_else(|| {
+        panic!(
+            "`{program}` is not installed: run `apt-get install -y {package}` (`cargo xtask \
+             ci` installs what the registry tests need, docker-registry, skopeo and \
+             apache2-utils, when run as root)"
+        )
+    })
 }
 
 pub const USER: &str = "pusher";
