@@ -31,13 +31,19 @@ enum Command {
     Push(xtask::push::Push),
 }
 
-fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+fn main() {
+    let result = match Cli::parse().command {
         Command::Demo(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
         Command::Synth(cmd) => cmd.run(),
         Command::Build(cmd) => cmd.run(),
         Command::Push(cmd) => cmd.run(),
+    };
+    // One line (the cause chain joined by ": "), whatever RUST_BACKTRACE says: the message
+    // names the thing, the cause and the fix; a backtrace would bury it.
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
     }
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 
 use crate::build::Build;
 use crate::ecr;
-use crate::image::{self, layout, megabytes, Image};
+use crate::image::{self, human_size, layout, megabytes, Image};
 use crate::registry::{Credentials, PushReport, Registry};
 
 #[derive(clap::Args)]
@@ -117,7 +117,7 @@ fn summarize(report: &PushReport, image: &Image) {
     eprintln!(
         "push: {} blobs uploaded ({}), {} already present; image {} compressed; tag {}",
         report.uploaded.len(),
-        megabytes(report.bytes_uploaded),
+        human_size(report.bytes_uploaded),
         report.skipped.len(),
         megabytes(image.compressed_size()),
         report.tag

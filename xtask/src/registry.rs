@@ -15,7 +15,7 @@ use ureq::tls::{TlsConfig, TlsProvider};
 use ureq::{Agent, Body};
 
 use crate::image::digest::Digest;
-use crate::image::{megabytes, spec, Blob, Image};
+use crate::image::{human_size, spec, Blob, Image};
 
 /// Basic-auth credentials for a registry.
 #[derive(Clone)]
@@ -163,7 +163,7 @@ impl Registry {
             .map(|i| format!("layer {i}/{count}"))
             .chain(std::iter::once("config".to_owned()));
         for (blob, label) in image.blobs().zip(labels) {
-            let size = megabytes(blob.descriptor.size);
+            let size = human_size(blob.descriptor.size);
             let short = blob.digest().short();
             if self.blob_exists(repository, blob.digest())? {
                 eprintln!("push: {label} {short} ({size}) already in {target}");
@@ -176,7 +176,7 @@ impl Registry {
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "push: {label} {short} ({size}) uploaded in {secs:.1} s ({}/s)",
-                megabytes((blob.descriptor.size as f64 / secs.max(1e-3)) as u64)
+                human_size((blob.descriptor.size as f64 / secs.max(1e-3)) as u64)
             );
             report.uploaded.push(blob.digest().clone());
             report.bytes_uploaded += blob.descriptor.size;

@@ -290,6 +290,15 @@ pub fn megabytes(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// `12.3 MB`, `4.5 kB` or `607 B`: a size for progress lines.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..=999 => format!("{bytes} B"),
+        1_000..=999_999 => format!("{:.1} kB", bytes as f64 / 1e3),
+        _ => megabytes(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

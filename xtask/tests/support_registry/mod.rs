@@ -53,6 +53,16 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// A small image of made-up content, for tests that fail before any blob is sent.
+pub fn tiny_image() -> Image {
+    image::assemble(&image::Contents {
+        arch: Arch::X86_64,
+        binary: b"not really an executable".to_vec(),
+        ca_bundle: b"-----BEGIN CERTIFICATE-----\n".to_vec(),
+    })
+    .unwrap()
+}
+
 /// Fails (never skips) when a program the tests need is missing.
 pub fn require(program: &str, package: &str) -> PathBuf {
     find_program(program).unwrap_or_else(|| {
