@@ -13,8 +13,8 @@ use tempfile::TempDir;
 
 use author_stats::aws::metrics;
 use author_stats::env;
-use aws_support::runtime_api::{Outcome, RuntimeApi};
 use aws_support::*;
+use testkit::runtime_api::{Outcome, RuntimeApi};
 
 const PREFIX: &str = "author-monthly-stats/";
 const WAIT: Duration = Duration::from_secs(60);

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::image::{self, megabytes, Arch, BuildOptions};
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Debug)]
 pub struct Build {
     /// CPU architecture of the image (arm64 needs its Rust target installed).
     #[arg(long, value_enum, default_value_t = Arch::X86_64)]

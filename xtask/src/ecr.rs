@@ -233,6 +233,67 @@ pub async fn registry_login(client: &Client) -> Result<RegistryLogin> {
     })
 }
 
+/// Whether `repository` holds an image with manifest `digest` (`sha256:…`): deploy pushes
+/// only when it does not.
+pub async fn has_image(client: &Client, repository: &str, digest: &str) -> Result<bool> {
+    let found = client
+        .describe_images()
+        .repository_name(repository)
+        .image_ids(
+            aws_sdk_ecr::types::ImageIdentifier::builder()
+                .image_digest(digest)
+                .build(),
+        )
+        .send()
+        .await;
+    match found {
+        Ok(out) => Ok(!out.image_details().is_empty()),
+        Err(e) if e.code() == Some("ImageNotFoundException") => Ok(false),
+        Err(e) => Err(explain(
+            e,
+            &format!("looking for image {digest} in ECR repository {repository}"),
+            "ecr:DescribeImages",
+        )),
+    }
+}
+
+/// Deletes `repository` with every image in it; `false` when there was none.
+pub async fn delete_repository(client: &Client, repository: &str) -> Result<bool> {
+    match client
+        .delete_repository()
+        .repository_name(repository)
+        .force(true)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.code() == Some("RepositoryNotFoundException") => Ok(false),
+        Err(e) => Err(explain(
+            e,
+            &format!("deleting ECR repository {repository}"),
+            "ecr:DeleteRepository",
+        )),
+    }
+}
+
+/// Whether `repository` exists.
+pub async fn repository_exists(client: &Client, repository: &str) -> Result<bool> {
+    match client
+        .describe_repositories()
+        .repository_names(repository)
+        .send()
+        .await
+    {
+        Ok(out) => Ok(!out.repositories().is_empty()),
+        Err(e) if e.code() == Some("RepositoryNotFoundException") => Ok(false),
+        Err(e) => Err(explain(
+            e,
+            &format!("looking up ECR repository {repository}"),
+            "ecr:DescribeRepositories",
+        )),
+    }
+}
+
 /// What to tell the registry client when ECR's token is refused.
 pub const AUTH_FIX: &str = "the ECR token comes from your AWS credentials and region: check \
                             AWS_PROFILE/AWS_REGION (or `aws sso login`) and retry";

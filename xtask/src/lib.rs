@@ -9,6 +9,7 @@ pub mod ci;
 pub mod demo;
 pub mod ecr;
 pub mod image;
+pub mod lifecycle;
 pub mod push;
 pub mod pytools;
 pub mod registry;

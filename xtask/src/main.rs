@@ -3,7 +3,7 @@
 //! module that holds it.
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, ci, demo, synth};
+use xtask::{bench, ci, demo, lifecycle, synth};
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +29,18 @@ enum Command {
     Build(xtask::build::Build),
     /// Push the image to ECR (or --registry), print `<repo-uri>@sha256:…`.
     Push(xtask::push::Push),
+    /// Build, push, and deploy the stack of a stage through a change set; stream its events.
+    Deploy(lifecycle::deploy::Deploy),
+    /// Preview the change set a deploy would make (never executed).
+    Diff(lifecycle::diff::Diff),
+    /// Run the deployed function now and print its summary (--days 5475: the backfill).
+    Invoke(lifecycle::invoke::Invoke),
+    /// The function's recent log lines (--follow to keep reading).
+    Logs(lifecycle::logs::Logs),
+    /// Empty the charts bucket, delete the stack and the image repository, verify all gone.
+    Teardown(lifecycle::teardown::Teardown),
+    /// Teardown, deploy and a smoke run: a clean environment in one command.
+    Rebuild(lifecycle::rebuild::Rebuild),
 }
 
 fn main() {
@@ -39,11 +51,20 @@ fn main() {
         Command::Synth(cmd) => cmd.run(),
         Command::Build(cmd) => cmd.run(),
         Command::Push(cmd) => cmd.run(),
+        Command::Deploy(cmd) => cmd.run(),
+        Command::Diff(cmd) => cmd.run(),
+        Command::Invoke(cmd) => cmd.run(),
+        Command::Logs(cmd) => cmd.run(),
+        Command::Teardown(cmd) => cmd.run(),
+        Command::Rebuild(cmd) => cmd.run(),
     };
     // One line (the cause chain joined by ": "), whatever RUST_BACKTRACE says: the message
     // names the thing, the cause and the fix; a backtrace would bury it.
     if let Err(error) = result {
         eprintln!("error: {error:#}");
-        std::process::exit(1);
+        let code = error
+            .downcast_ref::<lifecycle::Exit>()
+            .map_or(1, |exit| exit.code as i32);
+        std::process::exit(code);
     }
 }

@@ -80,11 +80,35 @@ pub mod outputs {
     pub const LOG_GROUP_NAME: &str = "LogGroupName";
     pub const DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
     pub const ALARM_TOPIC_ARN: &str = "AlarmTopicArn";
+
+    /// Outputs that are the `Ref` of one resource (its physical id), by logical id.
+    pub const REF_OF: [(&str, &str); 4] = [
+        (CHARTS_BUCKET, super::ids::CHARTS_BUCKET),
+        (FUNCTION_NAME, super::ids::JOB_FUNCTION),
+        (LOG_GROUP_NAME, super::ids::JOB_LOG_GROUP),
+        (DEAD_LETTER_QUEUE_URL, super::ids::DEAD_LETTER_QUEUE),
+    ];
+}
+
+/// Which resources a template holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// The production stack: everything below.
+    Full,
+    /// The job's core only, from the same definitions: the charts bucket (no policy), the
+    /// job's role, log group, image function and dead-letter queue. For local emulators
+    /// (moto's CloudFormation has no bucket policy, schedule, CloudFront or alarm).
+    Core,
 }
 
 /// The template of the production stack.
 pub fn template() -> Template {
-    Template::build(DESCRIPTION, define)
+    template_for(Scope::Full)
+}
+
+/// The template of `scope`: same parameters, same resource definitions.
+pub fn template_for(scope: Scope) -> Template {
+    Template::build(DESCRIPTION, |t| define(t, scope))
 }
 
 /// The handles of all parameters.
@@ -204,12 +228,14 @@ const LOG_RETENTION_VALUES: [u32; 22] = [
     3288, 3653,
 ];
 
-fn define(t: &mut Builder<'_>) {
+fn define(t: &mut Builder<'_>, scope: Scope) {
     let p = Params::declare(t);
-    let has_alarm_email = t.condition(
-        ids::HAS_ALARM_EMAIL,
-        Cond::not(Cond::equals(p.alarm_email.reference(), "")),
-    );
+    let has_alarm_email = (scope == Scope::Full).then(|| {
+        t.condition(
+            ids::HAS_ALARM_EMAIL,
+            Cond::not(Cond::equals(p.alarm_email.reference(), "")),
+        )
+    });
 
     let bucket = charts_bucket(t);
     let log_group = job_log_group(t, &p);
@@ -231,6 +257,10 @@ fn define(t: &mut Builder<'_>) {
     );
     let role = t.add(ids::JOB_ROLE, job_role(&p, bucket, log_group, dead_letters));
     let function = job_function(t, &p, role, bucket, log_group, dead_letters);
+    let Some(has_alarm_email) = has_alarm_email else {
+        core_outputs(t, bucket, function, log_group, dead_letters);
+        return;
+    };
     let schedule = daily_schedule(t, &p, function, dead_letters);
     let distribution = charts_distribution(t, bucket);
     t.add(
@@ -289,6 +319,40 @@ fn define(t: &mut Builder<'_>) {
         outputs::ALARM_TOPIC_ARN,
         Output::new("SNS topic of the alarms", topic.reference()).only_if(has_alarm_email),
     );
+}
+
+/// The outputs of [`Scope::Core`]: what deploy, invoke, logs and teardown read.
+fn core_outputs<'t>(
+    t: &mut Builder<'t>,
+    bucket: Handle<'t, Bucket>,
+    function: Handle<'t, Function<'t>>,
+    log_group: Handle<'t, LogGroup<'t>>,
+    dead_letters: Handle<'t, Queue>,
+) {
+    for (id, description, value) in [
+        (
+            outputs::CHARTS_BUCKET,
+            "Bucket the charts are published to",
+            bucket.reference(),
+        ),
+        (
+            outputs::FUNCTION_NAME,
+            "The job's Lambda function",
+            function.reference(),
+        ),
+        (
+            outputs::LOG_GROUP_NAME,
+            "Log group of the job",
+            log_group.reference(),
+        ),
+        (
+            outputs::DEAD_LETTER_QUEUE_URL,
+            "Queue of runs that failed or could not be delivered",
+            dead_letters.reference(),
+        ),
+    ] {
+        t.output(id, Output::new(description, value));
+    }
 }
 
 /// Where the charts are published: private, encrypted, TLS only (in its policy), versioned
@@ -488,7 +552,9 @@ fn job_function<'t>(
         (env::CHARTS_BUCKET, bucket.reference()),
         (env::CHARTS_PREFIX, env::DEFAULT_CHARTS_PREFIX.into()),
         (env::CHART_TIME_ZONE, p.chart_time_zone.reference()),
-        (env::ACTIVE_DAYS, p.active_days.reference()),
+        // Environment values are strings: the Number parameter goes in as text (a bare Ref
+        // reaches moto's Lambda as a JSON number, which the SDK cannot read back).
+        (env::ACTIVE_DAYS, sub!(p.active_days.reference())),
         (
             env::UPLOAD_CONCURRENCY,
             DEFAULT_UPLOAD_CONCURRENCY.to_string().into(),

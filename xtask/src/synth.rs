@@ -56,7 +56,12 @@ impl Synth {
 
 /// The template text: header and YAML.
 pub fn render() -> String {
-    format!("{HEADER}{}", stack::template().to_yaml())
+    render_scope(stack::Scope::Full)
+}
+
+/// The template text of `scope` (deploy sends exactly this to CloudFormation).
+pub fn render_scope(scope: stack::Scope) -> String {
+    format!("{HEADER}{}", stack::template_for(scope).to_yaml())
 }
 
 pub fn template_path() -> PathBuf {

@@ -3,11 +3,15 @@
 //! repository brought in line; a second run changes nothing; the login token becomes basic
 //! auth for the registry endpoint. (moto has no registry protocol, so no push here.)
 
-mod support_registry;
-
 use aws_sdk_ecr::types::ImageTagMutability;
-use support_registry::moto::{block_on, ecr};
+use testkit::block_on;
+use testkit::moto::moto;
 use xtask::ecr::{ensure_repository, lifecycle_policy, registry_login};
+
+/// An ECR client for this binary's moto.
+fn ecr() -> aws_sdk_ecr::Client {
+    aws_sdk_ecr::Client::new(&moto().sdk_config())
+}
 
 fn policy_keeps(name: &str) -> u64 {
     let text = block_on(ecr().get_lifecycle_policy().repository_name(name).send())

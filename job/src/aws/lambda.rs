@@ -103,9 +103,19 @@ impl Function {
     /// Build the client and read the settings once. Problems are kept and reported by
     /// every invocation, so they show up in the caller's response, not only in the logs.
     pub async fn init(settings: Result<FunctionSettings, String>) -> Function {
-        let ready = match (super::s3_client().await, settings) {
+        let client = super::s3_client().await.map_err(|e| format!("{e:#}"));
+        Self::with_client(client, settings).await
+    }
+
+    /// [`Function::init`] with a given S3 client (a caller that configures AWS itself,
+    /// e.g. a test pointing at a local emulation).
+    pub async fn with_client(
+        client: Result<Client, String>,
+        settings: Result<FunctionSettings, String>,
+    ) -> Function {
+        let ready = match (client, settings) {
             (Ok(client), Ok(settings)) => Ok((client, settings)),
-            (Err(e), _) => Err(format!("{e:#}")),
+            (Err(e), _) => Err(e),
             (_, Err(e)) => Err(e),
         };
         if let Err(e) = &ready {

@@ -1,0 +1,46 @@
+//! Test support shared by the job's and xtask's integration tests (a dev-dependency only):
+//! one moto server per test binary on 127.0.0.1 (`moto`), a Lambda Runtime API for running
+//! the real binary as the function (`runtime_api`), a replay endpoint of recorded AWS
+//! responses for failure paths no emulator reaches (`replay`), and the ports, paths and async runtime
+//! every test harness needs. Nothing here talks to anything but 127.0.0.1.
+
+pub mod moto;
+pub mod replay;
+pub mod runtime_api;
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed again).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// The cargo target directory of the running test (`CARGO_TARGET_DIR` or `<workspace>/target`).
+pub fn target_dir() -> PathBuf {
+    // The test executable lives in <target>/<profile>/deps/; cargo marks <target> with CACHEDIR.TAG.
+    let exe = std::env::current_exe().expect("the test binary knows its path");
+    exe.ancestors()
+        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// Runs `future` on this test binary's shared multi-threaded runtime.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime for the tests")
+        })
+        .block_on(future)
+}

@@ -1,0 +1,122 @@
+//! `cargo xtask diff`: the change-set preview of a deploy, without executing it. The change
+//! set is deleted afterwards (and so is the empty stack a CREATE preview leaves).
+
+use anyhow::{bail, Result};
+use serde_json::{json, Value};
+
+use super::aws::{runtime, AwsArgs, Clients};
+use super::changeset::{self, Prepared, Proposal};
+use super::deploy::{check_pinned, parameter_values, source_revision, tags};
+use super::events;
+use super::stack_state::{self, next_step, Next};
+use super::stages::{Stage, StageArgs};
+use super::ui::Ui;
+use crate::stack::{params, Scope};
+use crate::synth;
+
+#[derive(clap::Args, Debug)]
+pub struct Diff {
+    #[command(flatten)]
+    pub stage: StageArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Override a stack parameter, e.g. --param ActiveDays=14 (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Preview with this image (REPOSITORY@sha256:…) [default: the stack's current image].
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+    /// `full` (production) or `core` (what local emulators support).
+    #[arg(long, value_enum, default_value_t = Scope::Full)]
+    pub scope: Scope,
+}
+
+impl Diff {
+    pub fn run(self) -> Result<()> {
+        let ui = Ui::new(self.aws.output);
+        let stage = self.stage.load(&self.params)?;
+        let image = self.image.as_deref().map(check_pinned).transpose()?;
+        let rt = runtime()?;
+        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
+        let clients = Clients::new(&config);
+        let report = rt.block_on(diff(
+            &clients,
+            &stage,
+            image,
+            self.scope,
+            self.aws.poll_interval(),
+            &ui,
+        ))?;
+        ui.json(&report);
+        Ok(())
+    }
+}
+
+/// Proposes the change set, prints it, deletes it. Returns the `--output json` report.
+pub async fn diff(
+    clients: &Clients,
+    stage: &Stage,
+    image: Option<&str>,
+    scope: Scope,
+    poll: std::time::Duration,
+    ui: &Ui,
+) -> Result<Value> {
+    let cfn = &clients.cloudformation;
+    let stack_name = &stage.stack_name;
+    let existing = stack_state::describe(cfn, stack_name).await?;
+    let status = existing.as_ref().map(|s| s.status.as_str());
+    let next = next_step(status);
+    if next != Next::Create && next != Next::Update {
+        bail!(
+            "stack {stack_name} is {}: no change set can be made now (deploy says what to do)",
+            status.unwrap_or_default()
+        );
+    }
+    let create = next == Next::Create;
+    let has_image = existing
+        .as_ref()
+        .is_some_and(|s| s.parameters.contains_key(params::IMAGE_URI));
+    if image.is_none() && (create || !has_image) {
+        bail!(
+            "stack {stack_name} has no image yet: pass --image REPOSITORY@sha256:… (what `cargo \
+             xtask push` prints) to preview its creation"
+        );
+    }
+    let proposal = Proposal {
+        stack_name: stack_name.clone(),
+        template_body: synth::render_scope(scope),
+        parameters: parameter_values(scope, stage, image)?,
+        tags: tags(stage, &source_revision()),
+        create,
+        description: "cargo xtask diff (preview, never executed)".into(),
+    };
+    let (would_execute, changes) = match changeset::prepare(cfn, &proposal, poll).await? {
+        Prepared::NoChanges => {
+            ui.say(format!("no changes: stack {stack_name} is up to date"));
+            (false, Vec::new())
+        }
+        Prepared::Ready {
+            id,
+            stack_id,
+            changes,
+        } => {
+            changeset::delete(cfn, &id).await?;
+            if create {
+                events::delete_review_shell(cfn, &stack_id).await?;
+            }
+            ui.say(format!(
+                "{} changes a deploy would make to {stack_name}:",
+                changes.len()
+            ));
+            ui.say(changeset::render(&changes));
+            (true, changes)
+        }
+    };
+    Ok(json!({
+        "stack": stack_name,
+        "stage": stage.name,
+        "create": create,
+        "would_execute": would_execute,
+        "changes": changeset::to_json(&changes),
+    }))
+}

@@ -1,0 +1,121 @@
+//! `cargo xtask invoke`: run the deployed function now and print its summary; `--days
+//! 5475` is the 15-year backfill.
+
+use anyhow::{anyhow, bail, Context, Result};
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{InvocationType, LogType};
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use super::aws::{describe_error, runtime, AwsArgs, Clients};
+use super::stack_state;
+use super::stages::{Stage, StageArgs};
+use super::ui::Ui;
+use crate::stack::outputs;
+
+#[derive(clap::Args, Debug)]
+pub struct Invoke {
+    #[command(flatten)]
+    pub stage: StageArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Active window in days [default: the function's ACTIVE_DAYS]; 5475 is the backfill.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5475))]
+    pub days: Option<u32>,
+    /// Compute and report, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl Invoke {
+    pub fn run(self) -> Result<()> {
+        let ui = Ui::new(self.aws.output);
+        let stage = self.stage.load(&[])?;
+        let rt = runtime()?;
+        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
+        let clients = Clients::new(&config);
+        let summary = rt.block_on(invoke(&clients, &stage, self.days, self.dry_run, &ui))?;
+        if ui.format == super::aws::OutputFormat::Json {
+            ui.json(&summary);
+        } else {
+            println!("{}", serde_json::to_string_pretty(&summary)?);
+        }
+        Ok(())
+    }
+}
+
+/// The function name from the stack's outputs.
+pub async fn function_name(clients: &Clients, stage: &Stage) -> Result<String> {
+    let info = stack_state::describe_with_outputs(&clients.cloudformation, &stage.stack_name)
+        .await?
+        .with_context(|| {
+            format!(
+                "stack {} does not exist in {}: deploy it first (`cargo xtask deploy --stage {}`)",
+                stage.stack_name, clients.region, stage.name
+            )
+        })?;
+    info.outputs
+        .get(outputs::FUNCTION_NAME)
+        .cloned()
+        .with_context(|| {
+            format!(
+                "stack {} ({}) has no {} output: is it this project's stack?",
+                stage.stack_name,
+                info.status,
+                outputs::FUNCTION_NAME
+            )
+        })
+}
+
+/// Invokes synchronously; the function's summary, or an error with its message and log tail.
+pub async fn invoke(
+    clients: &Clients,
+    stage: &Stage,
+    days: Option<u32>,
+    dry_run: bool,
+    ui: &Ui,
+) -> Result<Value> {
+    let function = function_name(clients, stage).await?;
+    let mut event = json!({ "dry_run": dry_run });
+    if let Some(days) = days {
+        event["days"] = json!(days);
+    }
+    ui.say(format!("invoking {function} with {event}"));
+    let spinner = ui.spinner(format!("{function} is running"));
+    let out = clients
+        .lambda
+        .invoke()
+        .function_name(&function)
+        .invocation_type(InvocationType::RequestResponse)
+        .log_type(LogType::Tail)
+        .payload(Blob::new(event.to_string()))
+        .send()
+        .await
+        .map_err(|e| anyhow!("cannot invoke {function}: {}", describe_error(&e)));
+    if let Some(bar) = spinner {
+        bar.finish_and_clear();
+    }
+    let out = out?;
+    let payload = out
+        .payload()
+        .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+        .unwrap_or_default();
+    let log_tail = out
+        .log_result()
+        .and_then(|l| base64::engine::general_purpose::STANDARD.decode(l).ok())
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+        .unwrap_or_default();
+    if let Some(kind) = out.function_error() {
+        let message = serde_json::from_str::<Value>(&payload)
+            .ok()
+            .and_then(|v| v["errorMessage"].as_str().map(str::to_owned))
+            .unwrap_or(payload);
+        bail!(
+            "{function} failed ({kind}): {message}\nlast log lines:\n{}\n(more: `cargo xtask logs --stage {}`)",
+            log_tail.trim_end(),
+            stage.name
+        );
+    }
+    serde_json::from_str(&payload)
+        .with_context(|| format!("{function} answered with something other than JSON: {payload}"))
+}

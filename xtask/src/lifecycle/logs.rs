@@ -1,0 +1,148 @@
+//! `cargo xtask logs`: the function's recent log lines from CloudWatch Logs; `--follow`
+//! keeps printing new ones until interrupted.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use serde_json::{json, Value};
+
+use super::aws::{describe_error, runtime, AwsArgs, Clients, OutputFormat};
+use super::stack_state;
+use super::stages::{Stage, StageArgs};
+use super::ui::Ui;
+use crate::stack::outputs;
+
+#[derive(clap::Args, Debug)]
+pub struct Logs {
+    #[command(flatten)]
+    pub stage: StageArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// How far back to start, in minutes.
+    #[arg(long, default_value_t = 60)]
+    pub since: u32,
+    /// Keep printing new lines (every 2 s) until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+/// One log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub id: String,
+    /// Milliseconds since the epoch.
+    pub timestamp: i64,
+    pub stream: String,
+    pub message: String,
+}
+
+impl Logs {
+    pub fn run(self) -> Result<()> {
+        let ui = Ui::new(self.aws.output);
+        let stage = self.stage.load(&[])?;
+        let rt = runtime()?;
+        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
+        let clients = Clients::new(&config);
+        rt.block_on(async {
+            let group = log_group(&clients, &stage).await?;
+            let mut start = chrono::Utc::now().timestamp_millis() - i64::from(self.since) * 60_000;
+            let mut seen = HashSet::new();
+            loop {
+                let lines = read(&clients, &group, start, &mut seen).await?;
+                for line in &lines {
+                    print(&ui, line);
+                    start = start.max(line.timestamp);
+                }
+                if !self.follow {
+                    if lines.is_empty() {
+                        ui.say(format!(
+                            "no log lines in {group} in the last {} minutes",
+                            self.since
+                        ));
+                    }
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        })
+    }
+}
+
+fn print(ui: &Ui, line: &Line) {
+    if ui.format == OutputFormat::Json {
+        let value: Value = json!({
+            "timestamp": line.timestamp,
+            "stream": line.stream,
+            "message": line.message,
+        });
+        println!("{value}");
+    } else {
+        let time = chrono::DateTime::from_timestamp_millis(line.timestamp)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+            .unwrap_or_default();
+        println!("{time}  {}", line.message.trim_end());
+    }
+}
+
+/// The log group from the stack's outputs.
+pub async fn log_group(clients: &Clients, stage: &Stage) -> Result<String> {
+    let info = stack_state::describe_with_outputs(&clients.cloudformation, &stage.stack_name)
+        .await?
+        .with_context(|| {
+            format!(
+                "stack {} does not exist in {}: deploy it first",
+                stage.stack_name, clients.region
+            )
+        })?;
+    info.outputs
+        .get(outputs::LOG_GROUP_NAME)
+        .cloned()
+        .with_context(|| {
+            format!(
+                "stack {} has no {} output",
+                stage.stack_name,
+                outputs::LOG_GROUP_NAME
+            )
+        })
+}
+
+/// Lines of `group` from `start` (ms) on that are not in `seen`, oldest first.
+pub async fn read(
+    clients: &Clients,
+    group: &str,
+    start: i64,
+    seen: &mut HashSet<String>,
+) -> Result<Vec<Line>> {
+    let mut lines = Vec::new();
+    let mut token = None;
+    loop {
+        let out = clients
+            .logs
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(start)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| anyhow!("cannot read log group {group}: {}", describe_error(&e)))?;
+        for event in out.events() {
+            let id = event.event_id().unwrap_or_default().to_owned();
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            lines.push(Line {
+                id,
+                timestamp: event.timestamp().unwrap_or_default(),
+                stream: event.log_stream_name().unwrap_or_default().to_owned(),
+                message: event.message().unwrap_or_default().to_owned(),
+            });
+        }
+        token = out.next_token().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    lines.sort_by_key(|l| l.timestamp);
+    Ok(lines)
+}

@@ -1,0 +1,118 @@
+//! `cargo xtask rebuild`: the clean-environment rebuild in one command: teardown, deploy,
+//! then a smoke run (invoke the function; `index.json` must be in the charts bucket).
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::json;
+
+use super::aws::{describe_error, runtime, AwsArgs, Clients};
+use super::deploy::{check_pinned, deploy, source_revision, DeployOptions};
+use super::stack_state;
+use super::stages::StageArgs;
+use super::teardown::teardown;
+use super::ui::Ui;
+use super::{invoke, stages::Stage};
+use crate::build::Build;
+use crate::stack::{outputs, Scope};
+use author_stats::env;
+
+#[derive(clap::Args, Debug)]
+pub struct Rebuild {
+    #[command(flatten)]
+    pub stage: StageArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Do not ask before the teardown.
+    #[arg(long)]
+    pub yes: bool,
+    /// Override a stack parameter, e.g. --param ActiveDays=14 (repeatable).
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
+    /// Deploy this image (REPOSITORY@sha256:…) instead of building and pushing one; the
+    /// ECR repository is then kept.
+    #[arg(long, value_name = "REF")]
+    pub image: Option<String>,
+    /// Active window of the smoke run in days [default: the function's].
+    #[arg(long)]
+    pub days: Option<u32>,
+    #[command(flatten)]
+    pub build: Build,
+}
+
+impl Rebuild {
+    pub fn run(self) -> Result<()> {
+        let ui = Ui::new(self.aws.output);
+        let stage = self.stage.load(&self.params)?;
+        let rt = runtime()?;
+        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
+        let clients = Clients::new(&config);
+        let poll = self.aws.poll_interval();
+        // A given image lives in a repository we must not delete under it.
+        let keep_images = self.image.is_some();
+        ui.say(format!("rebuild 1/3: teardown of {}", stage.stack_name));
+        let torn = rt.block_on(teardown(&clients, &stage, keep_images, self.yes, poll, &ui))?;
+        ui.say(format!("rebuild 2/3: deploy of {}", stage.stack_name));
+        let image = match &self.image {
+            Some(reference) => check_pinned(reference)?.to_owned(),
+            None => super::deploy::build_and_push(&self.build, &rt, &clients, &stage, &ui)?,
+        };
+        let options = DeployOptions {
+            image,
+            scope: Scope::Full,
+            yes: true,
+            poll,
+            revision: source_revision(),
+        };
+        let deployed = rt.block_on(deploy(&clients, &stage, &options, &ui))?;
+        ui.say("rebuild 3/3: smoke run");
+        let summary = rt.block_on(smoke(&clients, &stage, self.days, &ui))?;
+        ui.json(&json!({
+            "teardown": torn,
+            "deploy": deployed,
+            "smoke": summary,
+        }));
+        Ok(())
+    }
+}
+
+/// Invokes the function and checks that `index.json` is in the charts bucket.
+pub async fn smoke(
+    clients: &Clients,
+    stage: &Stage,
+    days: Option<u32>,
+    ui: &Ui,
+) -> Result<serde_json::Value> {
+    let summary = invoke::invoke(clients, stage, days, false, ui).await?;
+    let info = stack_state::describe_with_outputs(&clients.cloudformation, &stage.stack_name)
+        .await?
+        .context("the stack vanished during the smoke run")?;
+    let bucket = info
+        .outputs
+        .get(outputs::CHARTS_BUCKET)
+        .context("the stack has no charts bucket output")?;
+    let key = format!("{}{}", env::DEFAULT_CHARTS_PREFIX, env::INDEX_FILE);
+    match clients
+        .s3
+        .head_object()
+        .bucket(bucket)
+        .key(&key)
+        .send()
+        .await
+    {
+        Ok(head) => ui.say(format!(
+            "smoke run ok: s3://{bucket}/{key} is there ({} bytes)",
+            head.content_length().unwrap_or_default()
+        )),
+        Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => bail!(
+            "smoke run: the function succeeded but s3://{bucket}/{key} is missing: see `cargo \
+             xtask logs --stage {}`",
+            stage.name
+        ),
+        Err(e) => {
+            return Err(anyhow!(
+                "smoke run: cannot read s3://{bucket}/{key}: {}",
+                describe_error(&e)
+            ))
+        }
+    }
+    Ok(summary)
+}

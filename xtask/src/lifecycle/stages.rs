@@ -1,0 +1,204 @@
+//! Stages: `deploy/stages.toml` names each stage's region, whether it is production, and its
+//! stack parameters; `--param K=V` overrides them for one run. A stage maps to the stack
+//! `author-stats-batch-<stage>` and, by default, an ECR repository of the same name.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+use crate::shell::project_root;
+use crate::stack::params;
+
+/// The stage file, relative to the project root.
+pub const STAGES_PATH: &str = "deploy/stages.toml";
+/// Stack names are this plus `-<stage>`.
+pub const STACK_PREFIX: &str = "author-stats-batch";
+
+/// One stage as written in the file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    pub region: Option<String>,
+    #[serde(default)]
+    pub production: bool,
+    pub repository: Option<String>,
+    #[serde(default)]
+    pub parameters: BTreeMap<String, toml::Value>,
+}
+
+/// A stage resolved for one run: names, and parameter values as CloudFormation strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stage {
+    pub name: String,
+    pub stack_name: String,
+    pub repository: String,
+    pub region: Option<String>,
+    pub production: bool,
+    pub parameters: BTreeMap<String, String>,
+}
+
+/// `--stage` with its default and `--param` overrides, shared by the commands.
+#[derive(clap::Args, Clone, Debug)]
+pub struct StageArgs {
+    /// Stage to act on (a section of deploy/stages.toml); the stack is author-stats-batch-<stage>.
+    #[arg(long, default_value = "dev")]
+    pub stage: String,
+    /// Stage file [default: deploy/stages.toml in the project].
+    #[arg(long, hide = true)]
+    pub stages_file: Option<PathBuf>,
+}
+
+impl StageArgs {
+    pub fn load(&self, overrides: &[String]) -> Result<Stage> {
+        let path = self
+            .stages_file
+            .clone()
+            .unwrap_or_else(|| project_root().join(STAGES_PATH));
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read the stage file {}: create it (see the README's Deploy section)",
+                path.display()
+            )
+        })?;
+        resolve(&text, &path, &self.stage, overrides)
+    }
+}
+
+/// The stage `name` of the file text, with `KEY=VALUE` overrides applied.
+pub fn resolve(text: &str, path: &Path, name: &str, overrides: &[String]) -> Result<Stage> {
+    check_stage_name(name)?;
+    let stages: BTreeMap<String, StageConfig> = toml::from_str(text)
+        .with_context(|| format!("{} is not a valid stage file", path.display()))?;
+    let Some(config) = stages.get(name) else {
+        bail!(
+            "stage `{name}` is not in {}: the stages there are {}; add a [{name}] section",
+            path.display(),
+            stages.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    };
+    let mut parameters = BTreeMap::new();
+    for (key, value) in &config.parameters {
+        let text = match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => bail!(
+                "parameter {key} of stage `{name}` in {} is a {}: give a string or a number",
+                path.display(),
+                other.type_str()
+            ),
+        };
+        parameters.insert(key.clone(), text);
+    }
+    for item in overrides {
+        let Some((key, value)) = item.split_once('=') else {
+            bail!("--param {item:?} is not KEY=VALUE (e.g. --param ActiveDays=14)");
+        };
+        parameters.insert(key.trim().to_owned(), value.to_owned());
+    }
+    if parameters.contains_key(params::IMAGE_URI) {
+        bail!(
+            "{} is set by deploy (the image it pushed, pinned by digest): remove it from the \
+             stage's parameters, or pass --image REPOSITORY@sha256:… to deploy a given image",
+            params::IMAGE_URI
+        );
+    }
+    let stack_name = format!("{STACK_PREFIX}-{name}");
+    Ok(Stage {
+        name: name.to_owned(),
+        repository: config
+            .repository
+            .clone()
+            .unwrap_or_else(|| stack_name.clone()),
+        stack_name,
+        region: config.region.clone(),
+        production: config.production,
+        parameters,
+    })
+}
+
+/// Stage names become part of stack names (letters, digits, hyphens; 128 characters at most).
+fn check_stage_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !ok {
+        bail!(
+            "stage name {name:?} is not usable in a stack name: use 1–32 lowercase letters, \
+             digits and hyphens, starting with a letter"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"
+[dev]
+region = "ap-northeast-1"
+[dev.parameters]
+SourceBucketName = "export-dev"
+ActiveDays = 7
+
+[prod]
+production = true
+repository = "shared-images"
+[prod.parameters]
+SourceBucketName = "export"
+"#;
+
+    fn load(name: &str, overrides: &[&str]) -> Result<Stage> {
+        let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+        resolve(FILE, Path::new("stages.toml"), name, &overrides)
+    }
+
+    #[test]
+    fn a_stage_gives_its_stack_repository_region_and_string_parameters() {
+        let dev = load("dev", &["ActiveDays=14", "AlarmEmail="]).unwrap();
+        assert_eq!(dev.stack_name, "author-stats-batch-dev");
+        assert_eq!(dev.repository, "author-stats-batch-dev");
+        assert_eq!(dev.region.as_deref(), Some("ap-northeast-1"));
+        assert!(!dev.production);
+        assert_eq!(dev.parameters["ActiveDays"], "14");
+        assert_eq!(dev.parameters["SourceBucketName"], "export-dev");
+        assert_eq!(dev.parameters["AlarmEmail"], "");
+        let prod = load("prod", &[]).unwrap();
+        assert!(prod.production);
+        assert_eq!(prod.repository, "shared-images");
+    }
+
+    #[test]
+    fn unknown_stages_bad_names_and_image_overrides_are_refused_with_the_fix() {
+        let err = load("qa", &[]).unwrap_err().to_string();
+        assert!(err.contains("dev, prod") && err.contains("[qa]"), "{err}");
+        let err = load("Prod!", &[]).unwrap_err().to_string();
+        assert!(err.contains("lowercase"), "{err}");
+        let err = load("dev", &["ImageUri=x@sha256:00"])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--image"), "{err}");
+        let err = load("dev", &["ActiveDays"]).unwrap_err().to_string();
+        assert!(err.contains("KEY=VALUE"), "{err}");
+    }
+
+    #[test]
+    fn the_checked_in_stage_file_resolves_every_stage() {
+        let path = project_root().join(STAGES_PATH);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for name in ["dev", "prod"] {
+            let stage = resolve(&text, &path, name, &[]).unwrap();
+            assert!(
+                stage.parameters.contains_key(params::SOURCE_BUCKET),
+                "{name}"
+            );
+        }
+    }
+}

@@ -1,0 +1,554 @@
+//! Layer 2 of the lifecycle tests: the failure paths moto never reaches, against recorded
+//! CloudFormation responses (`testkit::replay`, real SDK clients over HTTP on 127.0.0.1):
+//! a ROLLBACK_COMPLETE stack recreated, DELETE_FAILED reported with its reasons, an empty
+//! change set, a failed change set, an update that rolls back, and throttling retried.
+
+use std::time::Duration;
+
+use testkit::block_on;
+use testkit::replay::{query_error, Replay};
+use xtask::lifecycle::aws::{Clients, OutputFormat};
+use xtask::lifecycle::deploy::{deploy, DeployOptions};
+use xtask::lifecycle::stages::Stage;
+use xtask::lifecycle::teardown::teardown;
+use xtask::lifecycle::ui::Ui;
+use xtask::stack::Scope;
+
+const STACK: &str = "author-stats-batch-replay";
+const STACK_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/author-stats-batch-replay/1";
+const CHANGE_SET_ID: &str = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/deploy-1/1";
+
+fn stage() -> Stage {
+    Stage {
+        name: "replay".into(),
+        stack_name: STACK.into(),
+        repository: STACK.into(),
+        region: None,
+        production: false,
+        parameters: [("SourceBucketName".to_owned(), "export".to_owned())].into(),
+    }
+}
+
+fn ui() -> Ui {
+    Ui {
+        interactive: false,
+        ci: true,
+        format: OutputFormat::Text,
+    }
+}
+
+fn options(yes: bool) -> DeployOptions {
+    DeployOptions {
+        image: format!(
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/a@sha256:{}",
+            "b".repeat(64)
+        ),
+        scope: Scope::Core,
+        yes,
+        poll: Duration::from_millis(1),
+        revision: "test".into(),
+    }
+}
+
+fn stacks(status: &str, reason: &str) -> String {
+    format!(
+        "<Stacks><member><StackName>{STACK}</StackName><StackId>{STACK_ID}</StackId>\
+         <StackStatus>{status}</StackStatus><StackStatusReason>{reason}</StackStatusReason>\
+         <CreationTime>2026-11-25T00:00:00Z</CreationTime>\
+         <EnableTerminationProtection>false</EnableTerminationProtection>\
+         <Outputs>{}</Outputs>\
+         </member></Stacks>",
+        [
+            ("ChartsBucketName", "charts-1"),
+            ("FunctionName", "fn-1"),
+            ("LogGroupName", "logs-1"),
+            ("DeadLetterQueueUrl", "https://sqs/dlq-1"),
+        ]
+        .map(|(k, v)| format!(
+            "<member><OutputKey>{k}</OutputKey><OutputValue>{v}</OutputValue></member>"
+        ))
+        .concat()
+    )
+}
+
+/// Events, newest first: (id, logical id, type, status, reason).
+fn events(list: &[(&str, &str, &str, &str, &str)]) -> String {
+    let members: String = list
+        .iter()
+        .map(|(id, logical, kind, status, reason)| {
+            format!(
+                "<member><EventId>{id}</EventId><StackId>{STACK_ID}</StackId>\
+                 <StackName>{STACK}</StackName><LogicalResourceId>{logical}</LogicalResourceId>\
+                 <ResourceType>{kind}</ResourceType><ResourceStatus>{status}</ResourceStatus>\
+                 <ResourceStatusReason>{reason}</ResourceStatusReason>\
+                 <Timestamp>2026-11-25T00:00:00Z</Timestamp></member>"
+            )
+        })
+        .collect();
+    format!("<StackEvents>{members}</StackEvents>")
+}
+
+fn change_set(status: &str, reason: &str, changes: &[(&str, &str, &str)]) -> String {
+    let members: String = changes
+        .iter()
+        .map(|(action, logical, kind)| {
+            format!(
+                "<member><Type>Resource</Type><ResourceChange><Action>{action}</Action>\
+                 <LogicalResourceId>{logical}</LogicalResourceId><ResourceType>{kind}</ResourceType>\
+                 <Replacement>False</Replacement></ResourceChange></member>"
+            )
+        })
+        .collect();
+    format!(
+        "<ChangeSetName>deploy-1</ChangeSetName><ChangeSetId>{CHANGE_SET_ID}</ChangeSetId>\
+         <StackId>{STACK_ID}</StackId><StackName>{STACK}</StackName><Status>{status}</Status>\
+         <StatusReason>{reason}</StatusReason><ExecutionStatus>AVAILABLE</ExecutionStatus>\
+         <Changes>{members}</Changes>"
+    )
+}
+
+fn created() -> String {
+    format!("<Id>{CHANGE_SET_ID}</Id><StackId>{STACK_ID}</StackId>")
+}
+
+fn clients(replay: &Replay) -> Clients {
+    Clients::new(&replay.sdk_config())
+}
+
+#[test]
+fn a_rollback_complete_stack_is_deleted_and_created_again_with_yes() {
+    let replay = Replay::start();
+    replay
+        .ok(
+            "DescribeStacks",
+            &stacks(
+                "ROLLBACK_COMPLETE",
+                "The following resource(s) failed to create: [JobFunction].",
+            ),
+        )
+        .ok("DescribeStacks", &stacks("DELETE_COMPLETE", ""))
+        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""));
+    replay
+        .ok(
+            "DescribeStackEvents",
+            &events(&[(
+                "e0",
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "ROLLBACK_COMPLETE",
+                "",
+            )]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                (
+                    "e1",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "DELETE_COMPLETE",
+                    "",
+                ),
+                (
+                    "e0",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "ROLLBACK_COMPLETE",
+                    "",
+                ),
+            ]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[(
+                "e1",
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "DELETE_COMPLETE",
+                "",
+            )]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                (
+                    "e2",
+                    "JobFunction",
+                    "AWS::Lambda::Function",
+                    "CREATE_COMPLETE",
+                    "",
+                ),
+                (
+                    "e1",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "DELETE_COMPLETE",
+                    "",
+                ),
+            ]),
+        );
+    replay.ok("DeleteStack", "");
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set(
+            "CREATE_COMPLETE",
+            "",
+            &[("Add", "JobFunction", "AWS::Lambda::Function")],
+        ),
+    );
+    replay.ok("ExecuteChangeSet", "");
+
+    let report = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui())).unwrap();
+    assert_eq!(report["status"], "CREATE_COMPLETE");
+    assert_eq!(replay.calls("DeleteStack").len(), 1);
+    let create = &replay.calls("CreateChangeSet")[0];
+    assert_eq!(create.param("ChangeSetType"), Some("CREATE"));
+    assert_eq!(replay.calls("ExecuteChangeSet").len(), 1);
+}
+
+#[test]
+fn a_rollback_complete_stack_is_not_deleted_without_yes_where_nobody_can_answer() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("ROLLBACK_COMPLETE", "failed"));
+    let err = block_on(deploy(&clients(&replay), &stage(), &options(false), &ui()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--yes"), "{err}");
+    assert!(replay.calls("DeleteStack").is_empty());
+    assert!(replay.calls("CreateChangeSet").is_empty());
+}
+
+#[test]
+fn an_empty_change_set_is_deleted_and_reported_as_no_changes() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set(
+            "FAILED",
+            "The submitted information didn't contain changes. Submit different information to create a change set.",
+            &[],
+        ),
+    );
+    replay.ok("DeleteChangeSet", "");
+    let report = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui())).unwrap();
+    assert_eq!(report["status"], "no changes");
+    assert_eq!(replay.calls("DeleteChangeSet").len(), 1);
+    assert!(replay.calls("ExecuteChangeSet").is_empty());
+    assert_eq!(
+        replay.calls("CreateChangeSet")[0].param("ChangeSetType"),
+        Some("UPDATE")
+    );
+}
+
+#[test]
+fn a_failed_change_set_is_an_error_with_its_reason_and_is_never_executed() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""));
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set(
+            "FAILED",
+            "Template error: instance of Fn::GetAtt references undefined resource Missing",
+            &[],
+        ),
+    );
+    replay.ok("DeleteChangeSet", "");
+    let err = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("undefined resource Missing"), "{err}");
+    assert!(err.contains(STACK), "{err}");
+    assert_eq!(replay.calls("DeleteChangeSet").len(), 1);
+    assert!(replay.calls("ExecuteChangeSet").is_empty());
+}
+
+#[test]
+fn an_update_that_rolls_back_fails_the_deploy_naming_each_failed_resource() {
+    let replay = Replay::start();
+    replay
+        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
+        .ok("DescribeStacks", &stacks("UPDATE_ROLLBACK_COMPLETE", ""));
+    replay
+        .ok(
+            "DescribeStackEvents",
+            &events(&[(
+                "e0",
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "CREATE_COMPLETE",
+                "",
+            )]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                (
+                    "e3",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "UPDATE_ROLLBACK_COMPLETE",
+                    "",
+                ),
+                (
+                    "e2",
+                    "JobFunction",
+                    "AWS::Lambda::Function",
+                    "UPDATE_FAILED",
+                    "Source image 1.dkr.ecr/a@sha256:bb does not exist",
+                ),
+                (
+                    "e1",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "UPDATE_IN_PROGRESS",
+                    "User Initiated",
+                ),
+                (
+                    "e0",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "CREATE_COMPLETE",
+                    "",
+                ),
+            ]),
+        );
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set(
+            "CREATE_COMPLETE",
+            "",
+            &[("Modify", "JobFunction", "AWS::Lambda::Function")],
+        ),
+    );
+    replay.ok("ExecuteChangeSet", "");
+    let err = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("UPDATE_ROLLBACK_COMPLETE"), "{err}");
+    assert!(
+        err.contains("UPDATE_FAILED JobFunction (AWS::Lambda::Function): Source image"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_new_image_updates_the_function_through_an_update_change_set() {
+    let replay = Replay::start();
+    replay
+        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
+        .ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    replay
+        .ok(
+            "DescribeStackEvents",
+            &events(&[(
+                "e0",
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "CREATE_COMPLETE",
+                "",
+            )]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                (
+                    "e4",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "UPDATE_COMPLETE",
+                    "",
+                ),
+                (
+                    "e3",
+                    "JobFunction",
+                    "AWS::Lambda::Function",
+                    "UPDATE_COMPLETE",
+                    "",
+                ),
+                (
+                    "e2",
+                    "JobFunction",
+                    "AWS::Lambda::Function",
+                    "UPDATE_IN_PROGRESS",
+                    "",
+                ),
+                (
+                    "e1",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "UPDATE_IN_PROGRESS",
+                    "User Initiated",
+                ),
+                (
+                    "e0",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "CREATE_COMPLETE",
+                    "",
+                ),
+            ]),
+        );
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set(
+            "CREATE_COMPLETE",
+            "",
+            &[("Modify", "JobFunction", "AWS::Lambda::Function")],
+        ),
+    );
+    replay.ok("ExecuteChangeSet", "");
+    let options = options(true);
+    let report = block_on(deploy(&clients(&replay), &stage(), &options, &ui())).unwrap();
+    assert_eq!(report["status"], "UPDATE_COMPLETE");
+    assert_eq!(report["changes"][0]["action"], "Modify");
+    assert_eq!(report["changes"][0]["logical_id"], "JobFunction");
+    let create = &replay.calls("CreateChangeSet")[0];
+    assert_eq!(create.param("ChangeSetType"), Some("UPDATE"));
+    // The image goes in as the ImageUri parameter, pinned by digest.
+    let image_index = create
+        .params
+        .iter()
+        .find(|(k, v)| {
+            k.starts_with("Parameters.member.") && k.ends_with(".ParameterKey") && v == "ImageUri"
+        })
+        .map(|(k, _)| k.trim_end_matches(".ParameterKey").to_owned())
+        .expect("an ImageUri parameter");
+    assert_eq!(
+        create.param(&format!("{image_index}.ParameterValue")),
+        Some(options.image.as_str())
+    );
+    assert_eq!(
+        create.param("Capabilities.member.1"),
+        Some("CAPABILITY_IAM")
+    );
+}
+
+#[test]
+fn delete_failed_is_reported_with_the_reasons_and_the_next_step() {
+    let replay = Replay::start();
+    replay
+        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
+        .ok(
+            "DescribeStacks",
+            &stacks(
+                "DELETE_FAILED",
+                "The following resource(s) failed to delete: [JobRole].",
+            ),
+        );
+    replay.ok(
+        "ListStackResources",
+        "<StackResourceSummaries><member><LogicalResourceId>JobRole</LogicalResourceId>\
+         <PhysicalResourceId>role-1</PhysicalResourceId><ResourceType>AWS::IAM::Role</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp>\
+         <ResourceStatus>CREATE_COMPLETE</ResourceStatus></member></StackResourceSummaries>",
+    );
+    replay
+        .ok(
+            "DescribeStackEvents",
+            &events(&[(
+                "e0",
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "CREATE_COMPLETE",
+                "",
+            )]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                (
+                    "e3",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "DELETE_FAILED",
+                    "The following resource(s) failed to delete: [JobRole].",
+                ),
+                (
+                    "e2",
+                    "JobRole",
+                    "AWS::IAM::Role",
+                    "DELETE_FAILED",
+                    "Cannot delete entity, must detach all policies first.",
+                ),
+                (
+                    "e1",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "DELETE_IN_PROGRESS",
+                    "User Initiated",
+                ),
+                (
+                    "e0",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "CREATE_COMPLETE",
+                    "",
+                ),
+            ]),
+        );
+    replay.ok("DeleteStack", "");
+    let err = block_on(teardown(
+        &clients(&replay),
+        &stage(),
+        true,
+        true,
+        Duration::from_millis(1),
+        &ui(),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("DELETE_FAILED JobRole (AWS::IAM::Role): Cannot delete entity"),
+        "{err}"
+    );
+    assert!(err.contains("run teardown again"), "{err}");
+}
+
+#[test]
+fn throttling_is_retried_by_the_sdk_and_the_deploy_goes_on() {
+    let replay = Replay::start();
+    replay
+        .on(
+            "DescribeStacks",
+            400,
+            query_error("Throttling", "Rate exceeded"),
+        )
+        .on(
+            "DescribeStacks",
+            400,
+            query_error("Throttling", "Rate exceeded"),
+        )
+        .ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set("FAILED", "No updates are to be performed.", &[]),
+    );
+    replay.ok("DeleteChangeSet", "");
+    let report = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui())).unwrap();
+    assert_eq!(report["status"], "no changes");
+    // Two throttled answers, then the real one (and the final read after the deploy).
+    assert!(replay.calls("DescribeStacks").len() >= 3);
+}
+
+#[test]
+fn throttling_that_never_ends_is_an_error_naming_the_stack() {
+    let replay = Replay::start();
+    replay.on(
+        "DescribeStacks",
+        400,
+        query_error("Throttling", "Rate exceeded"),
+    );
+    let err = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(STACK) && err.contains("Throttling"), "{err}");
+    assert_eq!(replay.calls("DescribeStacks").len(), 4, "max attempts");
+}

@@ -1,0 +1,391 @@
+//! Layers 1 and 3 of the lifecycle tests, against moto on 127.0.0.1 through the real
+//! `cargo xtask` binary (`--output json`) and real SDK clients. The stack is the
+//! production model at `--scope core` (bucket, roles, log group, image function, queue):
+//! what moto's CloudFormation supports. A test fails if moto's log says it skipped a type.
+//!
+//! 1. Lifecycle: create → a deploy with nothing new is "no changes" → diff previews a new
+//!    digest without executing → update to the new digest → teardown with object versions
+//!    and delete markers in the bucket → nothing left → a second teardown is a no-op.
+//! 3. Wiring: deploy, read the function's configuration back, run the job with exactly
+//!    that environment against moto S3 holding the sample export, and find the charts and
+//!    `index.json` in the stack's bucket.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use aws_sdk_s3::primitives::ByteStream;
+use serde_json::{json, Value};
+use testkit::block_on;
+use testkit::moto::moto;
+use xtask::lifecycle::aws::Clients;
+
+const NOW: &str = "2025-11-25T00:00:00Z";
+
+fn clients() -> Clients {
+    Clients::new(&moto().sdk_config())
+}
+
+fn image(n: char) -> String {
+    format!(
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/author-stats@sha256:{}",
+        n.to_string().repeat(64)
+    )
+}
+
+/// A stage file with one stage `name` reading from bucket `export-<name>`.
+fn stage_file(dir: &Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join("stages.toml");
+    std::fs::write(
+        &path,
+        format!("[{name}]\n[{name}.parameters]\nSourceBucketName = \"export-{name}\"\nLogRetentionDays = 7\n"),
+    )
+    .unwrap();
+    path
+}
+
+/// `cargo xtask <args> --stages-file F --output json --poll-interval 0.05` against moto.
+fn xtask(args: &[&str], stages: &Path) -> (Output, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    cmd.args(args).arg("--stages-file").arg(stages).args([
+        "--output",
+        "json",
+        "--poll-interval",
+        "0.05",
+    ]);
+    moto().configure(&mut cmd);
+    cmd.env("CI", "true");
+    let out = cmd.output().expect("xtask runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    eprintln!("$ xtask {}\n{stderr}", args.join(" "));
+    (out, stderr)
+}
+
+/// The JSON report of a command that must have succeeded.
+fn report(args: &[&str], stages: &Path) -> Value {
+    let (out, stderr) = xtask(args, stages);
+    assert!(out.status.success(), "xtask {args:?} failed:\n{stderr}");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "xtask {args:?} printed no JSON report ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+fn function_image(function: &str) -> String {
+    let out = block_on(
+        clients()
+            .lambda
+            .get_function()
+            .function_name(function)
+            .send(),
+    )
+    .unwrap();
+    out.code().unwrap().image_uri().unwrap().to_owned()
+}
+
+fn assert_moto_supported_every_type() {
+    let log = moto().settled_log();
+    assert!(
+        !log.contains("No Moto CloudFormation support for"),
+        "moto skipped a resource type, so the test proves nothing about it:\n{}",
+        log.lines()
+            .filter(|l| l.contains("No Moto CloudFormation support"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+fn put(bucket: &str, key: &str, body: &[u8]) {
+    block_on(
+        clients()
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body.to_vec()))
+            .send(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn create_no_op_diff_update_teardown_and_nothing_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage_file(dir.path(), "life");
+    let (first, second) = (image('1'), image('2'));
+    // The stage's repository, as `deploy` would have made it; teardown must remove it.
+    block_on(xtask::ecr::ensure_repository(
+        &clients().ecr,
+        "author-stats-batch-life",
+        10,
+    ))
+    .unwrap();
+
+    let created = report(
+        &[
+            "deploy", "--stage", "life", "--scope", "core", "--image", &first, "--yes",
+        ],
+        &stages,
+    );
+    assert_eq!(created["status"], "CREATE_COMPLETE", "{created:#}");
+    let added: Vec<&str> = created["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "Add")
+        .map(|c| c["logical_id"].as_str().unwrap())
+        .collect();
+    for id in [
+        "ChartsBucket",
+        "JobLogGroup",
+        "DeadLetterQueue",
+        "JobRole",
+        "JobFunction",
+    ] {
+        assert!(added.contains(&id), "{id} not added: {added:?}");
+    }
+    let outputs = &created["outputs"];
+    let function = outputs["FunctionName"].as_str().unwrap().to_owned();
+    let bucket = outputs["ChartsBucketName"].as_str().unwrap().to_owned();
+    assert_eq!(function_image(&function), first);
+    let stack = block_on(
+        clients()
+            .cloudformation
+            .describe_stacks()
+            .stack_name("author-stats-batch-life")
+            .send(),
+    )
+    .unwrap();
+    let tags: HashMap<&str, &str> = stack.stacks()[0]
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap(), t.value().unwrap()))
+        .collect();
+    assert_eq!(tags.get("stage"), Some(&"life"));
+    assert_eq!(tags.get("application"), Some(&"author-stats-batch"));
+    assert!(tags.contains_key("source-revision"), "{tags:?}");
+
+    let again = report(
+        &[
+            "deploy", "--stage", "life", "--scope", "core", "--image", &first, "--yes",
+        ],
+        &stages,
+    );
+    assert_eq!(again["status"], "no changes", "{again:#}");
+
+    let preview = report(
+        &[
+            "diff", "--stage", "life", "--scope", "core", "--image", &second,
+        ],
+        &stages,
+    );
+    // moto lists no resource change for a parameter-only change (its change-set diff reads
+    // the template only; CloudFormation shows `Modify JobFunction`, see
+    // lifecycle_failures.rs), but it does report the change set as executable.
+    assert_eq!(preview["create"], false, "{preview:#}");
+    assert_eq!(preview["would_execute"], true, "{preview:#}");
+    assert!(preview["changes"].is_array(), "{preview:#}");
+    assert_eq!(function_image(&function), first, "diff must not execute");
+    let left = block_on(
+        clients()
+            .cloudformation
+            .list_change_sets()
+            .stack_name("author-stats-batch-life")
+            .send(),
+    )
+    .unwrap();
+    // (moto keeps executed change sets listed; CloudFormation drops them.)
+    let pending: Vec<_> = left
+        .summaries()
+        .iter()
+        .filter(|c| c.execution_status().map(|s| s.as_str()) != Some("EXECUTE_COMPLETE"))
+        .collect();
+    assert!(pending.is_empty(), "diff leaves no change set: {pending:?}");
+
+    let updated = report(
+        &[
+            "deploy", "--stage", "life", "--scope", "core", "--image", &second, "--yes",
+        ],
+        &stages,
+    );
+    assert_eq!(updated["status"], "UPDATE_COMPLETE", "{updated:#}");
+    assert_eq!(function_image(&function), second);
+
+    // A bucket with history: three versions of one chart, a deleted one, the index. The
+    // template turns versioning on; moto's CloudFormation does not apply that property.
+    block_on(
+        clients()
+            .s3
+            .put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    for body in [b"v1".as_slice(), b"v2", b"v3"] {
+        put(&bucket, "author-monthly-stats/alice.png", body);
+    }
+    put(&bucket, "author-monthly-stats/bob.png", b"bob");
+    block_on(
+        clients()
+            .s3
+            .delete_object()
+            .bucket(&bucket)
+            .key("author-monthly-stats/bob.png")
+            .send(),
+    )
+    .unwrap();
+    put(&bucket, "author-monthly-stats/index.json", b"{}");
+
+    let torn = report(&["teardown", "--stage", "life", "--yes"], &stages);
+    assert_eq!(torn["existed"], true);
+    assert_eq!(
+        torn["objects_deleted"], 6,
+        "3 + 1 versions, 1 delete marker, the index"
+    );
+    assert_eq!(torn["repository_deleted"], true);
+    let checked: Vec<&str> = torn["verified_gone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    for kind in [
+        "AWS::CloudFormation::Stack",
+        "AWS::S3::Bucket",
+        "AWS::Logs::LogGroup",
+        "AWS::SQS::Queue",
+        "AWS::IAM::Role",
+        "AWS::Lambda::Function",
+        "AWS::ECR::Repository",
+    ] {
+        assert!(checked.contains(&kind), "{kind} not checked: {checked:?}");
+    }
+    // And independently of teardown's own checks:
+    let head = block_on(clients().s3.head_bucket().bucket(&bucket).send());
+    assert!(head.is_err(), "bucket {bucket} still exists");
+    let function_left = block_on(
+        clients()
+            .lambda
+            .get_function()
+            .function_name(&function)
+            .send(),
+    );
+    assert!(function_left.is_err(), "function {function} still exists");
+
+    let twice = report(&["teardown", "--stage", "life", "--yes"], &stages);
+    assert_eq!(twice["existed"], false);
+    assert_moto_supported_every_type();
+}
+
+#[test]
+fn the_deployed_function_environment_runs_the_job_against_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage_file(dir.path(), "wire");
+    let source = "export-wire";
+    block_on(clients().s3.create_bucket().bucket(source).send()).unwrap();
+
+    let created = report(
+        &[
+            "deploy",
+            "--stage",
+            "wire",
+            "--scope",
+            "core",
+            "--image",
+            &image('3'),
+            "--yes",
+        ],
+        &stages,
+    );
+    let function = created["outputs"]["FunctionName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let charts_bucket = created["outputs"]["ChartsBucketName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let config = block_on(
+        clients()
+            .lambda
+            .get_function_configuration()
+            .function_name(&function)
+            .send(),
+    )
+    .unwrap();
+    let environment: HashMap<String, String> = config
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    assert_eq!(
+        environment.get(author_stats::env::CHARTS_BUCKET),
+        Some(&charts_bucket)
+    );
+
+    // The export where the function's environment says it is.
+    let spec = author_stats::sample::SampleSpec {
+        authors: 40,
+        posts: 800,
+        seed: 11,
+        body_bytes: 300,
+        ..Default::default()
+    };
+    let files = author_stats::sample::write_sample(dir.path(), &spec).unwrap();
+    put(
+        source,
+        &environment[author_stats::env::POSTS_KEY],
+        &std::fs::read(&files.posts).unwrap(),
+    );
+    put(
+        source,
+        &environment[author_stats::env::AUTHORS_KEY],
+        &std::fs::read(&files.authors).unwrap(),
+    );
+
+    // The function's code with exactly that environment (and moto as AWS).
+    let summary = block_on(async {
+        let settings = author_stats::aws::settings::FunctionSettings::from_lookup(|name| {
+            environment.get(name).cloned()
+        });
+        let client = author_stats::aws::client::s3_client_from(&moto().sdk_config())
+            .map_err(|e| format!("{e:#}"));
+        let function = author_stats::aws::lambda::Function::with_client(client, settings).await;
+        function
+            .invoke(json!({ "now": NOW, "days": 30 }))
+            .await
+            .map_err(|e| format!("{e:?}"))
+    })
+    .unwrap();
+    assert!(summary.charts_rendered > 0, "{summary:?}");
+
+    let listed = block_on(
+        clients()
+            .s3
+            .list_objects_v2()
+            .bucket(&charts_bucket)
+            .prefix(author_stats::env::DEFAULT_CHARTS_PREFIX)
+            .send(),
+    )
+    .unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    let charts = keys.iter().filter(|k| k.ends_with(".png")).count();
+    assert_eq!(charts, summary.charts_rendered, "{keys:?}");
+    assert!(
+        keys.contains(&"author-monthly-stats/index.json"),
+        "{keys:?}"
+    );
+
+    let torn = report(&["teardown", "--stage", "wire", "--yes"], &stages);
+    assert_eq!(torn["objects_deleted"], charts + 1);
+    assert_moto_supported_every_type();
+}
