@@ -29,6 +29,8 @@ enum Command {
     Build(xtask::build::Build),
     /// Push the image to ECR (or --registry), print `<repo-uri>@sha256:…`.
     Push(xtask::push::Push),
+    /// Write the stack as an AWS CDK app (templates/cdk/typescript, or --lang/--out).
+    Cdk(xtask::cdk::Cdk),
 }
 
 fn main() {
@@ -39,6 +41,7 @@ fn main() {
         Command::Synth(cmd) => cmd.run(),
         Command::Build(cmd) => cmd.run(),
         Command::Push(cmd) => cmd.run(),
+        Command::Cdk(cmd) => cmd.run(),
     };
     // One line (the cause chain joined by ": "), whatever RUST_BACKTRACE says: the message
     // names the thing, the cause and the fix; a backtrace would bury it.
