@@ -23,7 +23,10 @@ pub fn generated_files(lang: Lang) -> Result<Vec<(&'static str, String)>> {
     let template = serde_json::to_value(stack::template().to_value())?;
     reserved::check_names(&template)?;
     let code = convert(&synth::render(), lang)?;
-    let mut files = vec![(lang.stack_file(), postprocess::apply(&code, lang, &template)?)];
+    let mut files = vec![(
+        lang.stack_file(),
+        postprocess::apply(&code, lang, &template)?,
+    )];
     if lang == Lang::Typescript {
         files.push((ENTRY_POINT, entry_point(&template)));
     }
@@ -107,7 +110,10 @@ mod tests {
             "Size": {"Type": "Number"}
         }});
         let code = entry_point(&template);
-        assert!(code.contains("  bucket: requiredText('Bucket'),\n"), "{code}");
+        assert!(
+            code.contains("  bucket: requiredText('Bucket'),\n"),
+            "{code}"
+        );
         assert!(code.contains("  days: number('Days'),\n"));
         assert!(code.contains("  email: text('Email'),\n"));
         assert!(code.contains("  size: requiredNumber('Size'),\n"));

@@ -26,7 +26,8 @@ const IMAGE: &str = "123456789012.dkr.ecr.us-east-1.amazonaws.com/author-stats@s
                      0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// Values for the parameters without a default (the first run uses only these).
-pub const REQUIRED: [(&str, &str); 2] = [("SourceBucketName", "example-export"), ("ImageUri", IMAGE)];
+pub const REQUIRED: [(&str, &str); 2] =
+    [("SourceBucketName", "example-export"), ("ImageUri", IMAGE)];
 
 /// A value different from the default for every other parameter; `AlarmEmail` turns the
 /// `HasAlarmEmail` condition (alarm topic, alarm actions, topic output) on.
@@ -46,11 +47,17 @@ pub const EVERY_FEATURE: [(&str, &str); 10] = [
 /// The two runs: name and parameter values.
 pub fn cases() -> Vec<(&'static str, Values)> {
     let values = |pairs: &[(&str, &str)]| -> Values {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     };
     let mut every = REQUIRED.to_vec();
     every.extend(EVERY_FEATURE);
-    vec![("defaults", values(&REQUIRED)), ("every-feature", values(&every))]
+    vec![
+        ("defaults", values(&REQUIRED)),
+        ("every-feature", values(&every)),
+    ]
 }
 
 /// The whole check (see the module comment); prints the time of each step.
@@ -123,7 +130,13 @@ fn install(work: &Path) -> Result<()> {
             .with_context(|| format!("copying {file} to {}", work.display()))?;
     }
     run(Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"])
+        .args([
+            "ci",
+            "--no-audit",
+            "--no-fund",
+            "--ignore-scripts",
+            "--loglevel=error",
+        ])
         .current_dir(work)
         .env("npm_config_cache", tools_dir().join("npm-cache"))
         .env("npm_config_update_notifier", "false"))
@@ -151,7 +164,10 @@ fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
         let entry = entry?;
         let name = entry.file_name();
-        if ["node_modules", "dist", "cdk.out"].iter().any(|skip| name == *skip) {
+        if ["node_modules", "dist", "cdk.out"]
+            .iter()
+            .any(|skip| name == *skip)
+        {
             continue;
         }
         let (source, target) = (entry.path(), to.join(&name));
@@ -170,7 +186,12 @@ fn cdk_synth(work: &Path, case: &str, values: &Values) -> Result<Json> {
     let out = format!("cdk.out/{case}");
     let mut cmd = Command::new(work.join("node_modules/.bin/cdk"));
     cmd.args(["synth", "--quiet", "--no-notices", "--no-version-reporting"])
-        .args(["--no-path-metadata", "--no-asset-metadata", "--output", &out])
+        .args([
+            "--no-path-metadata",
+            "--no-asset-metadata",
+            "--output",
+            &out,
+        ])
         .current_dir(work)
         .env("CDK_DISABLE_VERSION_CHECK", "1")
         .env("CDK_DISABLE_CLI_TELEMETRY", "true")
@@ -193,14 +214,19 @@ mod tests {
         let template = serde_json::to_value(stack::template().to_value()).unwrap();
         let (_, every) = &cases()[1];
         for (name, declared) in template["Parameters"].as_object().unwrap() {
-            let value = every.get(name).unwrap_or_else(|| panic!("{name} has no value"));
+            let value = every
+                .get(name)
+                .unwrap_or_else(|| panic!("{name} has no value"));
             assert_ne!(
                 value,
                 &crate::cdk::resolve::scalar_text(&declared["Default"]),
                 "{name} is at its default"
             );
         }
-        assert_eq!(every.len(), template["Parameters"].as_object().unwrap().len());
+        assert_eq!(
+            every.len(),
+            template["Parameters"].as_object().unwrap().len()
+        );
     }
 
     #[test]
@@ -220,7 +246,11 @@ mod tests {
         let template = serde_json::to_value(stack::template().to_value()).unwrap();
         let (_, defaults) = &cases()[0];
         for (name, declared) in template["Parameters"].as_object().unwrap() {
-            assert_eq!(defaults.contains_key(name), declared.get("Default").is_none(), "{name}");
+            assert_eq!(
+                defaults.contains_key(name),
+                declared.get("Default").is_none(),
+                "{name}"
+            );
         }
     }
 }

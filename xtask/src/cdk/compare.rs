@@ -25,8 +25,12 @@ fn walk(path: &str, ours: &Json, cdk: &Json, out: &mut Vec<String>) {
                 };
                 match (a.get(key), b.get(key)) {
                     (Some(x), Some(y)) => walk(&child, x, y, out),
-                    (Some(x), None) => out.push(format!("{child}: only in the template ({})", short(x))),
-                    (None, Some(y)) => out.push(format!("{child}: only in the CDK app ({})", short(y))),
+                    (Some(x), None) => {
+                        out.push(format!("{child}: only in the template ({})", short(x)))
+                    }
+                    (None, Some(y)) => {
+                        out.push(format!("{child}: only in the CDK app ({})", short(y)))
+                    }
                     (None, None) => unreachable!("the key came from one of the maps"),
                 }
             }
@@ -37,7 +41,11 @@ fn walk(path: &str, ours: &Json, cdk: &Json, out: &mut Vec<String>) {
             }
         }
         (x, y) if x == y => {}
-        (x, y) => out.push(format!("{path}: template {}, CDK app {}", short(x), short(y))),
+        (x, y) => out.push(format!(
+            "{path}: template {}, CDK app {}",
+            short(x),
+            short(y)
+        )),
     }
 }
 
@@ -63,8 +71,10 @@ mod tests {
 
     #[test]
     fn a_changed_property_is_reported_with_its_path_and_both_values() {
-        let ours = json!({"Resources": {"Fn": {"Properties": {"MemorySize": "1024", "L": ["a", "b"]}}}});
-        let cdk = json!({"Resources": {"Fn": {"Properties": {"MemorySize": "512", "L": ["a", "c"]}}}});
+        let ours =
+            json!({"Resources": {"Fn": {"Properties": {"MemorySize": "1024", "L": ["a", "b"]}}}});
+        let cdk =
+            json!({"Resources": {"Fn": {"Properties": {"MemorySize": "512", "L": ["a", "c"]}}}});
         assert_eq!(
             differences(&ours, &cdk),
             [

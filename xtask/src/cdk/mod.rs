@@ -35,10 +35,17 @@ pub struct Cdk {
     /// for the others].
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Instead of writing: build the checked-in app with npm and tsc and check that
+    /// `cdk synth` gives the template back (what `cargo xtask ci` runs).
+    #[arg(long, conflicts_with_all = ["lang", "out"])]
+    check: bool,
 }
 
 impl Cdk {
     pub fn run(self) -> Result<()> {
+        if self.check {
+            return check();
+        }
         let out = self.out.unwrap_or_else(|| default_out(self.lang));
         write(self.lang, &out)
     }

@@ -30,6 +30,7 @@ pub fn apply(code: &str, lang: Lang, template: &Json) -> Result<String> {
             code = conditional_references_asserted(&code);
             code = update_replace_policy_kept(&code, template)?;
             code = description_kept(&code, template)?;
+            code = pseudo_parameters_kept(&code);
             code = parameter_constraints_checked(&code, template)?;
             code
         }
@@ -158,6 +159,40 @@ fn update_replace_policy_kept(code: &str, template: &Json) -> Result<String> {
     Ok(code)
 }
 
+/// cdk-from-cfn writes `${AWS::StackName}` as `this.stackName` (and the account, region and
+/// partition likewise), which CDK replaces with the literal name (and, for a stack with an
+/// `env`, account and region) at synth time. `cdk.Aws.*` keeps them pseudo-parameter
+/// references, so the template works under any stack name, as ours does.
+fn pseudo_parameters_kept(code: &str) -> String {
+    const PSEUDO: [(&str, &str); 6] = [
+        ("this.stackName", "cdk.Aws.STACK_NAME"),
+        ("this.stackId", "cdk.Aws.STACK_ID"),
+        ("this.account", "cdk.Aws.ACCOUNT_ID"),
+        ("this.region", "cdk.Aws.REGION"),
+        ("this.partition", "cdk.Aws.PARTITION"),
+        ("this.urlSuffix", "cdk.Aws.URL_SUFFIX"),
+    ];
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    'scan: while let Some(at) = rest.find("this.") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        for (from, to) in PSEUDO {
+            let ends_word = !rest[from.len().min(rest.len())..]
+                .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            if rest.starts_with(from) && ends_word {
+                out.push_str(to);
+                rest = &rest[from.len()..];
+                continue 'scan;
+            }
+        }
+        out.push_str("this.");
+        rest = &rest["this.".len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// cdk-from-cfn puts the template's `Description` in a doc comment only; it becomes the
 /// stack's default description again (a `description` in the props still wins).
 fn description_kept(code: &str, template: &Json) -> Result<String> {
@@ -187,10 +222,7 @@ fn parameter_constraints_checked(code: &str, template: &Json) -> Result<String> 
             rule.push(format!("pattern: {}", json(pattern)));
         }
         if let Some(values) = p["AllowedValues"].as_array() {
-            let values: Vec<String> = values
-                .iter()
-                .map(|v| json(&scalar_text(v)))
-                .collect();
+            let values: Vec<String> = values.iter().map(|v| json(&scalar_text(v))).collect();
             rule.push(format!("values: [{}]", values.join(", ")));
         }
         for (key, name) in [("MinValue", "min"), ("MaxValue", "max")] {
@@ -288,7 +320,10 @@ mod tests {
     fn number_parameters_become_number_props() {
         let code = "  readonly name: string;\n  readonly days?: string;\n";
         let fixed = number_parameters_as_numbers(code, &template()).unwrap();
-        assert_eq!(fixed, "  readonly name: string;\n  readonly days?: number;\n");
+        assert_eq!(
+            fixed,
+            "  readonly name: string;\n  readonly days?: number;\n"
+        );
     }
 
     #[test]
@@ -335,6 +370,15 @@ mod tests {
     }
 
     #[test]
+    fn pseudo_parameters_stay_references_and_other_members_stay() {
+        let code = "name: `${this.stackName}-x`, a: this.account, p: this.partition, n: this.stackNameX, s: this.chartBaseUrl";
+        assert_eq!(
+            pseudo_parameters_kept(code),
+            "name: `${cdk.Aws.STACK_NAME}-x`, a: cdk.Aws.ACCOUNT_ID, p: cdk.Aws.PARTITION, n: this.stackNameX, s: this.chartBaseUrl"
+        );
+    }
+
+    #[test]
     fn description_becomes_the_default_stack_description() {
         let code = "    super(scope, id, props);\n";
         let fixed = description_kept(code, &template()).unwrap();
@@ -349,12 +393,16 @@ mod tests {
         let code = "    props = { ...props };\n\n    // Conditions\n";
         let fixed = parameter_constraints_checked(code, &template()).unwrap();
         assert!(
-            fixed.contains(r#"    checkParameter("Name", props.name, { pattern: "^[a-z]+\\d$" });"#),
+            fixed
+                .contains(r#"    checkParameter("Name", props.name, { pattern: "^[a-z]+\\d$" });"#),
             "{fixed}"
         );
         assert!(fixed.contains(r#"checkParameter("Days", props.days, { min: 1, max: 10 });"#));
-        assert!(fixed.contains(r#"checkParameter("Arch", props.arch, { values: ["x86_64", "arm64"] });"#));
-        assert!(fixed.find("checkParameter(\"Name\"").unwrap() < fixed.find("// Conditions").unwrap());
+        assert!(fixed
+            .contains(r#"checkParameter("Arch", props.arch, { values: ["x86_64", "arm64"] });"#));
+        assert!(
+            fixed.find("checkParameter(\"Name\"").unwrap() < fixed.find("// Conditions").unwrap()
+        );
         assert!(fixed.contains("function checkParameter("));
     }
 

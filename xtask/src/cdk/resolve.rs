@@ -29,7 +29,10 @@ pub fn resolve(template: &Json, values: &Values) -> Result<Json> {
     let mut scope = Scope {
         parameters,
         conditions: BTreeMap::new(),
-        declared: template["Conditions"].as_object().cloned().unwrap_or_default(),
+        declared: template["Conditions"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
     };
     let names: Vec<String> = scope.declared.keys().cloned().collect();
     for name in names {
@@ -205,8 +208,14 @@ impl Scope {
                 let (text, variables) = match args {
                     Json::String(text) => (text.clone(), Map::new()),
                     Json::Array(pair) => (
-                        pair.first().and_then(Json::as_str).unwrap_or_default().to_owned(),
-                        pair.get(1).and_then(Json::as_object).cloned().unwrap_or_default(),
+                        pair.first()
+                            .and_then(Json::as_str)
+                            .unwrap_or_default()
+                            .to_owned(),
+                        pair.get(1)
+                            .and_then(Json::as_object)
+                            .cloned()
+                            .unwrap_or_default(),
                     ),
                     other => bail!("Fn::Sub takes a string or [string, map]: {other}"),
                 };
@@ -217,10 +226,14 @@ impl Scope {
                         SubPart::Variable(v) => match variables.get(&v) {
                             Some(bound) => self.value(bound)?.unwrap_or(Json::Null),
                             None => match v.split_once('.') {
-                                Some((resource, attribute)) if !self.parameters.contains_key(&v) => {
+                                Some((resource, attribute))
+                                    if !self.parameters.contains_key(&v) =>
+                                {
                                     json!({ "Fn::GetAtt": [resource, attribute] })
                                 }
-                                _ => self.function("Ref", &Json::String(v))?.unwrap_or(Json::Null),
+                                _ => self
+                                    .function("Ref", &Json::String(v))?
+                                    .unwrap_or(Json::Null),
                             },
                         },
                     });
@@ -254,7 +267,10 @@ impl Scope {
                 },
                 other => json!({ "Fn::GetAtt": self.value(other)? }),
             },
-            "Condition" => Json::String(self.condition(args.as_str().unwrap_or_default())?.to_string()),
+            "Condition" => Json::String(
+                self.condition(args.as_str().unwrap_or_default())?
+                    .to_string(),
+            ),
             other => json!({ other: self.value(args)? }),
         }))
     }
@@ -267,7 +283,8 @@ fn intrinsic(value: &Json) -> Option<(&str, &Json)> {
         return None;
     }
     let (name, args) = map.iter().next()?;
-    (name == "Ref" || name == "Condition" || name.starts_with("Fn::")).then_some((name.as_str(), args))
+    (name == "Ref" || name == "Condition" || name.starts_with("Fn::"))
+        .then_some((name.as_str(), args))
 }
 
 /// Parts of a join in normal form: nested `Fn::Join`s with an empty separator flattened,
@@ -276,7 +293,11 @@ fn join(parts: Vec<Json>) -> Json {
     let mut out: Vec<Json> = Vec::new();
     let mut flat = Vec::new();
     for part in parts {
-        match part.get("Fn::Join").and_then(Json::as_array).map(Vec::as_slice) {
+        match part
+            .get("Fn::Join")
+            .and_then(Json::as_array)
+            .map(Vec::as_slice)
+        {
             Some([Json::String(sep), Json::Array(inner)]) if sep.is_empty() => {
                 flat.extend(inner.iter().cloned())
             }
@@ -369,7 +390,10 @@ mod tests {
     }
 
     fn values(pairs: &[(&str, &str)]) -> Values {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -377,7 +401,9 @@ mod tests {
         let out = resolve(&template(), &values(&[("Bucket", "b")])).unwrap();
         assert!(out["Resources"].get("Topic").is_none());
         assert!(out["Outputs"].get("TopicArn").is_none());
-        assert!(out["Resources"]["Alarm"]["Properties"].get("AlarmActions").is_none());
+        assert!(out["Resources"]["Alarm"]["Properties"]
+            .get("AlarmActions")
+            .is_none());
     }
 
     #[test]
@@ -387,8 +413,14 @@ mod tests {
             out["Resources"]["Topic"],
             json!({"Type": "AWS::SNS::Topic", "Properties": {"Subscription": [{"Endpoint": "a@b.c"}]}})
         );
-        assert_eq!(out["Resources"]["Alarm"]["Properties"]["AlarmActions"], json!([{"Ref": "Topic"}]));
-        assert_eq!(out["Outputs"]["TopicArn"], json!({"Value": {"Ref": "Topic"}}));
+        assert_eq!(
+            out["Resources"]["Alarm"]["Properties"]["AlarmActions"],
+            json!([{"Ref": "Topic"}])
+        );
+        assert_eq!(
+            out["Outputs"]["TopicArn"],
+            json!({"Value": {"Ref": "Topic"}})
+        );
     }
 
     #[test]
@@ -401,8 +433,14 @@ mod tests {
             {"Ref": "AWS::StackName"}
         ]]});
         assert_eq!(ours["Resources"]["Alarm"]["Properties"]["Input"], cdk_join);
-        assert_eq!(ours["Resources"]["Alarm"]["Properties"]["Name"], json!("b-x"));
-        assert_eq!(ours["Resources"]["Alarm"]["Properties"]["Threshold"], json!("1"));
+        assert_eq!(
+            ours["Resources"]["Alarm"]["Properties"]["Name"],
+            json!("b-x")
+        );
+        assert_eq!(
+            ours["Resources"]["Alarm"]["Properties"]["Threshold"],
+            json!("1")
+        );
     }
 
     #[test]
@@ -416,7 +454,10 @@ mod tests {
             out["Resources"]["R"]["Properties"]["A"],
             json!({"Fn::Join": ["", ["x/y", {"Ref": "P"}]]})
         );
-        assert_eq!(out["Resources"]["R"]["Properties"]["B"], json!({"Ref": "Q"}));
+        assert_eq!(
+            out["Resources"]["R"]["Properties"]["B"],
+            json!({"Ref": "Q"})
+        );
     }
 
     #[test]
@@ -439,7 +480,9 @@ mod tests {
 
     #[test]
     fn a_parameter_without_value_or_default_is_an_error_naming_it() {
-        let error = resolve(&template(), &Values::new()).unwrap_err().to_string();
+        let error = resolve(&template(), &Values::new())
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("Bucket"), "{error}");
     }
 }

@@ -228,7 +228,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
     const chartsOriginAccessControl = new cloudfront.CfnOriginAccessControl(this, 'ChartsOriginAccessControl', {
       originAccessControlConfig: {
         description: 'CloudFront signs its requests to the charts bucket',
-        name: `${this.stackName}-charts`,
+        name: `${cdk.Aws.STACK_NAME}-charts`,
         originAccessControlOriginType: 's3',
         signingBehavior: 'always',
         signingProtocol: 'sigv4',
@@ -270,7 +270,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
 
     const chartsDistribution = new cloudfront.CfnDistribution(this, 'ChartsDistribution', {
       distributionConfig: {
-        comment: `${this.stackName}: author monthly charts`,
+        comment: `${cdk.Aws.STACK_NAME}: author monthly charts`,
         defaultCacheBehavior: {
           allowedMethods: [
             'GET',
@@ -373,8 +373,8 @@ export class AuthorStatsBatchStack extends cdk.Stack {
                   's3:GetObject',
                 ],
                 Resource: [
-                  `arn:${this.partition}:s3:::${props.sourceBucketName!}/${props.postsKey!}`,
-                  `arn:${this.partition}:s3:::${props.sourceBucketName!}/${props.authorsKey!}`,
+                  `arn:${cdk.Aws.PARTITION}:s3:::${props.sourceBucketName!}/${props.postsKey!}`,
+                  `arn:${cdk.Aws.PARTITION}:s3:::${props.sourceBucketName!}/${props.authorsKey!}`,
                 ],
               },
               {
@@ -451,7 +451,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
             ],
             Condition: {
               StringEquals: {
-                'AWS:SourceArn': `arn:${this.partition}:cloudfront::${this.account}:distribution/${chartsDistribution.ref}`,
+                'AWS:SourceArn': `arn:${cdk.Aws.PARTITION}:cloudfront::${cdk.Aws.ACCOUNT_ID}:distribution/${chartsDistribution.ref}`,
               },
             },
           },
@@ -559,7 +559,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
             ],
             Condition: {
               StringEquals: {
-                'aws:SourceAccount': this.account,
+                'aws:SourceAccount': cdk.Aws.ACCOUNT_ID,
               },
             },
           },
@@ -625,35 +625,35 @@ export class AuthorStatsBatchStack extends cdk.Stack {
     new cdk.CfnOutput(this, 'CfnOutputChartBaseUrl', {
       key: 'ChartBaseUrl',
       description: 'Base URL of the charts: <ChartBaseUrl><slug>.png and <ChartBaseUrl>index.json',
-      exportName: `${this.stackName}-ChartBaseUrl`,
+      exportName: `${cdk.Aws.STACK_NAME}-ChartBaseUrl`,
       value: this.chartBaseUrl!.toString(),
     });
     this.distributionId = chartsDistribution.ref;
     new cdk.CfnOutput(this, 'CfnOutputDistributionId', {
       key: 'DistributionId',
       description: 'CloudFront distribution id (for invalidations)',
-      exportName: `${this.stackName}-DistributionId`,
+      exportName: `${cdk.Aws.STACK_NAME}-DistributionId`,
       value: this.distributionId!.toString(),
     });
     this.chartsBucketName = chartsBucket.ref;
     new cdk.CfnOutput(this, 'CfnOutputChartsBucketName', {
       key: 'ChartsBucketName',
       description: 'Bucket the charts are published to',
-      exportName: `${this.stackName}-ChartsBucketName`,
+      exportName: `${cdk.Aws.STACK_NAME}-ChartsBucketName`,
       value: this.chartsBucketName!.toString(),
     });
     this.functionName = jobFunction.ref;
     new cdk.CfnOutput(this, 'CfnOutputFunctionName', {
       key: 'FunctionName',
       description: 'The job\'s Lambda function',
-      exportName: `${this.stackName}-FunctionName`,
+      exportName: `${cdk.Aws.STACK_NAME}-FunctionName`,
       value: this.functionName!.toString(),
     });
     this.scheduleName = dailySchedule.ref;
     new cdk.CfnOutput(this, 'CfnOutputScheduleName', {
       key: 'ScheduleName',
       description: 'EventBridge Scheduler schedule that runs the job',
-      exportName: `${this.stackName}-ScheduleName`,
+      exportName: `${cdk.Aws.STACK_NAME}-ScheduleName`,
       value: this.scheduleName!.toString(),
     });
     this.logGroupName = jobLogGroup.ref;
