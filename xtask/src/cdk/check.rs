@@ -60,10 +60,17 @@ pub fn cases() -> Vec<(&'static str, Values)> {
     ]
 }
 
-/// The whole check (see the module comment); prints the time of each step.
+/// The whole check (see the module comment); prints the time of each step. Skipped when its
+/// inputs (the app's files, the template, this xtask build) are those of the last pass.
 pub fn check() -> Result<()> {
     super::check_up_to_date()?;
     let work = tools_dir().join("cdk-app");
+    let passed_stamp = work.join(".xtask-passed-sha256");
+    let inputs = inputs_hash()?;
+    if fs::read_to_string(&passed_stamp).is_ok_and(|s| s == inputs) {
+        eprintln!("cdk: app, template and xtask unchanged since the last passing check");
+        return Ok(());
+    }
     let started = Instant::now();
     install(&work)?;
     let installed = started.elapsed();
@@ -107,7 +114,42 @@ pub fn check() -> Result<()> {
         );
     }
     eprintln!("cdk: the CDK app synthesizes the template (defaults and every feature on)");
+    fs::write(&passed_stamp, inputs)
+        .with_context(|| format!("writing {}", passed_stamp.display()))?;
     Ok(())
+}
+
+/// SHA-256 over everything the check's outcome depends on: the app's files (without its
+/// packages and build output), the template, and the running xtask executable.
+fn inputs_hash() -> Result<String> {
+    fn add_tree(hash: &mut Sha256, dir: &Path) -> Result<()> {
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .with_context(|| format!("reading {}", dir.display()))?
+            .collect::<std::io::Result<_>>()?;
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name();
+            if ["node_modules", "dist", "cdk.out"]
+                .iter()
+                .any(|skip| name == *skip)
+            {
+                continue;
+            }
+            hash.update(name.as_encoded_bytes());
+            if entry.file_type()?.is_dir() {
+                add_tree(hash, &entry.path())?;
+            } else {
+                hash.update(fs::read(entry.path())?);
+            }
+        }
+        Ok(())
+    }
+    let mut hash = Sha256::new();
+    add_tree(&mut hash, &project_root().join(APP_DIR))?;
+    hash.update(crate::synth::render());
+    let exe = std::env::current_exe().context("locating the xtask executable")?;
+    hash.update(fs::read(&exe).with_context(|| format!("reading {}", exe.display()))?);
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `npm ci` of the app's package-lock into `work`, skipped when the lock is unchanged since
