@@ -43,6 +43,8 @@ impl Ci {
         synth::check_up_to_date()?;
         synth::cfn_lint()?;
         synth::checkov()?;
+        // The CDK app: builds, and `cdk synth` gives the template back.
+        crate::cdk::check()?;
         Ok(())
     }
 }

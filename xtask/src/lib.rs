@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod bench_s3;
 pub mod build;
+pub mod cdk;
 pub mod cfn;
 pub mod ci;
 pub mod demo;

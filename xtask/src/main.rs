@@ -41,6 +41,8 @@ enum Command {
     Teardown(lifecycle::teardown::Teardown),
     /// Teardown, deploy and a smoke run: a clean environment in one command.
     Rebuild(lifecycle::rebuild::Rebuild),
+    /// Write the stack as an AWS CDK app (templates/cdk/typescript, or --lang/--out).
+    Cdk(xtask::cdk::Cdk),
 }
 
 fn main() {
@@ -57,6 +59,7 @@ fn main() {
         Command::Logs(cmd) => cmd.run(),
         Command::Teardown(cmd) => cmd.run(),
         Command::Rebuild(cmd) => cmd.run(),
+        Command::Cdk(cmd) => cmd.run(),
     };
     // One line (the cause chain joined by ": "), whatever RUST_BACKTRACE says: the message
     // names the thing, the cause and the fix; a backtrace would bury it.

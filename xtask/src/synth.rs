@@ -1,5 +1,5 @@
 //! `cargo xtask synth`: turn the stack (`stack.rs`) into `templates/author-stats-batch.yaml`.
-//! `--check` fails when the checked-in file differs from the stack; `--lint` runs cfn-lint and
+//! `--check` fails when the checked-in file (or the CDK app's generated code) differs from the stack; `--lint` runs cfn-lint and
 //! checkov on it (pinned, from `pytools`), both of which must report zero findings.
 
 use std::collections::BTreeSet;
@@ -43,6 +43,7 @@ impl Synth {
             print!("{}", render());
         } else if self.check {
             check_up_to_date()?;
+            crate::cdk::check_up_to_date()?;
         } else {
             write()?;
         }
