@@ -23,6 +23,9 @@ pub fn build(arch: Arch) -> Result<PathBuf> {
         .args(["--package", "author-stats", "--bin", "author-stats"])
         .arg("--message-format=json-render-diagnostics")
         .env_remove("RUSTFLAGS")
+        // The shipped build is plain rustc, also when started from a linting test run.
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
         .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
         .stdout(Stdio::piped());
     eprintln!("$ RUSTFLAGS='{}' {}", flags.join(" "), display(&cmd));

@@ -228,6 +228,12 @@ pub async fn teardown(
         ));
         false
     } else {
+        if existing.is_none() && ecr::repository_exists(&clients.ecr, &stage.repository).await? {
+            ui.confirm(
+                &format!("Delete ECR repository {} and its images?", stage.repository),
+                yes,
+            )?;
+        }
         let deleted = ecr::delete_repository(&clients.ecr, &stage.repository).await?;
         if deleted {
             ui.say(format!(
