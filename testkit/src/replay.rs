@@ -1,7 +1,7 @@
 //! A replay AWS endpoint on 127.0.0.1 for the failure paths emulators never reach
 //! (ROLLBACK_COMPLETE, DELETE_FAILED, throttling…): each AWS Query action (`Action=…` in
-//! the form body, as CloudFormation speaks) answers from a script of recorded responses,
-//! in order; the last one repeats. Every request is recorded for the test to inspect. An
+//! the form body, as CloudFormation speaks), or for REST services each `METHOD /path`,
+//! answers from a script of recorded responses, in order; the last one repeats. Every request is recorded for the test to inspect. An
 //! action without a script answers HTTP 500 naming it, so a test cannot pass by accident.
 
 use std::collections::{HashMap, VecDeque};
@@ -19,6 +19,7 @@ use aws_credential_types::Credentials;
 #[derive(Clone, Debug)]
 pub struct Reply {
     pub status: u16,
+    pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
@@ -27,6 +28,7 @@ pub struct Reply {
 pub struct Request {
     pub action: String,
     pub params: Vec<(String, String)>,
+    pub body: String,
 }
 
 impl Request {
@@ -75,7 +77,27 @@ impl Replay {
             .or_default()
             .push_back(Reply {
                 status,
+                headers: Vec::new(),
                 body: body.into(),
+            });
+        self
+    }
+
+    /// Appends a REST reply with headers to the script of `route` (`"POST /path"`).
+    pub fn rest(&self, route: &str, status: u16, headers: &[(&str, &str)], body: &str) -> &Self {
+        self.state
+            .lock()
+            .expect("replay state")
+            .scripts
+            .entry(route.to_owned())
+            .or_default()
+            .push_back(Reply {
+                status,
+                headers: headers
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                body: body.to_owned(),
             });
         self
     }
@@ -140,18 +162,19 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     let mut reader = BufReader::new(stream.try_clone().expect("a stream clone"));
     let mut writer = stream;
     // Keep-alive: the SDK reuses connections.
-    while let Some(body) = read_request(&mut reader) {
+    while let Some((route, body)) = read_request(&mut reader) {
         let params = form_decode(&body);
         let action = params
             .iter()
             .find(|(k, _)| k == "Action")
             .map(|(_, v)| v.clone())
-            .unwrap_or_default();
+            .unwrap_or(route);
         let reply = {
             let mut state = state.lock().expect("replay state");
             state.requests.push(Request {
                 action: action.clone(),
                 params,
+                body: String::from_utf8_lossy(&body).into_owned(),
             });
             match state.scripts.get_mut(&action) {
                 Some(script) if script.len() > 1 => script.pop_front(),
@@ -161,13 +184,24 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         };
         let reply = reply.unwrap_or_else(|| Reply {
             status: 500,
+            headers: Vec::new(),
             body: query_error(
                 "InternalFailure",
                 &format!("the replay has no script for action {action:?}"),
             ),
         });
+        let extra: String = reply
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}\r\n"))
+            .collect();
+        let content_type = if reply.body.starts_with('<') {
+            "text/xml"
+        } else {
+            "application/json"
+        };
         let head = format!(
-            "HTTP/1.1 {} Replay\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n",
+            "HTTP/1.1 {} Replay\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n{extra}\r\n",
             reply.status,
             reply.body.len()
         );
@@ -179,11 +213,12 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
     }
 }
 
-/// One request's body (headers skipped), or `None` at the end of the connection.
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
+/// One request's `METHOD /path` (query string dropped) and body, or `None` at the end of
+/// the connection.
+fn read_request(reader: &mut BufReader<TcpStream>) -> Option<(String, Vec<u8>)> {
     let mut length = 0usize;
     let mut line = String::new();
-    let mut first = true;
+    let mut route = None;
     loop {
         line.clear();
         if reader.read_line(&mut line).ok()? == 0 {
@@ -191,12 +226,19 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
         }
         let trimmed = line.trim_end();
         if trimmed.is_empty() {
-            if first {
+            if route.is_none() {
                 continue;
             }
             break;
         }
-        first = false;
+        if route.is_none() {
+            let mut words = trimmed.split(' ');
+            let method = words.next().unwrap_or_default();
+            let path = words.next().unwrap_or_default();
+            let path = path.split('?').next().unwrap_or_default();
+            route = Some(format!("{method} {path}"));
+            continue;
+        }
         if let Some((name, value)) = trimmed.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().ok()?;
@@ -205,7 +247,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Vec<u8>> {
     }
     let mut body = vec![0; length];
     reader.read_exact(&mut body).ok()?;
-    Some(body)
+    Some((route.unwrap_or_default(), body))
 }
 
 /// `application/x-www-form-urlencoded` pairs.

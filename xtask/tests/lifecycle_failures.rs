@@ -9,6 +9,7 @@ use testkit::block_on;
 use testkit::replay::{query_error, Replay};
 use xtask::lifecycle::aws::{Clients, OutputFormat};
 use xtask::lifecycle::deploy::{deploy, DeployOptions};
+use xtask::lifecycle::invoke::invoke;
 use xtask::lifecycle::stages::Stage;
 use xtask::lifecycle::teardown::teardown;
 use xtask::lifecycle::ui::Ui;
@@ -551,4 +552,48 @@ fn throttling_that_never_ends_is_an_error_naming_the_stack() {
         .to_string();
     assert!(err.contains(STACK) && err.contains("Throttling"), "{err}");
     assert_eq!(replay.calls("DescribeStacks").len(), 4, "max attempts");
+}
+
+const INVOCATIONS: &str = "POST /2015-03-31/functions/fn-1/invocations";
+
+#[test]
+fn invoke_runs_the_stack_function_with_the_event_and_returns_its_summary() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    replay.rest(
+        INVOCATIONS,
+        200,
+        &[],
+        r#"{"authors_listed": 12, "charts_rendered": 12, "dry_run": true}"#,
+    );
+    let summary = block_on(invoke(&clients(&replay), &stage(), Some(5475), true, &ui())).unwrap();
+    assert_eq!(summary["charts_rendered"], 12);
+    let sent: serde_json::Value = serde_json::from_str(&replay.calls(INVOCATIONS)[0].body).unwrap();
+    assert_eq!(sent, serde_json::json!({"days": 5475, "dry_run": true}));
+}
+
+#[test]
+fn a_failed_invocation_is_an_error_with_the_message_the_log_tail_and_where_to_look() {
+    use base64::Engine as _;
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    let tail = base64::engine::general_purpose::STANDARD.encode(
+        "START RequestId: 1\nerror: cannot read s3://export/posts.jsonl.gz\nEND RequestId: 1\n",
+    );
+    replay.rest(
+        INVOCATIONS,
+        200,
+        &[("X-Amz-Function-Error", "Unhandled"), ("X-Amz-Log-Result", &tail)],
+        r#"{"errorType": "Failure", "errorMessage": "s3://export/posts.jsonl.gz: NoSuchKey: check POSTS_KEY"}"#,
+    );
+    let err = block_on(invoke(&clients(&replay), &stage(), None, false, &ui()))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("fn-1 failed (Unhandled)"), "{err}");
+    assert!(err.contains("NoSuchKey: check POSTS_KEY"), "{err}");
+    assert!(
+        err.contains("error: cannot read s3://export/posts.jsonl.gz"),
+        "{err}"
+    );
+    assert!(err.contains("cargo xtask logs --stage replay"), "{err}");
 }

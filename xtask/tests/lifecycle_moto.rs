@@ -385,6 +385,59 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
         "{keys:?}"
     );
 
+    // `logs` reads the function's log group (the job logs JSON lines there on Lambda).
+    let group = created["outputs"]["LogGroupName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    block_on(async {
+        let logs = &clients().logs;
+        logs.create_log_stream()
+            .log_group_name(&group)
+            .log_stream_name("2026/11/25/[$LATEST]abc")
+            .send()
+            .await
+            .unwrap();
+        logs.put_log_events()
+            .log_group_name(&group)
+            .log_stream_name("2026/11/25/[$LATEST]abc")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(now_ms - 2_000)
+                    .message(r#"{"level":"INFO","message":"run finished","charts_rendered":3}"#)
+                    .build()
+                    .unwrap(),
+            )
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(now_ms - 1_000)
+                    .message("END RequestId: 1")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let (out, stderr) = xtask(&["logs", "--stage", "wire", "--since", "5"], &stages);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let messages: Vec<&str> = lines
+        .iter()
+        .map(|l| l["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            r#"{"level":"INFO","message":"run finished","charts_rendered":3}"#,
+            "END RequestId: 1"
+        ]
+    );
+
     let torn = report(&["teardown", "--stage", "wire", "--yes"], &stages);
     assert_eq!(torn["objects_deleted"], charts + 1);
     assert_moto_supported_every_type();

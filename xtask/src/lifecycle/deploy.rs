@@ -8,12 +8,13 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use super::aws::{runtime, AwsArgs, Clients};
+use super::aws::{AwsArgs, Clients};
 use super::changeset::{self, Prepared, Proposal};
 use super::events;
 use super::stack_state::{self, next_step, Next, StackInfo};
 use super::stages::{Stage, StageArgs, STACK_PREFIX};
 use super::ui::{table, Ui};
+use super::Session;
 use crate::build::Build;
 use crate::ecr;
 use crate::image;
@@ -60,11 +61,13 @@ pub struct DeployOptions {
 
 impl Deploy {
     pub fn run(self) -> Result<()> {
-        let ui = Ui::new(self.aws.output);
-        let stage = self.stage.load(&self.params)?;
-        let rt = runtime()?;
-        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
-        let clients = Clients::new(&config);
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            poll,
+        } = Session::open(&self.stage, &self.aws, &self.params)?;
         let image = match &self.image {
             Some(reference) => check_pinned(reference)?.to_owned(),
             None => build_and_push(&self.build, &rt, &clients, &stage, &ui)?,
@@ -73,7 +76,7 @@ impl Deploy {
             image,
             scope: self.scope,
             yes: self.yes,
-            poll: self.aws.poll_interval(),
+            poll,
             revision: source_revision(),
         };
         let report = rt.block_on(deploy(&clients, &stage, &options, &ui))?;

@@ -4,13 +4,14 @@
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use super::aws::{runtime, AwsArgs, Clients};
+use super::aws::{AwsArgs, Clients};
 use super::changeset::{self, Prepared, Proposal};
 use super::deploy::{check_pinned, parameter_values, source_revision, tags};
 use super::events;
 use super::stack_state::{self, next_step, Next};
 use super::stages::{Stage, StageArgs};
 use super::ui::Ui;
+use super::Session;
 use crate::stack::{params, Scope};
 use crate::synth;
 
@@ -33,20 +34,15 @@ pub struct Diff {
 
 impl Diff {
     pub fn run(self) -> Result<()> {
-        let ui = Ui::new(self.aws.output);
-        let stage = self.stage.load(&self.params)?;
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            poll,
+        } = Session::open(&self.stage, &self.aws, &self.params)?;
         let image = self.image.as_deref().map(check_pinned).transpose()?;
-        let rt = runtime()?;
-        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
-        let clients = Clients::new(&config);
-        let report = rt.block_on(diff(
-            &clients,
-            &stage,
-            image,
-            self.scope,
-            self.aws.poll_interval(),
-            &ui,
-        ))?;
+        let report = rt.block_on(diff(&clients, &stage, image, self.scope, poll, &ui))?;
         ui.json(&report);
         Ok(())
     }

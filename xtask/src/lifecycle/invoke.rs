@@ -7,10 +7,11 @@ use aws_sdk_lambda::types::{InvocationType, LogType};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::aws::{describe_error, runtime, AwsArgs, Clients};
+use super::aws::{describe_error, AwsArgs, Clients};
 use super::stack_state;
 use super::stages::{Stage, StageArgs};
 use super::ui::Ui;
+use super::Session;
 use crate::stack::outputs;
 
 #[derive(clap::Args, Debug)]
@@ -29,11 +30,13 @@ pub struct Invoke {
 
 impl Invoke {
     pub fn run(self) -> Result<()> {
-        let ui = Ui::new(self.aws.output);
-        let stage = self.stage.load(&[])?;
-        let rt = runtime()?;
-        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
-        let clients = Clients::new(&config);
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            ..
+        } = Session::open(&self.stage, &self.aws, &[])?;
         let summary = rt.block_on(invoke(&clients, &stage, self.days, self.dry_run, &ui))?;
         if ui.format == super::aws::OutputFormat::Json {
             ui.json(&summary);

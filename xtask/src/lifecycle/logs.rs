@@ -7,10 +7,11 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use serde_json::{json, Value};
 
-use super::aws::{describe_error, runtime, AwsArgs, Clients, OutputFormat};
+use super::aws::{describe_error, AwsArgs, Clients, OutputFormat};
 use super::stack_state;
 use super::stages::{Stage, StageArgs};
 use super::ui::Ui;
+use super::Session;
 use crate::stack::outputs;
 
 #[derive(clap::Args, Debug)]
@@ -39,11 +40,13 @@ pub struct Line {
 
 impl Logs {
     pub fn run(self) -> Result<()> {
-        let ui = Ui::new(self.aws.output);
-        let stage = self.stage.load(&[])?;
-        let rt = runtime()?;
-        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
-        let clients = Clients::new(&config);
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            ..
+        } = Session::open(&self.stage, &self.aws, &[])?;
         rt.block_on(async {
             let group = log_group(&clients, &stage).await?;
             let mut start = chrono::Utc::now().timestamp_millis() - i64::from(self.since) * 60_000;

@@ -19,6 +19,40 @@ pub mod teardown;
 pub mod ui;
 pub mod verify;
 
+use std::time::Duration;
+
+use anyhow::Result;
+
+/// What every lifecycle command starts from: its stage, how it talks, an async runtime,
+/// and the AWS clients (in the stage's region unless `--region` says otherwise).
+pub struct Session {
+    pub ui: ui::Ui,
+    pub stage: stages::Stage,
+    pub rt: tokio::runtime::Runtime,
+    pub clients: aws::Clients,
+    pub poll: Duration,
+}
+
+impl Session {
+    pub fn open(
+        stage: &stages::StageArgs,
+        aws_args: &aws::AwsArgs,
+        overrides: &[String],
+    ) -> Result<Session> {
+        let ui = ui::Ui::new(aws_args.output);
+        let stage = stage.load(overrides)?;
+        let rt = aws::runtime()?;
+        let config = rt.block_on(aws_args.sdk_config(stage.region.as_deref()))?;
+        Ok(Session {
+            ui,
+            stage,
+            rt,
+            clients: aws::Clients::new(&config),
+            poll: aws_args.poll_interval(),
+        })
+    }
+}
+
 /// Exit codes beyond 0 (success, also "no changes"), 1 (failed) and 2 (usage error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitCode {

@@ -4,12 +4,13 @@
 use anyhow::{anyhow, bail, Context, Result};
 use serde_json::json;
 
-use super::aws::{describe_error, runtime, AwsArgs, Clients};
+use super::aws::{describe_error, AwsArgs, Clients};
 use super::deploy::{check_pinned, deploy, source_revision, DeployOptions};
 use super::stack_state;
 use super::stages::StageArgs;
 use super::teardown::teardown;
 use super::ui::Ui;
+use super::Session;
 use super::{invoke, stages::Stage};
 use crate::build::Build;
 use crate::stack::{outputs, Scope};
@@ -40,12 +41,13 @@ pub struct Rebuild {
 
 impl Rebuild {
     pub fn run(self) -> Result<()> {
-        let ui = Ui::new(self.aws.output);
-        let stage = self.stage.load(&self.params)?;
-        let rt = runtime()?;
-        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
-        let clients = Clients::new(&config);
-        let poll = self.aws.poll_interval();
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            poll,
+        } = Session::open(&self.stage, &self.aws, &self.params)?;
         // A given image lives in a repository we must not delete under it.
         let keep_images = self.image.is_some();
         ui.say(format!("rebuild 1/3: teardown of {}", stage.stack_name));

@@ -6,12 +6,13 @@ use anyhow::{anyhow, bail, Result};
 use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use serde_json::{json, Value};
 
-use super::aws::{describe_error, runtime, AwsArgs, Clients};
+use super::aws::{describe_error, AwsArgs, Clients};
 use super::events;
 use super::stack_state;
 use super::stages::{Stage, StageArgs};
 use super::ui::Ui;
 use super::verify::{self, Found, Resource};
+use super::Session;
 use crate::ecr;
 
 #[derive(clap::Args, Debug)]
@@ -30,17 +31,19 @@ pub struct Teardown {
 
 impl Teardown {
     pub fn run(self) -> Result<()> {
-        let ui = Ui::new(self.aws.output);
-        let stage = self.stage.load(&[])?;
-        let rt = runtime()?;
-        let config = rt.block_on(self.aws.sdk_config(stage.region.as_deref()))?;
-        let clients = Clients::new(&config);
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            poll,
+        } = Session::open(&self.stage, &self.aws, &[])?;
         let report = rt.block_on(teardown(
             &clients,
             &stage,
             self.keep_images,
             self.yes,
-            self.aws.poll_interval(),
+            poll,
             &ui,
         ))?;
         ui.json(&report);
