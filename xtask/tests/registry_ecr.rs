@@ -95,3 +95,32 @@ fn the_login_token_becomes_basic_auth_for_the_registry_endpoint() {
     assert!(login.endpoint.starts_with("https://"), "{}", login.endpoint);
     assert!(login.endpoint.contains(".dkr.ecr."), "{}", login.endpoint);
 }
+
+#[test]
+fn deploy_finds_an_image_already_in_the_repository_by_its_digest() {
+    block_on(ensure_repository(&ecr(), "pushed", 10)).unwrap();
+    let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2},"layers":[]}"#;
+    let put = block_on(
+        ecr()
+            .put_image()
+            .repository_name("pushed")
+            .image_manifest(manifest)
+            .image_tag("sha256-test")
+            .send(),
+    )
+    .unwrap();
+    // The digest the registry assigned (moto hashes its own serialization of the manifest).
+    let digest = put
+        .image()
+        .and_then(|i| i.image_id())
+        .and_then(|id| id.image_digest())
+        .unwrap()
+        .to_owned();
+    assert!(block_on(xtask::ecr::has_image(&ecr(), "pushed", &digest)).unwrap());
+    let other = format!("sha256:{}", "1".repeat(64));
+    assert!(!block_on(xtask::ecr::has_image(&ecr(), "pushed", &other)).unwrap());
+
+    assert!(block_on(xtask::ecr::delete_repository(&ecr(), "pushed")).unwrap());
+    assert!(!block_on(xtask::ecr::repository_exists(&ecr(), "pushed")).unwrap());
+    assert!(!block_on(xtask::ecr::delete_repository(&ecr(), "pushed")).unwrap());
+}
