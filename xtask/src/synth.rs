@@ -93,17 +93,23 @@ pub fn check_up_to_date() -> Result<()> {
         eprintln!("{TEMPLATE_PATH} matches the stack");
         return Ok(());
     }
-    let first_difference = expected
+    let first_difference = first_difference(&expected, &actual);
+    bail!(
+        "{TEMPLATE_PATH} differs from the stack ({first_difference}); run `cargo xtask synth` \
+         and commit the result"
+    )
+}
+
+/// `line N: expected `…`, found `…`` for the first line where a generated file and its
+/// checked-in copy differ.
+pub fn first_difference(expected: &str, actual: &str) -> String {
+    expected
         .lines()
         .zip(actual.lines().chain(std::iter::repeat("<end of file>")))
         .enumerate()
         .find(|(_, (e, a))| e != a)
         .map(|(i, (e, a))| format!("line {}: expected `{e}`, found `{a}`", i + 1))
-        .unwrap_or_else(|| "the file is longer than the stack's template".into());
-    bail!(
-        "{TEMPLATE_PATH} differs from the stack ({first_difference}); run `cargo xtask synth` \
-         and commit the result"
-    )
+        .unwrap_or_else(|| "the checked-in file is longer than the generated one".into())
 }
 
 /// cfn-lint on the template, warnings and informational findings included: any finding fails.

@@ -88,13 +88,7 @@ pub fn check_up_to_date() -> Result<()> {
         if actual == expected {
             continue;
         }
-        let first_difference = expected
-            .lines()
-            .zip(actual.lines().chain(std::iter::repeat("<end of file>")))
-            .enumerate()
-            .find(|(_, (e, a))| e != a)
-            .map(|(i, (e, a))| format!("line {}: expected `{e}`, found `{a}`", i + 1))
-            .unwrap_or_else(|| "the file is longer than the generated code".into());
+        let first_difference = crate::synth::first_difference(&expected, &actual);
         bail!(
             "{shown} differs from the stack's CDK conversion ({first_difference}); run \
              `cargo xtask cdk` and commit the result"
