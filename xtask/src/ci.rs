@@ -37,9 +37,10 @@ impl Ci {
         let t = Instant::now();
         run(cargo().args(["fmt", "--all", "--", "--check"]))?;
         // The AWS tests start moto; the registry tests push to a local registry and read
-        // back with skopeo.
+        // back with skopeo; the CDK check needs Node.js (preinstalled here, else Debian's).
         install_moto()?;
         install_registry_test_tools()?;
+        install_missing("the CDK check", &CDK_CHECK_PACKAGES)?;
         step("formatting and test tools", t);
 
         // One build for lints and tests: clippy-driver compiles the workspace's own crates
@@ -94,10 +95,19 @@ pub const REGISTRY_TEST_PACKAGES: [(&str, &str); 3] = [
     ("htpasswd", "apache2-utils"),
 ];
 
+/// Node.js and npm for the CDK check (`cdk::check`), when the machine has none.
+pub const CDK_CHECK_PACKAGES: [(&str, &str); 2] = [("node", "nodejs"), ("npm", "npm")];
+
 /// Install `docker-registry skopeo apache2-utils` with apt when a program is missing (CI
 /// runs as root on Debian); otherwise a one-line error saying what to install.
 pub fn install_registry_test_tools() -> Result<()> {
-    let missing: Vec<&str> = REGISTRY_TEST_PACKAGES
+    install_missing("the registry push tests", &REGISTRY_TEST_PACKAGES)
+}
+
+/// The Debian packages of `programs` (program, package) that are not on PATH, installed
+/// with apt as root; without root, a one-line error naming the `apt-get` command.
+pub fn install_missing(needed_by: &str, programs: &[(&str, &str)]) -> Result<()> {
+    let missing: Vec<&str> = programs
         .iter()
         .filter(|(program, _)| !on_path(program))
         .map(|(_, package)| *package)
@@ -111,7 +121,7 @@ pub fn install_registry_test_tools() -> Result<()> {
         .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
     if !is_root {
         anyhow::bail!(
-            "the registry push tests need {} (missing): run `cargo xtask ci` as root, or \
+            "{needed_by} need {} (missing): run `cargo xtask ci` as root, or \
              `sudo apt-get install -y {}`",
             missing.join(", "),
             missing.join(" ")
