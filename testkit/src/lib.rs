@@ -31,6 +31,22 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
+/// Waits until something listens on 127.0.0.1:`port`; panics after `timeout`, naming
+/// `what` and showing its `log` file.
+pub fn wait_for_port(port: u16, timeout: std::time::Duration, what: &str, log: &Path) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if started.elapsed() > timeout {
+            panic!(
+                "{what} did not listen on 127.0.0.1:{port} within {timeout:?}; its log {}:\n{}",
+                log.display(),
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
 /// Runs `future` on this test binary's shared multi-threaded runtime.
 pub fn block_on<F: Future>(future: F) -> F::Output {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();

@@ -64,18 +64,12 @@ rm -f "$2""#;
         .spawn()
         .expect("sh starts");
     let watchdog = child.stdin.take().expect("stdin is piped");
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if started.elapsed() > START_TIMEOUT {
-            panic!(
-                "moto_server ({}) did not listen on 127.0.0.1:{port} within {START_TIMEOUT:?}; its log {}:\n{}",
-                program.display(),
-                log.display(),
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    crate::wait_for_port(
+        port,
+        START_TIMEOUT,
+        &format!("moto_server ({})", program.display()),
+        &log,
+    );
     Moto {
         endpoint: format!("http://127.0.0.1:{port}"),
         log,

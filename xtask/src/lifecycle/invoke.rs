@@ -47,29 +47,6 @@ impl Invoke {
     }
 }
 
-/// The function name from the stack's outputs.
-pub async fn function_name(clients: &Clients, stage: &Stage) -> Result<String> {
-    let info = stack_state::describe_with_outputs(&clients.cloudformation, &stage.stack_name)
-        .await?
-        .with_context(|| {
-            format!(
-                "stack {} does not exist in {}: deploy it first (`cargo xtask deploy --stage {}`)",
-                stage.stack_name, clients.region, stage.name
-            )
-        })?;
-    info.outputs
-        .get(outputs::FUNCTION_NAME)
-        .cloned()
-        .with_context(|| {
-            format!(
-                "stack {} ({}) has no {} output: is it this project's stack?",
-                stage.stack_name,
-                info.status,
-                outputs::FUNCTION_NAME
-            )
-        })
-}
-
 /// Invokes synchronously; the function's summary, or an error with its message and log tail.
 pub async fn invoke(
     clients: &Clients,
@@ -78,7 +55,7 @@ pub async fn invoke(
     dry_run: bool,
     ui: &Ui,
 ) -> Result<Value> {
-    let function = function_name(clients, stage).await?;
+    let function = stack_state::stage_output(clients, stage, outputs::FUNCTION_NAME).await?;
     let mut event = json!({ "dry_run": dry_run });
     if let Some(days) = days {
         event["days"] = json!(days);

@@ -4,12 +4,12 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, Result};
 use serde_json::{json, Value};
 
 use super::aws::{describe_error, AwsArgs, Clients, OutputFormat};
 use super::stack_state;
-use super::stages::{Stage, StageArgs};
+use super::stages::StageArgs;
 use super::ui::Ui;
 use super::Session;
 use crate::stack::outputs;
@@ -48,7 +48,8 @@ impl Logs {
             ..
         } = Session::open(&self.stage, &self.aws, &[])?;
         rt.block_on(async {
-            let group = log_group(&clients, &stage).await?;
+            let group =
+                stack_state::stage_output(&clients, &stage, outputs::LOG_GROUP_NAME).await?;
             let mut start = chrono::Utc::now().timestamp_millis() - i64::from(self.since) * 60_000;
             let mut seen = HashSet::new();
             loop {
@@ -86,28 +87,6 @@ fn print(ui: &Ui, line: &Line) {
             .unwrap_or_default();
         println!("{time}  {}", line.message.trim_end());
     }
-}
-
-/// The log group from the stack's outputs.
-pub async fn log_group(clients: &Clients, stage: &Stage) -> Result<String> {
-    let info = stack_state::describe_with_outputs(&clients.cloudformation, &stage.stack_name)
-        .await?
-        .with_context(|| {
-            format!(
-                "stack {} does not exist in {}: deploy it first",
-                stage.stack_name, clients.region
-            )
-        })?;
-    info.outputs
-        .get(outputs::LOG_GROUP_NAME)
-        .cloned()
-        .with_context(|| {
-            format!(
-                "stack {} has no {} output",
-                stage.stack_name,
-                outputs::LOG_GROUP_NAME
-            )
-        })
 }
 
 /// Lines of `group` from `start` (ms) on that are not in `seen`, oldest first.

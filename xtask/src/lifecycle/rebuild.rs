@@ -1,7 +1,7 @@
 //! `cargo xtask rebuild`: the clean-environment rebuild in one command: teardown, deploy,
 //! then a smoke run (invoke the function; `index.json` must be in the charts bucket).
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_json::json;
 
 use super::aws::{describe_error, AwsArgs, Clients};
@@ -84,13 +84,7 @@ pub async fn smoke(
     ui: &Ui,
 ) -> Result<serde_json::Value> {
     let summary = invoke::invoke(clients, stage, days, false, ui).await?;
-    let info = stack_state::describe_with_outputs(&clients.cloudformation, &stage.stack_name)
-        .await?
-        .context("the stack vanished during the smoke run")?;
-    let bucket = info
-        .outputs
-        .get(outputs::CHARTS_BUCKET)
-        .context("the stack has no charts bucket output")?;
+    let bucket = &stack_state::stage_output(clients, stage, outputs::CHARTS_BUCKET).await?;
     let key = format!("{}{}", env::DEFAULT_CHARTS_PREFIX, env::INDEX_FILE);
     match clients
         .s3

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, Context, Result};
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::Client;
 
@@ -104,6 +104,29 @@ pub async fn describe_with_outputs(cfn: &Client, name_or_id: &str) -> Result<Opt
         }
     }
     Ok(Some(info))
+}
+
+/// Output `name` of the stage's stack (see [`describe_with_outputs`]); an error names the
+/// stack, the region and the fix when the stack or the output is missing.
+pub async fn stage_output(
+    clients: &super::aws::Clients,
+    stage: &super::stages::Stage,
+    name: &str,
+) -> Result<String> {
+    let info = describe_with_outputs(&clients.cloudformation, &stage.stack_name)
+        .await?
+        .with_context(|| {
+            format!(
+                "stack {} does not exist in {}: deploy it first (`cargo xtask deploy --stage {}`)",
+                stage.stack_name, clients.region, stage.name
+            )
+        })?;
+    info.outputs.get(name).cloned().with_context(|| {
+        format!(
+            "stack {} ({}) has no {name} output: is it this project's stack?",
+            stage.stack_name, info.status
+        )
+    })
 }
 
 /// CloudFormation says "Stack with id X does not exist" as a `ValidationError`.

@@ -7,7 +7,6 @@
 
 pub use testkit::free_port;
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -140,17 +139,7 @@ rm -rf "$1""#;
         .spawn()
         .expect("sh starts");
     let watchdog = child.stdin.take().unwrap();
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if started.elapsed() > REGISTRY_START_TIMEOUT {
-            panic!(
-                "docker-registry did not listen on 127.0.0.1:{port} within {:?}; its log:\n{}",
-                REGISTRY_START_TIMEOUT,
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(25));
-    }
+    testkit::wait_for_port(port, REGISTRY_START_TIMEOUT, "docker-registry", &log);
     LocalRegistry {
         url: format!("http://127.0.0.1:{port}"),
         host: format!("127.0.0.1:{port}"),
