@@ -1,5 +1,5 @@
-//! Command-line interface (clap): `run` the batch on files or S3 objects, or write the
-//! built-in `sample`. Parses and validates options, then hands over to `run` / `sample`.
+//! Command-line interface (clap): `run` the batch on files or S3 objects. Parses and
+//! validates options, then hands over to `run`.
 
 use std::path::PathBuf;
 
@@ -10,13 +10,12 @@ use clap::{Parser, Subcommand};
 use crate::aws::s3_url::{self, S3Object, S3Prefix};
 use crate::aws::settings::parse_concurrency;
 use crate::aws::{self, s3_source, PublishOptions, S3Store};
-use crate::env;
 use crate::ingest::Source;
 use crate::progress::Progress;
 use crate::publish::{LocalStore, Store};
 use crate::run::{self, RunConfig};
-use crate::sample::{self, SampleSpec};
 use crate::timestamp::Instant;
+use contract::defaults;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -33,8 +32,6 @@ pub struct Cli {
 pub enum Command {
     /// Read the export, count posts per author and month, write charts and index.json.
     Run(RunArgs),
-    /// Write a realistic built-in sample export (same seed, same bytes).
-    Sample(SampleArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -49,22 +46,22 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR|S3_URL", value_parser = Output::parse)]
     pub out: Output,
     /// Length of the active window in days (≥ 1).
-    #[arg(long, value_name = "N", default_value_t = env::DEFAULT_ACTIVE_DAYS, value_parser = run::parse_days, allow_hyphen_values = true)]
+    #[arg(long, value_name = "N", default_value_t = defaults::ACTIVE_DAYS, value_parser = run::parse_days, allow_hyphen_values = true)]
     pub days: u32,
     /// The run's "now" [default: the current time].
     #[arg(long, value_name = "TIMESTAMP", value_parser = run::parse_now, allow_hyphen_values = true)]
     pub now: Option<Instant>,
     /// IANA time zone whose calendar months are counted.
-    #[arg(long, value_name = "ZONE", default_value = env::DEFAULT_TIME_ZONE, value_parser = run::parse_tz)]
+    #[arg(long, value_name = "ZONE", default_value = defaults::TIME_ZONE, value_parser = run::parse_tz)]
     pub tz: Tz,
     /// Compute and report, write nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Uploads in flight when --out is on S3 (1–1024).
-    #[arg(long, value_name = "N", default_value_t = aws::s3_store::DEFAULT_UPLOAD_CONCURRENCY, value_parser = parse_concurrency)]
+    #[arg(long, value_name = "N", default_value_t = defaults::UPLOAD_CONCURRENCY, value_parser = parse_concurrency)]
     pub upload_concurrency: usize,
     /// Cache-Control of the objects written when --out is on S3.
-    #[arg(long, value_name = "HEADER", default_value = aws::s3_store::DEFAULT_CACHE_CONTROL)]
+    #[arg(long, value_name = "HEADER", default_value = defaults::CACHE_CONTROL)]
     pub cache_control: String,
     /// Print the summary as one JSON object instead of text.
     #[arg(long)]
@@ -103,31 +100,6 @@ impl Output {
             Ok(Output::Dir(PathBuf::from(text)))
         }
     }
-}
-
-#[derive(clap::Args, Debug)]
-pub struct SampleArgs {
-    /// Folder to write the two files into.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Number of authors.
-    #[arg(long, default_value_t = 300)]
-    pub authors: usize,
-    /// Number of post lines.
-    #[arg(long, default_value_t = 12_000)]
-    pub posts: usize,
-    /// Random seed: the same seed gives the same bytes.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Add every kind of bad record the contract names.
-    #[arg(long)]
-    pub dirty: bool,
-    /// Mean post body length in bytes.
-    #[arg(long, default_value_t = 3000)]
-    pub body_bytes: usize,
-    /// Latest publication instant in the data set.
-    #[arg(long, value_name = "TIMESTAMP", default_value = "2025-11-25T00:00:00Z", value_parser = run::parse_now)]
-    pub until: Instant,
 }
 
 impl RunArgs {
@@ -180,30 +152,6 @@ impl RunArgs {
         } else {
             print!("{}", summary.to_text());
         }
-        Ok(())
-    }
-}
-
-impl SampleArgs {
-    pub fn execute(self) -> Result<()> {
-        let until = chrono::DateTime::from_timestamp_nanos(
-            i64::try_from(self.until.unix_nanos())
-                .map_err(|_| anyhow::anyhow!("--until is too far in the future"))?,
-        );
-        let spec = SampleSpec {
-            authors: self.authors,
-            posts: self.posts,
-            seed: self.seed,
-            dirty: self.dirty,
-            body_bytes: self.body_bytes,
-            until,
-        };
-        let files = sample::write_sample(&self.out, &spec)?;
-        println!(
-            "wrote {} and {}",
-            files.posts.display(),
-            files.authors.display()
-        );
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! `index.json` (CONTRACT §7): the model of the file written last, built from the stats,
+//! `index.json` (data-spec §7): the model of the file written last, built from the stats,
 //! and its serialization. Authors are sorted by slug; months ascending; all keys present.
 
 use std::collections::BTreeMap;

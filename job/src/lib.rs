@@ -2,20 +2,18 @@
 //!
 //! Stages, one module each: `ingest` (stream gzip JSONL into records), `stats` (join,
 //! count per month, select active authors), `chart` (PNG bytes), `publish` (stores);
-//! `index` is the output model and `run` wires the stages. `env` names what the
-//! deployment and the job share.
+//! `index` is the output model and `run` wires the stages. The names the job shares with
+//! its deployment (environment variables, files, metrics, defaults) are in `contract`.
 
 pub mod aws;
 pub mod chart;
 pub mod cli;
-pub mod env;
 pub mod index;
 pub mod ingest;
 pub mod month;
 pub mod progress;
 pub mod publish;
 pub mod run;
-pub mod sample;
 pub mod slug;
 pub mod stats;
 pub mod timestamp;

@@ -19,7 +19,6 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => args.execute(),
-        Command::Sample(args) => args.execute(),
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");

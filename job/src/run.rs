@@ -16,7 +16,7 @@ use crate::publish::{Chart, Published, Store};
 use crate::stats::{MasterBuilder, Skipped, Tally, Window};
 use crate::timestamp::Instant;
 
-/// Validated run options (CONTRACT §1).
+/// Validated run options (data-spec §1).
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub days: u32,
@@ -58,7 +58,7 @@ pub fn parse_days(text: &str) -> Result<u32, String> {
     }
 }
 
-/// Parse `--now`: the timestamp grammar of CONTRACT §4.
+/// Parse `--now`: the timestamp grammar of data-spec §4.
 pub fn parse_now(text: &str) -> Result<Instant, String> {
     Instant::parse(text).ok_or_else(|| {
         format!("{text:?} is not a timestamp like 2025-11-25T00:00:00Z or 2025-11-25T09:00:00+09:00 (offset required, not before 1970)")

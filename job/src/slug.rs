@@ -1,4 +1,4 @@
-//! `Slug`: an author's URL-safe name, valid per CONTRACT §3.2
+//! `Slug`: an author's URL-safe name, valid per data-spec §3.2
 //! (`^[a-z0-9][a-z0-9_-]{0,63}$`). A `Slug` can only be built by validation, so a chart's
 //! file name `<slug>.png` can never escape the output folder or prefix.
 

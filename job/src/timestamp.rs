@@ -1,5 +1,5 @@
 //! `Instant`: a point in time exact to the nanosecond, and the strict timestamp grammar of
-//! CONTRACT §4 (`YYYY-MM-DDTHH:MM:SS[.F](Z|±HH:MM)`, ≥ 1970). Used for `first_published_at`
+//! data-spec §4 (`YYYY-MM-DDTHH:MM:SS[.F](Z|±HH:MM)`, ≥ 1970). Used for `first_published_at`
 //! and `--now`. Also formats an instant back as UTC text for `index.json`.
 
 use std::fmt;
@@ -39,7 +39,7 @@ impl Instant {
         Instant(self.0 - days as i128 * 86_400 * NANOS_PER_SEC)
     }
 
-    /// Parse the strict grammar of CONTRACT §4. `None` for anything else.
+    /// Parse the strict grammar of data-spec §4. `None` for anything else.
     pub fn parse(text: &str) -> Option<Instant> {
         parse_bytes(text.as_bytes())
     }

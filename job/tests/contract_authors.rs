@@ -1,4 +1,4 @@
-//! CONTRACT §3: the author master — last record per id wins, which slugs are valid,
+//! data-spec §3: the author master — last record per id wins, which slugs are valid,
 //! duplicate slugs drop every record that shares them, and display-name fallbacks.
 //! Posts here are old (not rendered) unless a test is about the chart file name.
 

@@ -1,4 +1,4 @@
-//! CONTRACT §1: fatal errors — a missing or unreadable input, corrupt or truncated gzip,
+//! data-spec §1: fatal errors — a missing or unreadable input, corrupt or truncated gzip,
 //! an invalid `--days`, `--now` or `--tz`, an unwritable `--out`. Each must exit non-zero
 //! with an error line naming the file or option, and write neither `index.json` nor any
 //! chart; what an earlier run left in `--out` stays byte-identical.

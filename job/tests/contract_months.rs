@@ -1,4 +1,4 @@
-//! CONTRACT §6: a counted post's month is its calendar month in `--tz` (DST included), and
+//! data-spec §6: a counted post's month is its calendar month in `--tz` (DST included), and
 //! an author is rendered iff a counted post lies in the closed window
 //! `[now − days × 86400 s, now]`; future posts never count.
 

@@ -1,4 +1,4 @@
-//! CONTRACT §5: every non-blank post line has exactly one outcome, the first rule that
+//! data-spec §5: every non-blank post line has exactly one outcome, the first rule that
 //! applies — malformed, missing author id, draft, bad timestamp, future, unknown author,
 //! invalid slug, else counted — and the counters add up to the number of post lines.
 

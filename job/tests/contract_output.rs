@@ -1,4 +1,4 @@
-//! CONTRACT §7: what a successful run writes — `index.json` with exactly the listed keys and
+//! data-spec §7: what a successful run writes — `index.json` with exactly the listed keys and
 //! values, one complete PNG of at least 1000×500 per rendered author and no other PNGs,
 //! the same bytes for the same input, and nothing in `--out` deleted.
 

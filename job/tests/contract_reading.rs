@@ -1,4 +1,4 @@
-//! CONTRACT §2: how both input files are read — gzip members, line splitting, BOM, blank
+//! data-spec §2: how both input files are read — gzip members, line splitting, BOM, blank
 //! lines, what makes a line malformed, and exact string comparison after JSON decoding.
 //! Each test counts where the lines went; the master is `ALICE` unless a test says otherwise.
 

@@ -1,4 +1,4 @@
-//! CONTRACT §4: the timestamp grammar of `first_published_at` — which strings are valid,
+//! data-spec §4: the timestamp grammar of `first_published_at` — which strings are valid,
 //! which are bad timestamps, and that instants are exact to the nanosecond (checked at the
 //! edges of the active window and of `--now`). `--now`'s own grammar is in contract_fatal.
 

@@ -11,9 +11,9 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use author_stats::aws::metrics;
-use author_stats::env;
 use aws_support::*;
+use contract::env;
+use contract::metrics;
 use testkit::runtime_api::{Outcome, RuntimeApi};
 
 const PREFIX: &str = "author-monthly-stats/";

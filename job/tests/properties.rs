@@ -1,4 +1,4 @@
-//! Property tests for the invariants of CONTRACT §5–§7: every non-blank post line lands in
+//! Property tests for the invariants of data-spec §5–§7: every non-blank post line lands in
 //! exactly one place, per-line outcomes follow the first-match rule, index entries are
 //! self-consistent, and timestamps round-trip to the nanosecond.
 

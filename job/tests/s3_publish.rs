@@ -10,8 +10,8 @@ use std::path::Path;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use author_stats::env::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
 use aws_support::*;
+use contract::files::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
 
 const PREFIX: &str = "author-monthly-stats/";
 

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
 
-use author_stats::sample::{write_sample_with_tally, SampleSpec};
 use chrono::{Datelike, SecondsFormat};
 use chrono_tz::Tz;
+use sample::{write_sample_with_tally, SampleSpec};
 use serde_json::Value;
 
 fn run(spec: &SampleSpec, days: u32, tz: &str) {

@@ -10,9 +10,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use author_stats::env::{AUTHORS_FILE, POSTS_FILE};
+use contract::defaults::SAMPLE_NOW;
+use contract::files::{AUTHORS_FILE, POSTS_FILE};
+use sample::SampleSpec;
 
-use crate::demo::{build_job, SAMPLE_NOW};
+use crate::demo::build_job;
 use crate::shell::{display, project_root};
 
 #[derive(clap::Args)]
@@ -50,7 +52,7 @@ const TEN_X_BODIES: DataSet = DataSet {
 };
 
 impl DataSet {
-    fn ensure(&self, job: &Path) -> Result<PathBuf> {
+    fn ensure(&self) -> Result<PathBuf> {
         let dir = project_root().join("target/bench").join(self.name);
         let stamp = dir.join(".spec");
         let spec = format!(
@@ -61,21 +63,15 @@ impl DataSet {
             return Ok(dir);
         }
         let started = Instant::now();
-        let mut cmd = Command::new(job);
-        cmd.arg("sample").arg("--out").arg(&dir);
-        cmd.args([
-            "--authors",
-            &self.authors.to_string(),
-            "--posts",
-            &self.posts.to_string(),
-        ]);
-        cmd.args([
-            "--body-bytes",
-            &self.body_bytes.to_string(),
-            "--until",
-            SAMPLE_NOW,
-        ]);
-        measure(&mut cmd)?;
+        crate::sample::write(
+            &dir,
+            &SampleSpec {
+                authors: self.authors,
+                posts: self.posts,
+                body_bytes: self.body_bytes,
+                ..SampleSpec::default()
+            },
+        )?;
         fs::write(&stamp, spec)?;
         eprintln!(
             "generated {} in {:.1} s",
@@ -93,6 +89,8 @@ struct Measured {
 }
 
 /// Run `cmd` to completion (output discarded) and measure it.
+// The one `unsafe` of the workspace: `wait4`, for the child's peak RSS (SAFETY below).
+#[allow(unsafe_code)]
 fn measure(cmd: &mut Command) -> Result<Measured> {
     let line = display(cmd);
     let started = Instant::now();
@@ -196,7 +194,7 @@ fn verdict(ok: bool) -> &'static str {
 impl Bench {
     pub fn run(self) -> Result<()> {
         let job = build_job(true)?;
-        let data = SEED_SCALE.ensure(&job)?;
+        let data = SEED_SCALE.ensure()?;
         let posts = data.join(POSTS_FILE);
         let gz_bytes = fs::metadata(&posts)?.len();
         let (inflate, raw_bytes) = bare_inflate(&posts)?;
@@ -288,7 +286,7 @@ impl Bench {
         );
 
         if !self.skip_10x {
-            let data10 = TEN_X_BODIES.ensure(&job)?;
+            let data10 = TEN_X_BODIES.ensure()?;
             let out10 = project_root().join("target/bench/out-10x");
             let run10 = best_of(1, || job_run(&job, &data10, &out10, 7))?;
             let gz10 = fs::metadata(data10.join(POSTS_FILE))?.len();

@@ -13,11 +13,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use author_stats::env::{AUTHORS_FILE, DEFAULT_CHARTS_PREFIX, POSTS_FILE};
+use contract::defaults::SAMPLE_NOW;
+use contract::files::{AUTHORS_FILE, DEFAULT_CHARTS_PREFIX, POSTS_FILE};
 use serde_json::Value;
 
 use crate::ci::install_moto;
-use crate::demo::SAMPLE_NOW;
 use crate::shell::{display, project_root};
 
 const SOURCE_BUCKET: &str = "bench-export";

@@ -66,9 +66,9 @@ impl Ci {
     }
 }
 
-/// `-D warnings` in clippy-driver's argument encoding (what `cargo clippy -- -D warnings`
-/// passes it).
-pub const CLIPPY_ARGS: &str = "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__";
+/// The one thing CI adds to the lint policy of `[workspace.lints]` (Cargo.toml): a warning
+/// fails the build. (clippy-driver reads its extra arguments from `CLIPPY_ARGS`.)
+pub const CLIPPY_ARGS: &str = "-Dwarnings";
 
 /// `clippy-driver` of the toolchain running us (beside `$CARGO`), else from `PATH`.
 pub fn clippy_driver() -> Result<PathBuf> {

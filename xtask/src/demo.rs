@@ -7,7 +7,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use author_stats::env::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
+use contract::defaults::SAMPLE_NOW;
+use contract::files::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
+use sample::SampleSpec;
 use serde_json::Value;
 
 use crate::shell::{cargo, project_root, run};
@@ -15,21 +17,18 @@ use crate::shell::{cargo, project_root, run};
 #[derive(clap::Args)]
 pub struct Demo {
     /// Active window in days (7 = the daily run, 5475 = the 15-year backfill).
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = contract::defaults::ACTIVE_DAYS)]
     days: u32,
     /// Authors in the sample.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = SampleSpec::default().authors)]
     authors: usize,
     /// Post lines in the sample.
-    #[arg(long, default_value_t = 12_000)]
+    #[arg(long, default_value_t = SampleSpec::default().posts)]
     posts: usize,
-    /// Include every kind of bad record the contract names.
+    /// Include every kind of bad record spec/data-spec.md names.
     #[arg(long)]
     dirty: bool,
 }
-
-/// The instant the sample data ends at, and the demo's `--now`.
-pub const SAMPLE_NOW: &str = "2025-11-25T00:00:00Z";
 
 /// Build the job binary (dev profile: dependencies are optimised) and return its path.
 pub fn build_job(release: bool) -> Result<PathBuf> {
@@ -64,15 +63,13 @@ impl Demo {
             fs::remove_dir_all(&charts)
                 .with_context(|| format!("cannot clear {}", charts.display()))?;
         }
-        let mut sample = std::process::Command::new(&job);
-        sample.arg("sample").arg("--out").arg(&input);
-        sample.args(["--authors", &self.authors.to_string()]);
-        sample.args(["--posts", &self.posts.to_string()]);
-        sample.args(["--until", SAMPLE_NOW]);
-        if self.dirty {
-            sample.arg("--dirty");
-        }
-        run(&mut sample)?;
+        let spec = SampleSpec {
+            authors: self.authors,
+            posts: self.posts,
+            dirty: self.dirty,
+            ..SampleSpec::default()
+        };
+        crate::sample::write(&input, &spec)?;
         run(std::process::Command::new(&job)
             .arg("run")
             .arg("--posts")

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod push;
 pub mod pytools;
 pub mod registry;
+pub mod sample;
 pub mod shell;
 pub mod stack;
 pub mod synth;

@@ -3,7 +3,7 @@
 //! module that holds it.
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, ci, demo, lifecycle, synth};
+use xtask::{bench, ci, demo, lifecycle, sample, synth};
 
 #[derive(Parser)]
 #[command(
@@ -19,6 +19,8 @@ struct Cli {
 enum Command {
     /// Generate the sample export, run the job on it and write a chart gallery.
     Demo(demo::Demo),
+    /// Write the built-in sample export (same flags, same bytes) into a local folder.
+    Sample(sample::Sample),
     /// Speed and memory of the release job on seed-scale data (prints, never asserts).
     Bench(bench::Bench),
     /// Everything CI runs: formatting, lints, tests, template checks.
@@ -48,6 +50,7 @@ enum Command {
 fn main() {
     let result = match Cli::parse().command {
         Command::Demo(cmd) => cmd.run(),
+        Command::Sample(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
         Command::Synth(cmd) => cmd.run(),

@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use author_stats::aws::s3_store::DEFAULT_UPLOAD_CONCURRENCY;
-use author_stats::env;
+use contract::{defaults, env, files};
 
 use crate::cfn::cloudfront::{self, Distribution, DistributionAttr, OriginAccessControl};
 use crate::cfn::cloudwatch::{self, Alarm, Dimension};
@@ -27,8 +26,6 @@ use crate::sub;
 pub const DESCRIPTION: &str = "author-stats-batch: a daily Lambda job that draws one monthly \
      post chart per active author from the blog export and publishes them through CloudFront";
 
-/// Folder of the export in the source bucket (default keys only).
-pub const EXPORT_PREFIX: &str = "contentful/";
 /// The Lambda maximum: a run must never be cut short by the platform before the job's own checks.
 pub const TIMEOUT_SECONDS: u32 = 900;
 /// Failed events stay this long in the dead-letter queue (the SQS maximum, 14 days).
@@ -144,14 +141,14 @@ impl<'t> Params<'t> {
             posts_key: t.parameter(
                 params::POSTS_KEY,
                 Parameter::string("Key of the posts export (gzip JSONL) in the source bucket")
-                    .default(format!("{EXPORT_PREFIX}{}", env::POSTS_FILE))
+                    .default(format!("{}{}", files::EXPORT_PREFIX, files::POSTS_FILE))
                     .allowed_pattern(KEY_PATTERN)
                     .constraint_description(KEY_CONSTRAINT),
             ),
             authors_key: t.parameter(
                 params::AUTHORS_KEY,
                 Parameter::string("Key of the author master (gzip JSONL) in the source bucket")
-                    .default(format!("{EXPORT_PREFIX}{}", env::AUTHORS_FILE))
+                    .default(format!("{}{}", files::EXPORT_PREFIX, files::AUTHORS_FILE))
                     .allowed_pattern(KEY_PATTERN)
                     .constraint_description(KEY_CONSTRAINT),
             ),
@@ -182,13 +179,13 @@ impl<'t> Params<'t> {
             chart_time_zone: t.parameter(
                 params::CHART_TIME_ZONE,
                 Parameter::string("IANA time zone whose calendar months the charts count")
-                    .default(env::DEFAULT_TIME_ZONE)
+                    .default(defaults::TIME_ZONE)
                     .allowed_pattern(TIME_ZONE_PATTERN),
             ),
             active_days: t.parameter(
                 params::ACTIVE_DAYS,
                 Parameter::number("Authors with a post in this many days get a chart")
-                    .default(env::DEFAULT_ACTIVE_DAYS)
+                    .default(defaults::ACTIVE_DAYS)
                     .range(1, 3650),
             ),
             memory_size: t.parameter(
@@ -273,7 +270,7 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         "https://",
         distribution.get_att(DistributionAttr::DomainName),
         "/",
-        env::DEFAULT_CHARTS_PREFIX,
+        files::DEFAULT_CHARTS_PREFIX,
     );
     for (id, description, value) in [
         (
@@ -440,7 +437,7 @@ fn charts_objects<'t>(bucket: Handle<'t, Bucket>) -> Expr<'t> {
     sub!(
         bucket.get_att(BucketAttr::Arn),
         "/",
-        env::DEFAULT_CHARTS_PREFIX,
+        files::DEFAULT_CHARTS_PREFIX,
         "*"
     )
 }
@@ -500,7 +497,7 @@ fn job_role<'t>(
     list_charts.condition = condition(
         "StringLike",
         "s3:prefix",
-        Expr::list([sub!(env::DEFAULT_CHARTS_PREFIX, "*")]),
+        Expr::list([sub!(files::DEFAULT_CHARTS_PREFIX, "*")]),
     );
     Role {
         assume_role_policy_document: trust("lambda.amazonaws.com", false),
@@ -550,14 +547,14 @@ fn job_function<'t>(
         (env::POSTS_KEY, p.posts_key.reference()),
         (env::AUTHORS_KEY, p.authors_key.reference()),
         (env::CHARTS_BUCKET, bucket.reference()),
-        (env::CHARTS_PREFIX, env::DEFAULT_CHARTS_PREFIX.into()),
+        (env::CHARTS_PREFIX, files::DEFAULT_CHARTS_PREFIX.into()),
         (env::CHART_TIME_ZONE, p.chart_time_zone.reference()),
         // Environment values are strings: the Number parameter goes in as text (a bare Ref
         // reaches moto's Lambda as a JSON number, which the SDK cannot read back).
         (env::ACTIVE_DAYS, sub!(p.active_days.reference())),
         (
             env::UPLOAD_CONCURRENCY,
-            DEFAULT_UPLOAD_CONCURRENCY.to_string().into(),
+            defaults::UPLOAD_CONCURRENCY.to_string().into(),
         ),
     ]);
     t.add_with(
@@ -689,8 +686,8 @@ fn charts_distribution<'t>(
                 },
                 default_root_object: Some(format!(
                     "{}{}",
-                    env::DEFAULT_CHARTS_PREFIX,
-                    env::INDEX_FILE
+                    files::DEFAULT_CHARTS_PREFIX,
+                    files::INDEX_FILE
                 )),
                 enabled: true,
                 http_version: cloudfront::HttpVersion::Http2And3,

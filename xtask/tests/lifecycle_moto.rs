@@ -328,27 +328,27 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
         .into_iter()
         .collect();
     assert_eq!(
-        environment.get(author_stats::env::CHARTS_BUCKET),
+        environment.get(contract::env::CHARTS_BUCKET),
         Some(&charts_bucket)
     );
 
     // The export where the function's environment says it is.
-    let spec = author_stats::sample::SampleSpec {
+    let spec = sample::SampleSpec {
         authors: 40,
         posts: 800,
         seed: 11,
         body_bytes: 300,
         ..Default::default()
     };
-    let files = author_stats::sample::write_sample(dir.path(), &spec).unwrap();
+    let files = sample::write_sample(dir.path(), &spec).unwrap();
     put(
         source,
-        &environment[author_stats::env::POSTS_KEY],
+        &environment[contract::env::POSTS_KEY],
         &std::fs::read(&files.posts).unwrap(),
     );
     put(
         source,
-        &environment[author_stats::env::AUTHORS_KEY],
+        &environment[contract::env::AUTHORS_KEY],
         &std::fs::read(&files.authors).unwrap(),
     );
 
@@ -373,7 +373,7 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
             .s3
             .list_objects_v2()
             .bucket(&charts_bucket)
-            .prefix(author_stats::env::DEFAULT_CHARTS_PREFIX)
+            .prefix(contract::files::DEFAULT_CHARTS_PREFIX)
             .send(),
     )
     .unwrap();

@@ -4,8 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use author_stats::aws::s3_store::DEFAULT_UPLOAD_CONCURRENCY;
-use author_stats::env;
+use contract::{defaults, env, files};
 use serde_yaml::Value;
 use xtask::stack::{self, ids, params};
 
@@ -169,7 +168,7 @@ fn bucket_policy_lets_only_this_distribution_read_only_the_charts_prefix() {
     assert_eq!(strings(&s["Action"]), ["s3:GetObject"]);
     assert_eq!(
         resolve(&t, &s["Resource"][0]),
-        format!("<ChartsBucket.Arn>/{}*", env::DEFAULT_CHARTS_PREFIX)
+        format!("<ChartsBucket.Arn>/{}*", files::DEFAULT_CHARTS_PREFIX)
     );
     let source_arn = &s["Condition"]["StringEquals"]["AWS:SourceArn"];
     assert_eq!(
@@ -241,7 +240,7 @@ fn function_environment_names_are_exactly_the_jobs_constants_in_order() {
         .as_mapping()
         .unwrap();
     let names: Vec<&str> = vars.keys().map(|k| k.as_str().unwrap()).collect();
-    assert_eq!(names, env::ALL);
+    assert_eq!(names, env::SET_BY_STACK);
 }
 
 #[test]
@@ -255,28 +254,25 @@ fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
     );
     assert_eq!(
         value(env::POSTS_KEY),
-        format!("{}{}", stack::EXPORT_PREFIX, env::POSTS_FILE)
+        format!("{}{}", files::EXPORT_PREFIX, files::POSTS_FILE)
     );
     assert_eq!(
         value(env::AUTHORS_KEY),
-        format!("{}{}", stack::EXPORT_PREFIX, env::AUTHORS_FILE)
+        format!("{}{}", files::EXPORT_PREFIX, files::AUTHORS_FILE)
     );
     assert_eq!(
         value(env::CHARTS_BUCKET),
         format!("<{}>", ids::CHARTS_BUCKET)
     );
-    assert_eq!(value(env::CHARTS_PREFIX), env::DEFAULT_CHARTS_PREFIX);
-    assert_eq!(value(env::CHART_TIME_ZONE), env::DEFAULT_TIME_ZONE);
-    assert_eq!(
-        value(env::ACTIVE_DAYS),
-        env::DEFAULT_ACTIVE_DAYS.to_string()
-    );
+    assert_eq!(value(env::CHARTS_PREFIX), files::DEFAULT_CHARTS_PREFIX);
+    assert_eq!(value(env::CHART_TIME_ZONE), defaults::TIME_ZONE);
+    assert_eq!(value(env::ACTIVE_DAYS), defaults::ACTIVE_DAYS.to_string());
     assert_eq!(
         value(env::UPLOAD_CONCURRENCY),
-        DEFAULT_UPLOAD_CONCURRENCY.to_string()
+        defaults::UPLOAD_CONCURRENCY.to_string()
     );
     // Every value is a string, as Lambda requires.
-    for name in env::ALL {
+    for name in env::SET_BY_STACK {
         assert!(!vars[name].is_number(), "{name} must be a string");
     }
 }
@@ -420,10 +416,7 @@ fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
     );
     assert!(target["RetryPolicy"]["MaximumEventAgeInSeconds"].is_number());
     let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
-    assert_eq!(
-        input,
-        serde_json::json!({ "days": env::DEFAULT_ACTIVE_DAYS })
-    );
+    assert_eq!(input, serde_json::json!({ "days": defaults::ACTIVE_DAYS }));
     // The function sends its own failed runs to the same queue.
     assert_eq!(
         props(&t, ids::JOB_FUNCTION)["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0],
@@ -511,7 +504,7 @@ fn chart_base_url_is_the_distribution_and_the_charts_prefix() {
         format!(
             "https://<{}.DomainName>/{}",
             ids::DISTRIBUTION,
-            env::DEFAULT_CHARTS_PREFIX
+            files::DEFAULT_CHARTS_PREFIX
         )
     );
     for name in [

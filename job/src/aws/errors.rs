@@ -8,7 +8,7 @@ use std::error::Error as StdError;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
-use crate::env;
+use contract::env;
 
 /// The S3 calls the job makes, with the IAM action each needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -30,7 +30,7 @@ pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
 pub struct Event {
     /// Active window in days (≥ 1); default: the function's `ACTIVE_DAYS`.
     pub days: Option<i64>,
-    /// The run's "now" (CONTRACT §4 grammar); default: the current time.
+    /// The run's "now" (data-spec §4 grammar); default: the current time.
     pub now: Option<String>,
     /// Compute and report, write nothing.
     pub dry_run: Option<bool>,
@@ -240,7 +240,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::env;
+    use contract::env;
 
     fn settings() -> FunctionSettings {
         FunctionSettings::from_lookup(|name| match name {

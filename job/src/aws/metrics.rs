@@ -1,25 +1,15 @@
 //! One CloudWatch Embedded Metric Format (EMF) line per run, printed to stdout, which the
 //! Lambda service ships to CloudWatch Logs; CloudWatch extracts the metrics from it, so
-//! alarms and dashboards need no log parsing. The names here are what the stack's alarms
-//! and dashboards refer to (xtask imports them).
+//! alarms and dashboards need no log parsing. The metric names are in `contract::metrics`,
+//! where the stack can refer to them.
 
+use contract::metrics::{
+    AUTHORS_LISTED, CHARTS_RENDERED, CHARTS_UNCHANGED, CHARTS_UPLOADED, DIMENSION_FUNCTION,
+    DURATION, NAMESPACE, POSTS_COUNTED, RUN_FAILED,
+};
 use serde_json::{json, Map, Value};
 
 use crate::run::Summary;
-
-/// CloudWatch namespace of every metric the job emits.
-pub const NAMESPACE: &str = "AuthorStats";
-/// The one dimension, set to the Lambda function's name (absent outside Lambda).
-pub const DIMENSION_FUNCTION: &str = "FunctionName";
-/// 1 when a run failed, 0 when it succeeded: the metric to alarm on.
-pub const RUN_FAILED: &str = "RunFailed";
-/// Wall time of the run.
-pub const DURATION: &str = "DurationMs";
-pub const CHARTS_RENDERED: &str = "ChartsRendered";
-pub const CHARTS_UPLOADED: &str = "ChartsUploaded";
-pub const CHARTS_UNCHANGED: &str = "ChartsUnchanged";
-pub const AUTHORS_LISTED: &str = "AuthorsListed";
-pub const POSTS_COUNTED: &str = "PostsCounted";
 
 /// The EMF line of a finished run: `Ok(summary)` or a failure.
 pub fn emf_line(

@@ -16,14 +16,10 @@ use tokio::task::JoinSet;
 
 use super::errors::{explain, Operation, S3Error};
 use super::s3_url::S3Prefix;
-use crate::env::INDEX_FILE;
 use crate::publish::{Chart, Published, Store};
+use contract::defaults;
+use contract::files::INDEX_FILE;
 
-/// Uploads in flight unless configured otherwise.
-pub const DEFAULT_UPLOAD_CONCURRENCY: usize = 32;
-/// Charts change at most once a day (the daily run); an hour in browser and CloudFront
-/// caches keeps the CDN cheap and a fresh chart visible soon after the run.
-pub const DEFAULT_CACHE_CONTROL: &str = "public, max-age=3600";
 /// How many failed keys an error message lists before "and N more".
 const LISTED_FAILURES: usize = 20;
 
@@ -39,8 +35,8 @@ pub struct PublishOptions {
 impl Default for PublishOptions {
     fn default() -> Self {
         PublishOptions {
-            concurrency: DEFAULT_UPLOAD_CONCURRENCY,
-            cache_control: DEFAULT_CACHE_CONTROL.to_owned(),
+            concurrency: defaults::UPLOAD_CONCURRENCY,
+            cache_control: defaults::CACHE_CONTROL.to_owned(),
         }
     }
 }

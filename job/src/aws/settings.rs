@@ -4,10 +4,10 @@
 
 use chrono_tz::Tz;
 
-use super::s3_store::{PublishOptions, DEFAULT_CACHE_CONTROL, DEFAULT_UPLOAD_CONCURRENCY};
+use super::s3_store::PublishOptions;
 use super::s3_url::{S3Object, S3Prefix};
-use crate::env;
 use crate::run;
+use contract::{defaults, env, files};
 
 /// Where the function reads and writes, and its defaults.
 #[derive(Debug, Clone)]
@@ -52,24 +52,24 @@ impl FunctionSettings {
         }
         let source_bucket = source_bucket.unwrap_or_default();
         let charts_bucket = charts_bucket.unwrap_or_default();
-        let posts_key = or(env::POSTS_KEY, env::POSTS_FILE);
-        let authors_key = or(env::AUTHORS_KEY, env::AUTHORS_FILE);
-        let prefix = or(env::CHARTS_PREFIX, env::DEFAULT_CHARTS_PREFIX);
+        let posts_key = or(env::POSTS_KEY, files::POSTS_FILE);
+        let authors_key = or(env::AUTHORS_KEY, files::AUTHORS_FILE);
+        let prefix = or(env::CHARTS_PREFIX, files::DEFAULT_CHARTS_PREFIX);
 
         let mut check = |name: &str, shown: String, result: Result<(), String>| {
             if let Err(e) = result {
                 problems.push(format!("{name}={shown:?}: {e}"));
             }
         };
-        let tz_text = or(env::CHART_TIME_ZONE, env::DEFAULT_TIME_ZONE);
+        let tz_text = or(env::CHART_TIME_ZONE, defaults::TIME_ZONE);
         let tz = run::parse_tz(&tz_text);
         check(env::CHART_TIME_ZONE, tz_text, status(&tz));
-        let days_text = or(env::ACTIVE_DAYS, &env::DEFAULT_ACTIVE_DAYS.to_string());
+        let days_text = or(env::ACTIVE_DAYS, &defaults::ACTIVE_DAYS.to_string());
         let days = run::parse_days(&days_text);
         check(env::ACTIVE_DAYS, days_text, status(&days));
         let concurrency_text = or(
             env::UPLOAD_CONCURRENCY,
-            &DEFAULT_UPLOAD_CONCURRENCY.to_string(),
+            &defaults::UPLOAD_CONCURRENCY.to_string(),
         );
         let concurrency = parse_concurrency(&concurrency_text);
         check(
@@ -77,7 +77,7 @@ impl FunctionSettings {
             concurrency_text,
             status(&concurrency),
         );
-        let cache_control = or(env::CACHE_CONTROL, DEFAULT_CACHE_CONTROL);
+        let cache_control = or(env::CACHE_CONTROL, defaults::CACHE_CONTROL);
 
         // Locations are only checked once both buckets are known.
         let mut locations = None;
@@ -138,7 +138,8 @@ pub fn parse_concurrency(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
         _ => Err(format!(
-            "{text:?} is not a number of uploads in flight from 1 to 1024 (default {DEFAULT_UPLOAD_CONCURRENCY})"
+            "{text:?} is not a number of uploads in flight from 1 to 1024 (default {})",
+            defaults::UPLOAD_CONCURRENCY
         )),
     }
 }
@@ -170,7 +171,7 @@ mod tests {
         assert_eq!(s.tz.name(), "Asia/Tokyo");
         assert_eq!(s.days, 7);
         assert_eq!(s.publish.concurrency, 32);
-        assert_eq!(s.publish.cache_control, DEFAULT_CACHE_CONTROL);
+        assert_eq!(s.publish.cache_control, defaults::CACHE_CONTROL);
     }
 
     #[test]

@@ -29,7 +29,7 @@ const PALETTE_COLOURS: usize = 48;
 
 /// What one chart shows.
 pub struct ChartInput<'a> {
-    /// Title text (already resolved per CONTRACT §3.5).
+    /// Title text (already resolved per data-spec §3.5).
     pub display_name: &'a str,
     /// Month of `counts[0]`: the author's first month.
     pub first_month: MonthKey,

@@ -1,4 +1,4 @@
-//! Streaming a gzip JSONL source as lines (CONTRACT §2.1–2.3).
+//! Streaming a gzip JSONL source as lines (data-spec §2.1–2.3).
 //! A reader thread inflates (all gzip members) into recycled buffers; the caller's thread
 //! splits them at LF and hands out each line, so inflate and parse use both cores and
 //! memory stays bounded by a few buffers plus the longest line.
@@ -104,7 +104,7 @@ fn inflate(
 /// Call `on_line` for every line of the decompressed source, in order.
 /// `on_progress` gets the compressed bytes consumed so far after each chunk.
 /// The BOM of the first line is removed; the caller sees the line without its LF.
-pub fn for_each_line(
+pub(super) fn for_each_line(
     source: Source,
     mut on_progress: impl FnMut(u64),
     mut on_line: impl FnMut(&[u8]),

@@ -1,5 +1,5 @@
 //! Ingest: stream both gzip JSONL inputs and decode each non-blank line into the used
-//! fields, or report it as malformed. Blank lines never reach the caller (CONTRACT §2).
+//! fields, or report it as malformed. Blank lines never reach the caller (data-spec §2).
 //! Knows nothing of joins or counting: that is `stats`.
 
 mod lines;

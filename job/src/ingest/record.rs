@@ -1,4 +1,4 @@
-//! Decoding one line into the few fields the job uses (CONTRACT §2.5, §2.6).
+//! Decoding one line into the few fields the job uses (data-spec §2.5, §2.6).
 //! A line is valid UTF-8 and exactly one JSON object, or it is malformed. Only the used
 //! fields are decoded (borrowed where possible); everything else is validated and skipped.
 

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use super::{Chart, Published, Store};
-use crate::env::INDEX_FILE;
+use contract::files::INDEX_FILE;
 
 pub struct LocalStore {
     dir: PathBuf,

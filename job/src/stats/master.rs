@@ -1,4 +1,4 @@
-//! The author master (CONTRACT §3): last record per id wins completely, slugs validated,
+//! The author master (data-spec §3): last record per id wins completely, slugs validated,
 //! slugs shared by two or more records drop all of them. Answers "who is this id?".
 
 use std::collections::HashMap;

@@ -1,5 +1,5 @@
 //! Stats: join posts to the author master, count per author per calendar month in the
-//! configured zone, and pick the authors active in the window (CONTRACT §3, §5, §6).
+//! configured zone, and pick the authors active in the window (data-spec §3, §5, §6).
 //! Pure computation on decoded records: no I/O.
 
 pub mod master;

@@ -1,4 +1,4 @@
-//! `Skipped`: the eight skip counters of CONTRACT §5, serialized as `index.json`'s
+//! `Skipped`: the eight skip counters of data-spec §5, serialized as `index.json`'s
 //! `skipped` object (all keys always present).
 
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! Per-post outcomes (CONTRACT §5, first matching rule wins) and the per-author monthly
+//! Per-post outcomes (data-spec §5, first matching rule wins) and the per-author monthly
 //! counts and activity they produce (§6).
 
 use std::collections::BTreeMap;

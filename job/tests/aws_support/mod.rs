@@ -5,8 +5,8 @@
 //! tests run in parallel against one server. Not every test file uses every helper.
 #![allow(dead_code)]
 
-pub use testkit::block_on;
-pub use testkit::moto::moto;
+pub(crate) use testkit::block_on;
+pub(crate) use testkit::moto::moto;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -20,16 +20,16 @@ use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::Value;
 
-use author_stats::sample::{write_sample, SampleFiles, SampleSpec};
+use sample::{write_sample, SampleFiles, SampleSpec};
 
 /// The `--now` (and sample `until`) of every run.
-pub const NOW: &str = "2025-11-25T00:00:00Z";
+pub(crate) const NOW: &str = "2025-11-25T00:00:00Z";
 /// The production window: a handful of the small sample's authors are rendered (rendering
 /// is slow in debug builds, so tests keep the chart count small).
-pub const DAYS: &str = "7";
+pub(crate) const DAYS: &str = "7";
 
 /// An S3 client for moto, configured explicitly (not from this process's environment).
-pub fn s3() -> &'static Client {
+pub(crate) fn s3() -> &'static Client {
     static CLIENT: OnceLock<Client> = OnceLock::new();
     CLIENT.get_or_init(|| {
         let config = aws_sdk_s3::config::Builder::from(&moto().sdk_config())
@@ -39,12 +39,12 @@ pub fn s3() -> &'static Client {
     })
 }
 
-pub fn create_bucket(bucket: &str) {
+pub(crate) fn create_bucket(bucket: &str) {
     block_on(s3().create_bucket().bucket(bucket).send())
         .unwrap_or_else(|e| panic!("create bucket {bucket}: {e:?}"));
 }
 
-pub fn put_object(bucket: &str, key: &str, bytes: Vec<u8>) {
+pub(crate) fn put_object(bucket: &str, key: &str, bytes: Vec<u8>) {
     block_on(
         s3().put_object()
             .bucket(bucket)
@@ -56,7 +56,7 @@ pub fn put_object(bucket: &str, key: &str, bytes: Vec<u8>) {
 }
 
 /// The object's bytes, or `None` if there is no such object.
-pub fn get_object(bucket: &str, key: &str) -> Option<Vec<u8>> {
+pub(crate) fn get_object(bucket: &str, key: &str) -> Option<Vec<u8>> {
     block_on(async {
         let out = s3()
             .get_object()
@@ -71,14 +71,14 @@ pub fn get_object(bucket: &str, key: &str) -> Option<Vec<u8>> {
 
 /// What a listing shows of one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
+pub(crate) struct Listed {
     pub etag: String,
     pub size: i64,
     pub last_modified: String,
 }
 
 /// Every object under `prefix`, by key.
-pub fn list(bucket: &str, prefix: &str) -> BTreeMap<String, Listed> {
+pub(crate) fn list(bucket: &str, prefix: &str) -> BTreeMap<String, Listed> {
     block_on(async {
         let mut all = BTreeMap::new();
         let mut pages = s3()
@@ -105,7 +105,7 @@ pub fn list(bucket: &str, prefix: &str) -> BTreeMap<String, Listed> {
 }
 
 /// (Content-Type, Cache-Control) of an object.
-pub fn head(bucket: &str, key: &str) -> (String, String) {
+pub(crate) fn head(bucket: &str, key: &str) -> (String, String) {
     block_on(async {
         let out = s3()
             .head_object()
@@ -122,7 +122,7 @@ pub fn head(bucket: &str, key: &str) -> (String, String) {
 }
 
 /// A small clean sample export (40 authors, 800 posts) written into `dir`.
-pub fn small_sample(dir: &Path) -> SampleFiles {
+pub(crate) fn small_sample(dir: &Path) -> SampleFiles {
     let spec = SampleSpec {
         authors: 40,
         posts: 800,
@@ -135,14 +135,14 @@ pub fn small_sample(dir: &Path) -> SampleFiles {
 }
 
 /// Create `bucket` and upload the sample's two files as `posts_key` and `authors_key`.
-pub fn upload_sample(bucket: &str, files: &SampleFiles, posts_key: &str, authors_key: &str) {
+pub(crate) fn upload_sample(bucket: &str, files: &SampleFiles, posts_key: &str, authors_key: &str) {
     create_bucket(bucket);
     put_object(bucket, posts_key, std::fs::read(&files.posts).unwrap());
     put_object(bucket, authors_key, std::fs::read(&files.authors).unwrap());
 }
 
 /// `bytes` as one gzip member (members can be appended to a gzip file).
-pub fn gz(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gz(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
@@ -151,7 +151,7 @@ pub fn gz(bytes: &[u8]) -> Vec<u8> {
 /// The job binary with an environment that points every AWS client at moto: dummy
 /// credentials, us-east-1, one attempt, no profile files, no instance metadata, and no
 /// inherited Lambda runtime variable.
-pub fn job_command() -> Command {
+pub(crate) fn job_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_author-stats"));
     moto().configure(&mut cmd);
     cmd.env("CI", "true");
@@ -159,14 +159,14 @@ pub fn job_command() -> Command {
 }
 
 /// A finished CLI run.
-pub struct Run {
+pub(crate) struct Run {
     pub output: Output,
     pub stderr: String,
 }
 
 impl Run {
     /// The `--json` summary of a run that must have succeeded.
-    pub fn summary(&self) -> Value {
+    pub(crate) fn summary(&self) -> Value {
         assert!(
             self.output.status.success(),
             "run failed ({}); stderr:\n{}",
@@ -179,7 +179,7 @@ impl Run {
     }
 
     /// The error text of a run that must have failed.
-    pub fn failure(&self) -> &str {
+    pub(crate) fn failure(&self) -> &str {
         assert!(
             !self.output.status.success(),
             "run succeeded but should have failed; stderr:\n{}",
@@ -190,7 +190,7 @@ impl Run {
 }
 
 /// `author-stats run --posts P --authors A --out O --now NOW --days DAYS --json`.
-pub fn run_job(posts: &str, authors: &str, out: &str) -> Run {
+pub(crate) fn run_job(posts: &str, authors: &str, out: &str) -> Run {
     let output = job_command()
         .args(["run", "--posts", posts, "--authors", authors, "--out", out])
         .args(["--now", NOW, "--days", DAYS, "--json"])
@@ -201,7 +201,7 @@ pub fn run_job(posts: &str, authors: &str, out: &str) -> Run {
 }
 
 /// Request lines in moto's log that contain `needle` (e.g. `"PUT /bucket/"`).
-pub fn logged_requests(needle: &str) -> Vec<String> {
+pub(crate) fn logged_requests(needle: &str) -> Vec<String> {
     moto()
         .settled_log()
         .lines()

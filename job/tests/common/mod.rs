@@ -1,4 +1,4 @@
-//! Black-box harness for `author-stats run` (CONTRACT.md): gzip hand-written JSONL fixtures,
+//! Black-box harness for `author-stats run` (spec/data-spec.md): gzip hand-written JSONL fixtures,
 //! run the real binary in a temporary folder, and read back `index.json` and the charts.
 //! Every run gets an explicit `--now` (`NOW` unless the test passes its own), so results
 //! never depend on the clock. Shared by all `contract_*.rs` files; not every file uses every
@@ -16,20 +16,20 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// The `--now` of every run that does not pass its own.
-pub const NOW: &str = "2025-11-25T00:00:00Z";
+pub(crate) const NOW: &str = "2025-11-25T00:00:00Z";
 /// A timestamp long before the default window: counted, but not enough to render.
-pub const OLD: &str = "2024-05-10T12:00:00Z";
+pub(crate) const OLD: &str = "2024-05-10T12:00:00Z";
 /// A timestamp inside the default window (`--days 7` before `NOW`): counted and rendered.
-pub const RECENT: &str = "2025-11-24T00:00:00Z";
+pub(crate) const RECENT: &str = "2025-11-24T00:00:00Z";
 
 /// A usable author: id `a1`, slug `alice`.
-pub const ALICE: &str = "{\"id\":\"a1\",\"slug\":\"alice\",\"display_name\":\"Alice\"}\n";
+pub(crate) const ALICE: &str = "{\"id\":\"a1\",\"slug\":\"alice\",\"display_name\":\"Alice\"}\n";
 /// An author whose slug is invalid: id `bad`.
-pub const BAD_SLUG_AUTHOR: &str =
+pub(crate) const BAD_SLUG_AUTHOR: &str =
     "{\"id\":\"bad\",\"slug\":\"../evil\",\"display_name\":\"Evil\"}\n";
 
-/// The eight keys of `skipped`, in the order CONTRACT §7 lists them.
-pub const SKIPPED_KEYS: [&str; 8] = [
+/// The eight keys of `skipped`, in the order data-spec §7 lists them.
+pub(crate) const SKIPPED_KEYS: [&str; 8] = [
     "malformed_lines",
     "missing_author_id",
     "missing_published_at",
@@ -42,26 +42,26 @@ pub const SKIPPED_KEYS: [&str; 8] = [
 
 /// One post line. `author_id` and `ts` are pasted into the JSON text as they are, so a
 /// caller can write escapes (`a\u0031`) that the job must decode.
-pub fn post(author_id: &str, ts: &str) -> String {
+pub(crate) fn post(author_id: &str, ts: &str) -> String {
     format!(
         "{{\"id\":\"p\",\"author_id\":\"{author_id}\",\"first_published_at\":\"{ts}\",\"body\":\"text\"}}\n"
     )
 }
 
 /// One master line; `id`, `slug` and `display_name` are pasted in as they are.
-pub fn author(id: &str, slug: &str, display_name: &str) -> String {
+pub(crate) fn author(id: &str, slug: &str, display_name: &str) -> String {
     format!("{{\"id\":\"{id}\",\"slug\":\"{slug}\",\"display_name\":\"{display_name}\"}}\n")
 }
 
 /// `bytes` as one gzip member.
-pub fn gz(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gz(bytes: &[u8]) -> Vec<u8> {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     encoder.write_all(bytes).unwrap();
     encoder.finish().unwrap()
 }
 
 /// What one run of the binary left behind. Keeps its temporary folder alive.
-pub struct Run {
+pub(crate) struct Run {
     pub status: ExitStatus,
     pub stdout: String,
     pub stderr: String,
@@ -74,7 +74,7 @@ pub struct Run {
 
 impl Run {
     /// The index of a run that must have succeeded.
-    pub fn index(&self) -> &Value {
+    pub(crate) fn index(&self) -> &Value {
         assert!(
             self.status.success(),
             "run failed ({}); stderr:\n{}",
@@ -88,12 +88,12 @@ impl Run {
 }
 
 /// Run with plain JSONL (gzipped here, one member each) and the default `--now`.
-pub fn run_job(posts: &[u8], authors: &[u8], extra_args: &[&str]) -> Run {
+pub(crate) fn run_job(posts: &[u8], authors: &[u8], extra_args: &[&str]) -> Run {
     run_gz(&gz(posts), &gz(authors), extra_args)
 }
 
 /// Run with the input files' bytes exactly as given (already gzipped, or deliberately not).
-pub fn run_gz(posts_gz: &[u8], authors_gz: &[u8], extra_args: &[&str]) -> Run {
+pub(crate) fn run_gz(posts_gz: &[u8], authors_gz: &[u8], extra_args: &[&str]) -> Run {
     let tmp = tempfile::tempdir().unwrap();
     let posts = tmp.path().join("all-blog-posts.jsonl.gz");
     let authors = tmp.path().join("authorProfile.jsonl.gz");
@@ -104,7 +104,13 @@ pub fn run_gz(posts_gz: &[u8], authors_gz: &[u8], extra_args: &[&str]) -> Run {
 }
 
 /// Run with explicit paths; `tmp` is kept alive in the returned `Run`.
-pub fn run_paths(tmp: TempDir, posts: &Path, authors: &Path, out: &Path, extra: &[&str]) -> Run {
+pub(crate) fn run_paths(
+    tmp: TempDir,
+    posts: &Path,
+    authors: &Path,
+    out: &Path,
+    extra: &[&str],
+) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_author-stats"));
     cmd.arg("run")
         .arg("--posts")
@@ -136,14 +142,14 @@ pub fn run_paths(tmp: TempDir, posts: &Path, authors: &Path, out: &Path, extra: 
 }
 
 /// `skipped.<key>`; panics if the key is missing.
-pub fn skipped(index: &Value, key: &str) -> u64 {
+pub(crate) fn skipped(index: &Value, key: &str) -> u64 {
     index["skipped"][key]
         .as_u64()
         .unwrap_or_else(|| panic!("skipped.{key} missing or not a count in {index}"))
 }
 
 /// The `authors` entry with this slug, if listed.
-pub fn author_entry<'a>(index: &'a Value, slug: &str) -> Option<&'a Value> {
+pub(crate) fn author_entry<'a>(index: &'a Value, slug: &str) -> Option<&'a Value> {
     index["authors"]
         .as_array()
         .expect("authors is not an array")
@@ -152,17 +158,17 @@ pub fn author_entry<'a>(index: &'a Value, slug: &str) -> Option<&'a Value> {
 }
 
 /// The listed entry with this slug; panics if it is not listed.
-pub fn listed<'a>(index: &'a Value, slug: &str) -> &'a Value {
+pub(crate) fn listed<'a>(index: &'a Value, slug: &str) -> &'a Value {
     author_entry(index, slug).unwrap_or_else(|| panic!("author {slug} not listed in {index}"))
 }
 
 /// `total_posts` of an author, 0 when the author is not listed.
-pub fn total(index: &Value, slug: &str) -> u64 {
+pub(crate) fn total(index: &Value, slug: &str) -> u64 {
     author_entry(index, slug).map_or(0, |a| a["total_posts"].as_u64().unwrap())
 }
 
 /// The slugs of `authors`, in file order.
-pub fn slugs(index: &Value) -> Vec<String> {
+pub(crate) fn slugs(index: &Value) -> Vec<String> {
     index["authors"]
         .as_array()
         .expect("authors is not an array")
@@ -172,7 +178,7 @@ pub fn slugs(index: &Value) -> Vec<String> {
 }
 
 /// `monthly` of an author as month → count (empty when the author is not listed).
-pub fn monthly(index: &Value, slug: &str) -> BTreeMap<String, u64> {
+pub(crate) fn monthly(index: &Value, slug: &str) -> BTreeMap<String, u64> {
     author_entry(index, slug).map_or_else(BTreeMap::new, |a| {
         a["monthly"]
             .as_object()
@@ -184,12 +190,12 @@ pub fn monthly(index: &Value, slug: &str) -> BTreeMap<String, u64> {
 }
 
 /// Month → count literal for assertions.
-pub fn months(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+pub(crate) fn months(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
 /// Names of the `.png` files directly in `dir`.
-pub fn pngs(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn pngs(dir: &Path) -> BTreeSet<String> {
     files(dir)
         .into_iter()
         .filter(|name| name.ends_with(".png"))
@@ -197,7 +203,7 @@ pub fn pngs(dir: &Path) -> BTreeSet<String> {
 }
 
 /// Names of all entries directly in `dir` (empty if `dir` does not exist).
-pub fn files(dir: &Path) -> BTreeSet<String> {
+pub(crate) fn files(dir: &Path) -> BTreeSet<String> {
     match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -206,7 +212,7 @@ pub fn files(dir: &Path) -> BTreeSet<String> {
     }
 }
 
-/// The counters a post line can land in (CONTRACT §5), plus `counted`.
+/// The counters a post line can land in (data-spec §5), plus `counted`.
 const POST_OUTCOMES: [&str; 7] = [
     "malformed_lines",
     "missing_author_id",
@@ -219,7 +225,7 @@ const POST_OUTCOMES: [&str; 7] = [
 
 /// Where the posts of one run went: the §5 outcome name → number of post lines, with
 /// `counted` = Σ total_posts. Assumes a master file without malformed lines.
-pub fn outcomes(index: &Value) -> BTreeMap<&'static str, u64> {
+pub(crate) fn outcomes(index: &Value) -> BTreeMap<&'static str, u64> {
     let mut result = BTreeMap::new();
     for key in POST_OUTCOMES {
         let n = skipped(index, key);
@@ -241,12 +247,12 @@ pub fn outcomes(index: &Value) -> BTreeMap<&'static str, u64> {
 
 /// The single outcome of a posts file holding one non-blank line, against a master of
 /// `ALICE` (`a1`, usable) and `BAD_SLUG_AUTHOR` (`bad`, invalid slug).
-pub fn outcome_of(post_line: &str) -> &'static str {
+pub(crate) fn outcome_of(post_line: &str) -> &'static str {
     outcome_with(post_line, &format!("{ALICE}{BAD_SLUG_AUTHOR}"), &[])
 }
 
 /// Like `outcome_of`, with a master file and extra arguments of the caller's choice.
-pub fn outcome_with(post_line: &str, master: &str, extra_args: &[&str]) -> &'static str {
+pub(crate) fn outcome_with(post_line: &str, master: &str, extra_args: &[&str]) -> &'static str {
     let run = run_job(post_line.as_bytes(), master.as_bytes(), extra_args);
     let index = run.index();
     let result = outcomes(index);
@@ -259,7 +265,7 @@ pub fn outcome_with(post_line: &str, master: &str, extra_args: &[&str]) -> &'sta
 }
 
 /// Decode a PNG completely (through IEND) and return its size.
-pub fn png_size(bytes: &[u8]) -> (u32, u32) {
+pub(crate) fn png_size(bytes: &[u8]) -> (u32, u32) {
     const IEND: [u8; 12] = [0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
     assert!(
         bytes.ends_with(&IEND),

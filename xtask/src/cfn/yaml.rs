@@ -6,7 +6,7 @@
 use serde_yaml::Value;
 
 /// `value` as YAML text, YAML 1.1-safe.
-pub fn to_string(value: &Value) -> String {
+pub(super) fn to_string(value: &Value) -> String {
     let text = serde_yaml::to_string(value).expect("a YAML value always serializes");
     let mut out = String::with_capacity(text.len() + 64);
     // Lines of a block scalar (`|`, `>`) are content, never touched.

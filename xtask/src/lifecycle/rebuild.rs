@@ -14,7 +14,7 @@ use super::Session;
 use super::{invoke, stages::Stage};
 use crate::build::Build;
 use crate::stack::{outputs, Scope};
-use author_stats::env;
+use contract::files;
 
 #[derive(clap::Args, Debug)]
 pub struct Rebuild {
@@ -85,7 +85,7 @@ pub async fn smoke(
 ) -> Result<serde_json::Value> {
     let summary = invoke::invoke(clients, stage, days, false, ui).await?;
     let bucket = &stack_state::stage_output(clients, stage, outputs::CHARTS_BUCKET).await?;
-    let key = format!("{}{}", env::DEFAULT_CHARTS_PREFIX, env::INDEX_FILE);
+    let key = format!("{}{}", files::DEFAULT_CHARTS_PREFIX, files::INDEX_FILE);
     match clients
         .s3
         .head_object()

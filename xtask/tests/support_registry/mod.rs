@@ -5,7 +5,7 @@
 //! skipped, and nothing talks to anything but 127.0.0.1.
 #![allow(dead_code)]
 
-pub use testkit::free_port;
+pub(crate) use testkit::free_port;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Output, Stdio};
@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use xtask::image::{self, Arch, Image};
 
 /// The image of the real static build, with the executable's path.
-pub struct StaticImage {
+pub(crate) struct StaticImage {
     pub binary: PathBuf,
     pub image: Image,
     pub build_time: Duration,
@@ -23,7 +23,7 @@ pub struct StaticImage {
 
 /// `cargo build --release --target x86_64-unknown-linux-gnu` with `+crt-static` and the
 /// assembly, once per test binary (minutes the first time, seconds after).
-pub fn static_image() -> &'static StaticImage {
+pub(crate) fn static_image() -> &'static StaticImage {
     static IMAGE: OnceLock<StaticImage> = OnceLock::new();
     IMAGE.get_or_init(|| {
         let started = Instant::now();
@@ -45,7 +45,7 @@ pub fn static_image() -> &'static StaticImage {
 }
 
 /// Where `program` is on `PATH`.
-pub fn find_program(program: &str) -> Option<PathBuf> {
+pub(crate) fn find_program(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join(program))
@@ -53,7 +53,7 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
 }
 
 /// A small image of made-up content, for tests that fail before any blob is sent.
-pub fn tiny_image() -> Image {
+pub(crate) fn tiny_image() -> Image {
     image::assemble(&image::Contents {
         arch: Arch::X86_64,
         binary: b"not really an executable".to_vec(),
@@ -63,7 +63,7 @@ pub fn tiny_image() -> Image {
 }
 
 /// Fails (never skips) when a program the tests need is missing.
-pub fn require(program: &str, package: &str) -> PathBuf {
+pub(crate) fn require(program: &str, package: &str) -> PathBuf {
     find_program(program).unwrap_or_else(|| {
         panic!(
             "`{program}` is not installed: run `apt-get install -y {package}` (`cargo xtask \
@@ -73,11 +73,11 @@ pub fn require(program: &str, package: &str) -> PathBuf {
     })
 }
 
-pub const USER: &str = "pusher";
-pub const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const USER: &str = "pusher";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A `docker-registry` on 127.0.0.1 with basic auth and storage in a fresh directory.
-pub struct LocalRegistry {
+pub(crate) struct LocalRegistry {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     /// `127.0.0.1:PORT`.
@@ -90,7 +90,7 @@ pub struct LocalRegistry {
 }
 
 /// This test binary's registry, started on first use.
-pub fn registry() -> &'static LocalRegistry {
+pub(crate) fn registry() -> &'static LocalRegistry {
     static REGISTRY: OnceLock<LocalRegistry> = OnceLock::new();
     REGISTRY.get_or_init(start_registry)
 }
@@ -151,12 +151,16 @@ rm -rf "$1""#;
 
 impl LocalRegistry {
     /// The registry's log so far (for assertion messages).
-    pub fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("registry.log")).unwrap_or_default()
     }
 
     /// `skopeo inspect <args> docker://127.0.0.1:PORT/<reference>` as JSON.
-    pub fn skopeo_inspect(&self, reference: &str, args: &[&str]) -> (Vec<u8>, serde_json::Value) {
+    pub(crate) fn skopeo_inspect(
+        &self,
+        reference: &str,
+        args: &[&str],
+    ) -> (Vec<u8>, serde_json::Value) {
         require("skopeo", "skopeo");
         let creds = format!("{USER}:{PASSWORD}");
         let out = run_ok(
@@ -177,7 +181,7 @@ impl LocalRegistry {
 }
 
 /// Runs `cmd`, panicking with its output unless it succeeds.
-pub fn run_ok(cmd: &mut Command) -> Output {
+pub(crate) fn run_ok(cmd: &mut Command) -> Output {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("cannot start {:?}: {e}", cmd.get_program()));

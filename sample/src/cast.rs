@@ -1,7 +1,7 @@
 //! The clean author population: who writes, from when to when, and how much.
 //! Activity is Zipf-like (a few prolific authors, a long tail); authors join over the 15
 //! years before `until`, some leave, and a fixed share is guaranteed a post in the last week
-//! so a daily run renders dozens of charts. Every author here is usable (CONTRACT §3.4).
+//! so a daily run renders dozens of charts. Every author here is usable (data-spec §3.4).
 
 use chrono::{DateTime, Utc};
 use rand::seq::SliceRandom;

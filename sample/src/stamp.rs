@@ -1,5 +1,5 @@
 //! Publication timestamps as the export writes them: one instant, many valid spellings of
-//! the CONTRACT §4 grammar (`…​.123Z`, `+09:00`, no fraction, 1–9 fraction digits, `-05:00`,
+//! the data-spec §4 grammar (`…​.123Z`, `+09:00`, no fraction, 1–9 fraction digits, `-05:00`,
 //! `+05:45`, `-00:00` …). The instant is chosen to be exactly what the text says, so the
 //! generator's tally and the job's parse agree to the nanosecond.
 
@@ -19,7 +19,7 @@ pub(super) struct Form {
 
 impl Form {
     /// The usual mix: mostly `.mmmZ` (API style) and `+09:00` (editor style).
-    pub fn random(rng: &mut impl Rng) -> Form {
+    pub(crate) fn random(rng: &mut impl Rng) -> Form {
         let z = |digits| Form {
             digits,
             offset: None,
@@ -50,7 +50,7 @@ impl Form {
     }
 
     /// A random sub-second part that this form can spell exactly.
-    pub fn nanos(self, rng: &mut impl Rng) -> u32 {
+    pub(crate) fn nanos(self, rng: &mut impl Rng) -> u32 {
         if self.digits == 0 {
             return 0;
         }

@@ -1,6 +1,5 @@
-//! Names shared between the job and its deployment: the Lambda function's environment
-//! variables and the default object prefix. Defined once here; the stack definition in
-//! `xtask` sets exactly these, and a test there checks the template against them.
+//! Environment variables of the Lambda function: the stack sets [`SET_BY_STACK`] (in that
+//! order, checked by a test in `xtask`), the function reads [`ALL`].
 
 /// Bucket that holds the daily export.
 pub const SOURCE_BUCKET: &str = "SOURCE_BUCKET";
@@ -18,13 +17,12 @@ pub const CHART_TIME_ZONE: &str = "CHART_TIME_ZONE";
 pub const ACTIVE_DAYS: &str = "ACTIVE_DAYS";
 /// Maximum number of uploads in flight.
 pub const UPLOAD_CONCURRENCY: &str = "UPLOAD_CONCURRENCY";
-
-/// `Cache-Control` of the published objects. Optional (not in `ALL`): unset, the job uses
-/// `aws::s3_store::DEFAULT_CACHE_CONTROL`.
+/// `Cache-Control` of the published objects. Optional: unset, the function uses
+/// [`crate::defaults::CACHE_CONTROL`]; the stack does not set it.
 pub const CACHE_CONTROL: &str = "CACHE_CONTROL";
 
-/// Every variable the function reads, in the order the template lists them.
-pub const ALL: [&str; 8] = [
+/// The variables the stack sets on the function, in the order the template lists them.
+pub const SET_BY_STACK: [&str; 8] = [
     SOURCE_BUCKET,
     POSTS_KEY,
     AUTHORS_KEY,
@@ -35,14 +33,26 @@ pub const ALL: [&str; 8] = [
     UPLOAD_CONCURRENCY,
 ];
 
-/// The production object prefix of the charts.
-pub const DEFAULT_CHARTS_PREFIX: &str = "author-monthly-stats/";
-/// Default chart time zone.
-pub const DEFAULT_TIME_ZONE: &str = "Asia/Tokyo";
-/// Default active window for the daily run.
-pub const DEFAULT_ACTIVE_DAYS: u32 = 7;
-/// Name of the index object written last.
-pub const INDEX_FILE: &str = "index.json";
-/// Default input object names of the export.
-pub const POSTS_FILE: &str = "all-blog-posts.jsonl.gz";
-pub const AUTHORS_FILE: &str = "authorProfile.jsonl.gz";
+/// Every variable the function reads: [`SET_BY_STACK`] and the optional ones.
+pub const ALL: [&str; 9] = [
+    SOURCE_BUCKET,
+    POSTS_KEY,
+    AUTHORS_KEY,
+    CHARTS_BUCKET,
+    CHARTS_PREFIX,
+    CHART_TIME_ZONE,
+    ACTIVE_DAYS,
+    UPLOAD_CONCURRENCY,
+    CACHE_CONTROL,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_the_stacks_variables_then_the_optional_ones() {
+        assert_eq!(ALL[..SET_BY_STACK.len()], SET_BY_STACK);
+        assert_eq!(ALL[SET_BY_STACK.len()..], [CACHE_CONTROL]);
+    }
+}

@@ -1,10 +1,10 @@
-//! Times the built-in sample generator at the default spec (60 000 posts × ~3 KB) and prints
-//! the file sizes: `cargo run --release -p author-stats --example sample_timing [DIR] [--dirty]`.
+//! Times the built-in sample generator at the seed scale (60 000 posts × ~3 KB) and prints
+//! the file sizes: `cargo run --release -p sample --example sample_timing [DIR] [--dirty]`.
 //! Without DIR the files go to a temporary folder that is removed afterwards.
 
 use std::time::Instant;
 
-use author_stats::sample::{write_sample_with_tally, SampleSpec};
+use sample::{write_sample_with_tally, SampleSpec};
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
         .map_or(tmp.clone(), Into::into);
     let spec = SampleSpec {
         dirty,
-        ..SampleSpec::default()
+        ..SampleSpec::seed_scale()
     };
     let start = Instant::now();
     let (files, tally) = write_sample_with_tally(&dir, &spec)?;

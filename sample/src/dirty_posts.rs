@@ -1,4 +1,4 @@
-//! Bad and borderline post lines for `--dirty`, several of every kind CONTRACT §2 and §5
+//! Bad and borderline post lines for `--dirty`, several of every kind data-spec §2 and §5
 //! name: malformed lines, missing or bad author ids and timestamps, future posts, unknown
 //! authors, posts of unusable authors, plus valid traps (escapes in used fields, lone
 //! surrogates in ignored fields, huge bodies). Each line carries its truth (`PostLine`).
@@ -61,7 +61,7 @@ const JST: Form = Form {
     minus_zero: false,
 };
 
-/// Examples of bad timestamps: every one CONTRACT §4 lists, and more.
+/// Examples of bad timestamps: every one data-spec §4 lists, and more.
 pub(super) const BAD_TIMESTAMPS: &[&str] = &[
     "2024-13-01T00:00:00Z",
     "2024-02-30T10:00:00Z",
@@ -251,7 +251,7 @@ pub(super) fn dirty_posts(
         }
         m.post(A::Id(id.clone()), T::At(latest, Z9), "");
     }
-    // Valid spellings a strict parser must accept (CONTRACT §4), by their own author.
+    // Valid spellings a strict parser must accept (data-spec §4), by their own author.
     let valid = [
         ("2024-02-29T12:00:00Z", "2024-02-29T12:00:00Z"),
         ("2024-01-31T20:00:00.000Z", "2024-01-31T20:00:00Z"),
@@ -283,7 +283,7 @@ pub(super) fn dirty_posts(
             "",
         );
     }
-    // Escapes in used fields are decoded before comparing (CONTRACT §2.6).
+    // Escapes in used fields are decoded before comparing (data-spec §2.6).
     let escaped_id = format!("\"\\u{:04x}{}\"", good.as_bytes()[0], &good[1..]);
     let ts = m.past(30);
     m.post(A::Escaped(escaped_id, good.to_owned()), ts, "");
@@ -319,7 +319,7 @@ pub(super) fn dirty_posts(
     let ts = m.past(5);
     m.post(good_id(), ts, &format!(",\"body\":\"{big}\""));
 
-    // --- Malformed lines (CONTRACT §2.5). ---
+    // --- Malformed lines (data-spec §2.5). ---
     let ts = stamp_of(until - Duration::days(2), Z3);
     let base = format!("{{\"id\":\"x\",\"author_id\":\"{good}\",\"first_published_at\":\"{ts}\"");
     for junk in [

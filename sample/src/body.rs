@@ -16,7 +16,7 @@ pub(super) enum Lang {
 }
 
 impl Lang {
-    pub fn random(rng: &mut impl Rng) -> Lang {
+    pub(crate) fn random(rng: &mut impl Rng) -> Lang {
         if rng.random_bool(0.75) {
             Lang::Ja
         } else {

@@ -260,7 +260,7 @@ pub(super) struct Registry {
 
 impl Registry {
     /// A fresh person with a valid slug no earlier call returned.
-    pub fn person(&mut self, rng: &mut impl Rng) -> Identity {
+    pub(crate) fn person(&mut self, rng: &mut impl Rng) -> Identity {
         let (display_name, candidates) = if rng.random_bool(0.72) {
             japanese(rng)
         } else {
@@ -275,7 +275,7 @@ impl Registry {
     }
 
     /// `base`, or `base2`, `base3` … whichever is free first; reserves it.
-    pub fn unique_slug(&mut self, base: &str) -> String {
+    pub(crate) fn unique_slug(&mut self, base: &str) -> String {
         let mut n = 1usize;
         loop {
             let slug = if n == 1 {
@@ -292,7 +292,7 @@ impl Registry {
     }
 
     /// A fresh 22-character base62 id not handed out before.
-    pub fn id(&mut self, rng: &mut impl Rng) -> String {
+    pub(crate) fn id(&mut self, rng: &mut impl Rng) -> String {
         loop {
             let id = base62_id(rng);
             if self.ids.insert(id.clone()) {
@@ -302,12 +302,12 @@ impl Registry {
     }
 
     /// Whether an id was handed out or reserved before.
-    pub fn has_id(&self, id: &str) -> bool {
+    pub(crate) fn has_id(&self, id: &str) -> bool {
         self.ids.contains(id)
     }
 
     /// Reserve an id chosen by hand (e.g. a deliberate unknown id) so no author gets it.
-    pub fn reserve_id(&mut self, id: &str) {
+    pub(crate) fn reserve_id(&mut self, id: &str) {
         self.ids.insert(id.to_owned());
     }
 }
@@ -320,7 +320,7 @@ pub(super) fn base62_id(rng: &mut impl Rng) -> String {
         .collect()
 }
 
-/// Whether `s` is a valid slug per CONTRACT §3.2: `^[a-z0-9][a-z0-9_-]{0,63}$`.
+/// Whether `s` is a valid slug per data-spec §3.2: `^[a-z0-9][a-z0-9_-]{0,63}$`.
 pub(super) fn is_valid_slug(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()

@@ -1,4 +1,4 @@
-//! Bad and borderline records of the author master (CONTRACT §2.5, §3) for `--dirty`:
+//! Bad and borderline records of the author master (data-spec §2.5, §3) for `--dirty`:
 //! malformed lines, bad ids, invalid and duplicated slugs, duplicate ids (last record wins),
 //! odd display names, and valid edge cases. Each line carries its truth (`AuthorLine`), and
 //! the ids are sorted by what their posts must become, for `dirty_posts.rs` to use.
@@ -113,7 +113,7 @@ pub(super) fn dirty_master(
         ..DirtyMaster::default()
     };
 
-    // --- Usable authors with odd display names (CONTRACT §3.5) and edge-case slugs. ---
+    // --- Usable authors with odd display names (data-spec §3.5) and edge-case slugs. ---
     let long_name: String = "とても長い表示名の著者".chars().cycle().take(200).collect();
     let names: Vec<V> = vec![
         V::Absent,
@@ -182,7 +182,7 @@ pub(super) fn dirty_master(
         *field = author;
     }
 
-    // --- Duplicate ids: the last record wins completely (CONTRACT §3.1). ---
+    // --- Duplicate ids: the last record wins completely (data-spec §3.1). ---
     let a = registry.id(rng);
     let (old, new) = (
         registry.unique_slug("dup-id-old"),
@@ -240,7 +240,7 @@ pub(super) fn dirty_master(
     )));
     d.usable.push(k);
 
-    // --- Duplicated slugs: every holder is dropped (CONTRACT §3.3); 2 + 3 + 2 = 7. ---
+    // --- Duplicated slugs: every holder is dropped (data-spec §3.3); 2 + 3 + 2 = 7. ---
     let pair = registry.unique_slug("shared-slug");
     for name in ["Pair One", "Pair Two"] {
         let author = registry.id(rng);
@@ -269,7 +269,7 @@ pub(super) fn dirty_master(
         d.unusable.push(author);
     }
 
-    // --- Invalid slugs (CONTRACT §3.2). `../evil` twice: invalid, never a duplicate. ---
+    // --- Invalid slugs (data-spec §3.2). `../evil` twice: invalid, never a duplicate. ---
     let sixty_five = "a".repeat(65);
     let invalid: Vec<V> = vec![
         V::Str("../evil"),
@@ -305,7 +305,7 @@ pub(super) fn dirty_master(
         d.unusable.push(author);
     }
 
-    // --- Malformed master lines (CONTRACT §2.5): bad ids and broken JSON. ---
+    // --- Malformed master lines (data-spec §2.5): bad ids and broken JSON. ---
     for bad_id in [
         "",
         "null",

@@ -18,7 +18,7 @@ use super::tally::{AuthorLine, PostLine, Published, Tallier};
 use super::timeline::{PlannedPost, When};
 use super::SampleSpec;
 
-/// Lines that separate records in a dirty file: ignored by the job (CONTRACT §2.4).
+/// Lines that separate records in a dirty file: ignored by the job (data-spec §2.4).
 const BLANK_LINES: &[&str] = &["", " ", "\t", "\r", " \t\r", "   \t  ", "\t\t"];
 
 /// Writes lines: LF between them, optional CR before the LF, optional missing final LF.

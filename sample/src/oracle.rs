@@ -1,4 +1,4 @@
-//! Test-only reference reader: classifies the bytes of generated files by CONTRACT §2, §4
+//! Test-only reference reader: classifies the bytes of generated files by data-spec §2, §4
 //! and §5 from scratch (serde_json plus a strict timestamp parser), independent of the labels
 //! the generator attached. The tests check that both views give the same tally.
 
@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::tally::{AuthorLine, PostLine, Published};
 
 /// Split decompressed bytes into lines (§2.2, §2.3): LF only; a leading BOM removed.
-pub fn lines(bytes: &[u8]) -> Vec<&[u8]> {
+pub(crate) fn lines(bytes: &[u8]) -> Vec<&[u8]> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut out: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     if out.last().is_some_and(|l| l.is_empty()) {
@@ -47,7 +47,7 @@ struct PostFields {
     first_published_at: Option<Value>,
 }
 
-pub fn author_line(line: &[u8]) -> AuthorLine {
+pub(crate) fn author_line(line: &[u8]) -> AuthorLine {
     if is_blank(line) {
         return AuthorLine::Blank;
     }
@@ -70,7 +70,7 @@ pub fn author_line(line: &[u8]) -> AuthorLine {
     }
 }
 
-pub fn post_line(line: &[u8]) -> PostLine {
+pub(crate) fn post_line(line: &[u8]) -> PostLine {
     if is_blank(line) {
         return PostLine::Blank;
     }
@@ -90,8 +90,8 @@ pub fn post_line(line: &[u8]) -> PostLine {
     }
 }
 
-/// CONTRACT §4: `YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM|-HH:MM)`, strictly.
-pub fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
+/// data-spec §4: `YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM|-HH:MM)`, strictly.
+pub(crate) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
     let num = |range: std::ops::Range<usize>| -> Option<u32> {
         let digits = b.get(range)?;

@@ -1,6 +1,6 @@
 //! Deterministic gzip output for the sample files: a fixed header (mtime 0, no file name,
 //! OS 255) so the same input gives the same bytes, and the option to end one member and
-//! start another anywhere in the stream (RFC 1952 multi-member files, CONTRACT §2.1).
+//! start another anywhere in the stream (RFC 1952 multi-member files, data-spec §2.1).
 //! Compression runs on its own thread, fed 1 MiB chunks, so generating overlaps deflating.
 
 use std::fs::File;
@@ -35,7 +35,7 @@ pub(super) struct GzFile {
 }
 
 impl GzFile {
-    pub fn create(path: &Path) -> Result<GzFile> {
+    pub(crate) fn create(path: &Path) -> Result<GzFile> {
         let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
         let (to_worker, inbox) = mpsc::sync_channel::<Msg>(4);
         let (give_back, spare) = mpsc::channel::<Vec<u8>>();
@@ -57,7 +57,7 @@ impl GzFile {
     }
 
     /// Append decompressed bytes.
-    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<()> {
         self.buf.extend_from_slice(bytes);
         if self.buf.len() >= CHUNK {
             self.hand_over()?;
@@ -66,13 +66,13 @@ impl GzFile {
     }
 
     /// End the current gzip member and start a new one.
-    pub fn split_member(&mut self) -> Result<()> {
+    pub(crate) fn split_member(&mut self) -> Result<()> {
         self.hand_over()?;
         self.send(Msg::Split)
     }
 
     /// End the last member, flush the file and wait for the compressing thread.
-    pub fn finish(mut self) -> Result<PathBuf> {
+    pub(crate) fn finish(mut self) -> Result<PathBuf> {
         self.hand_over()?;
         self.to_worker = None;
         self.join()?;

@@ -14,7 +14,7 @@ use super::names::is_valid_slug;
 pub(super) enum AuthorLine {
     /// Empty or only space, tab and CR: ignored.
     Blank,
-    /// Counts in `malformed_lines` (CONTRACT §2.5, including a bad `id`).
+    /// Counts in `malformed_lines` (data-spec §2.5, including a bad `id`).
     Malformed,
     /// A record with a usable id.
     Record {
@@ -50,7 +50,7 @@ pub(super) enum Published {
 
 /// The outcome the job must report for a generated sample, assuming `--now` = `until`.
 ///
-/// The first eight fields are the contract's `skipped` counters (CONTRACT §5, §7), with the
+/// The first eight fields are the contract's `skipped` counters (data-spec §5, §7), with the
 /// same names and meaning; the rest describe what must be counted.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SampleTally {
@@ -82,7 +82,7 @@ pub struct SampleTally {
 pub struct ExpectedAuthor {
     pub id: String,
     pub slug: String,
-    /// After CONTRACT §3.5 (the slug when the record has no usable name).
+    /// After data-spec §3.5 (the slug when the record has no usable name).
     pub display_name: String,
     /// Instants of the counted posts, ascending: `monthly` is these bucketed in any zone.
     pub posts: Vec<DateTime<Utc>>,
@@ -137,7 +137,7 @@ pub(super) struct Tallier {
 }
 
 impl Tallier {
-    pub fn new(now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(now: DateTime<Utc>) -> Self {
         Tallier {
             tally: SampleTally {
                 now,
@@ -150,7 +150,7 @@ impl Tallier {
     }
 
     /// One authors-file line, in file order.
-    pub fn author(&mut self, line: &AuthorLine) {
+    pub(crate) fn author(&mut self, line: &AuthorLine) {
         match line {
             AuthorLine::Blank => {}
             AuthorLine::Malformed => self.tally.malformed_lines += 1,
@@ -167,7 +167,7 @@ impl Tallier {
     }
 
     /// Close the master: resolve duplicate slugs (§3.3). Call after the last author line.
-    pub fn close_master(&mut self) {
+    pub(crate) fn close_master(&mut self) {
         let mut slug_count: HashMap<&str, u64> = HashMap::new();
         for (slug, _) in self.last_record.values() {
             if let Some(s) = slug.as_deref().filter(|s| is_valid_slug(s)) {
@@ -188,7 +188,7 @@ impl Tallier {
     }
 
     /// One posts-file line (§5: the first rule that applies).
-    pub fn post(&mut self, line: &PostLine) {
+    pub(crate) fn post(&mut self, line: &PostLine) {
         let t = &mut self.tally;
         let (author_id, published) = match line {
             PostLine::Blank => return,
@@ -225,7 +225,7 @@ impl Tallier {
     }
 
     /// The finished tally.
-    pub fn finish(mut self) -> SampleTally {
+    pub(crate) fn finish(mut self) -> SampleTally {
         let mut authors: Vec<ExpectedAuthor> = self
             .counted
             .into_iter()

@@ -1,7 +1,10 @@
-//! Built-in sample export: a realistic, deterministic pair of input files (CONTRACT §2) for
-//! demos, tests and benchmarks, and, with `dirty`, every kind of bad record the contract
-//! names. The same spec gives the same bytes. [`write_sample_with_tally`] also returns what
-//! the job must report for the files ([`SampleTally`]), known by construction.
+//! The built-in sample export: a realistic, deterministic pair of input files
+//! (`spec/data-spec.md` §2) for demos, tests and benchmarks, and, with `dirty`, every kind
+//! of bad record the spec names. The same spec gives the same bytes.
+//! [`write_sample_with_tally`] also returns what the job must report for the files
+//! ([`SampleTally`]), known by construction and checked against an independent reading of
+//! the bytes (`oracle.rs`, tests only). Not part of the shipped job: `cargo xtask sample`,
+//! `demo` and `bench` drive it.
 
 mod body;
 mod cast;
@@ -25,22 +28,23 @@ use chrono::{DateTime, Utc};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::env::{AUTHORS_FILE, POSTS_FILE};
+use contract::defaults::SAMPLE_NOW;
+use contract::files::{AUTHORS_FILE, POSTS_FILE};
 use names::Registry;
 use tally::Tallier;
 
 pub use tally::{ExpectedAuthor, SampleTally};
 
-/// The default `until` of the sample: the `--now` the project's examples use.
-pub const DEFAULT_UNTIL: &str = "2025-11-25T00:00:00Z";
-
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct SampleSpec {
+    /// Usable authors in the master.
     pub authors: usize,
+    /// Post lines (a few percent drafts), before any dirty records.
     pub posts: usize,
+    /// The random seed: the same seed gives the same bytes.
     pub seed: u64,
-    /// Add every kind of bad record the contract names.
+    /// Add every kind of bad record spec/data-spec.md names.
     pub dirty: bool,
     /// Mean body length in bytes.
     pub body_bytes: usize,
@@ -49,25 +53,45 @@ pub struct SampleSpec {
 }
 
 impl Default for SampleSpec {
-    /// 1056 authors, 60 000 posts of about 3 KB, seed 42, clean, until [`DEFAULT_UNTIL`].
+    /// The demo's sample: 300 authors, 12 000 posts of about 3 KB, seed 42, clean, until
+    /// [`SAMPLE_NOW`].
     fn default() -> Self {
         SampleSpec {
-            authors: 1056,
-            posts: 60_000,
+            authors: 300,
+            posts: 12_000,
             seed: 42,
             dirty: false,
             body_bytes: 3000,
-            until: DateTime::parse_from_rfc3339(DEFAULT_UNTIL)
-                .expect("DEFAULT_UNTIL is a valid timestamp")
-                .with_timezone(&Utc),
+            until: sample_now(),
         }
     }
+}
+
+impl SampleSpec {
+    /// The benchmark's seed scale: 1056 authors and 60 000 posts, the rest as
+    /// [`SampleSpec::default`].
+    pub fn seed_scale() -> Self {
+        SampleSpec {
+            authors: 1056,
+            posts: 60_000,
+            ..SampleSpec::default()
+        }
+    }
+}
+
+/// [`SAMPLE_NOW`] as a time.
+pub fn sample_now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(SAMPLE_NOW)
+        .expect("SAMPLE_NOW is a valid timestamp")
+        .with_timezone(&Utc)
 }
 
 /// Paths of the two files written.
 #[derive(Debug, Clone)]
 pub struct SampleFiles {
+    /// `all-blog-posts.jsonl.gz`.
     pub posts: PathBuf,
+    /// `authorProfile.jsonl.gz`.
     pub authors: PathBuf,
 }
 

@@ -1,0 +1,20 @@
+//! CloudWatch metric names of the job's one Embedded Metric Format line per run.
+
+/// Namespace of every metric the job emits.
+pub const NAMESPACE: &str = "AuthorStats";
+/// The one dimension, set to the Lambda function's name (absent outside Lambda).
+pub const DIMENSION_FUNCTION: &str = "FunctionName";
+/// 1 when a run failed, 0 when it succeeded.
+pub const RUN_FAILED: &str = "RunFailed";
+/// Wall time of the run, in milliseconds.
+pub const DURATION: &str = "DurationMs";
+/// Charts drawn by the run.
+pub const CHARTS_RENDERED: &str = "ChartsRendered";
+/// Charts whose bytes changed and were written.
+pub const CHARTS_UPLOADED: &str = "ChartsUploaded";
+/// Charts drawn whose bytes equal the published ones (not written again).
+pub const CHARTS_UNCHANGED: &str = "ChartsUnchanged";
+/// Authors in the written `index.json`.
+pub const AUTHORS_LISTED: &str = "AuthorsListed";
+/// Posts counted into some author's months.
+pub const POSTS_COUNTED: &str = "PostsCounted";
