@@ -101,14 +101,31 @@ fn inflate(
     }
 }
 
-/// Call `on_line` for every line of the decompressed source, in order.
+/// Longest line the job reads, in bytes (without its LF): 16 MiB. A longer line is
+/// malformed (data-spec §2.5) and its bytes are passed over without being held: memory for
+/// lines stays below this cap whatever the file holds.
+pub const MAX_LINE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Call `on_line` for every line of the decompressed source, in order: `Some(line)`, or
+/// `None` for a line longer than [`MAX_LINE_BYTES`].
 /// `on_progress` gets the compressed bytes consumed so far after each chunk.
 /// The BOM of the first line is removed; the caller sees the line without its LF.
 pub(super) fn for_each_line(
     source: Source,
-    mut on_progress: impl FnMut(u64),
-    mut on_line: impl FnMut(&[u8]),
+    on_progress: impl FnMut(u64),
+    on_line: impl FnMut(Option<&[u8]>),
 ) -> Result<(), ReadError> {
+    for_each_line_capped(source, MAX_LINE_BYTES, on_progress, on_line).map(|_| ())
+}
+
+/// [`for_each_line`] with a line cap of `cap` bytes; returns the most bytes ever held for
+/// one unfinished line (at most `cap`).
+fn for_each_line_capped(
+    source: Source,
+    cap: usize,
+    mut on_progress: impl FnMut(u64),
+    mut on_line: impl FnMut(Option<&[u8]>),
+) -> Result<usize, ReadError> {
     let Source { label, reader, .. } = source;
     let count = Arc::new(AtomicU64::new(0));
     let (full_tx, full_rx) = sync_channel::<Result<Vec<u8>, ReadError>>(IN_FLIGHT);
@@ -124,15 +141,20 @@ pub(super) fn for_each_line(
         })?;
 
     let mut first = true;
-    let mut emit = |line: &[u8]| {
+    let mut emit = |line: Option<&[u8]>| {
+        let line = line.filter(|l| l.len() <= cap);
         if first {
             first = false;
-            on_line(line.strip_prefix(BOM).unwrap_or(line));
+            on_line(line.map(|l| l.strip_prefix(BOM).unwrap_or(l)));
         } else {
             on_line(line);
         }
     };
+    // The unfinished line so far, unless it is already over the cap (`skipping`): then its
+    // bytes are dropped up to the next LF.
     let mut carry: Vec<u8> = Vec::new();
+    let mut skipping = false;
+    let mut peak = 0;
     let mut outcome = Ok(());
     for message in full_rx.iter() {
         let chunk = match message {
@@ -143,16 +165,28 @@ pub(super) fn for_each_line(
             }
         };
         let mut rest = &chunk[..];
-        if !carry.is_empty() {
+        if skipping || !carry.is_empty() {
             match memchr::memchr(b'\n', rest) {
                 Some(i) => {
-                    carry.extend_from_slice(&rest[..i]);
-                    emit(&carry);
+                    if skipping {
+                        emit(None);
+                        skipping = false;
+                    } else if carry.len() + i > cap {
+                        emit(None);
+                    } else {
+                        carry.extend_from_slice(&rest[..i]);
+                        emit(Some(&carry));
+                    }
                     carry.clear();
                     rest = &rest[i + 1..];
                 }
                 None => {
-                    carry.extend_from_slice(rest);
+                    if !skipping && carry.len() + rest.len() > cap {
+                        skipping = true;
+                        carry = Vec::new();
+                    } else if !skipping {
+                        carry.extend_from_slice(rest);
+                    }
                     rest = &[];
                 }
             }
@@ -160,11 +194,17 @@ pub(super) fn for_each_line(
         if !rest.is_empty() {
             let mut start = 0;
             for i in memchr::memchr_iter(b'\n', rest) {
-                emit(&rest[start..i]);
+                emit(Some(&rest[start..i]));
                 start = i + 1;
             }
-            carry.extend_from_slice(&rest[start..]);
+            let tail = &rest[start..];
+            if tail.len() > cap {
+                skipping = true;
+            } else {
+                carry.extend_from_slice(tail);
+            }
         }
+        peak = peak.max(carry.len());
         on_progress(count.load(Ordering::Relaxed));
         let _ = empty_tx.try_send(chunk);
     }
@@ -178,11 +218,13 @@ pub(super) fn for_each_line(
         });
     }
     // A last line without LF is a line (§2.2).
-    if !carry.is_empty() {
-        emit(&carry);
+    if skipping {
+        emit(None);
+    } else if !carry.is_empty() {
+        emit(Some(&carry));
     }
     on_progress(count.load(Ordering::Relaxed));
-    Ok(())
+    Ok(peak)
 }
 
 #[cfg(test)]
@@ -202,9 +244,22 @@ mod tests {
         for_each_line(
             Source::from_bytes("test", bytes),
             |_| {},
-            |l| out.push(l.to_vec()),
+            |l| out.push(l.expect("no line over the cap").to_vec()),
         )?;
         Ok(out)
+    }
+
+    /// Lines with a small cap: `None` for each line over it, and the peak bytes held.
+    fn capped(bytes: Vec<u8>, cap: usize) -> (Vec<Option<Vec<u8>>>, usize) {
+        let mut out = Vec::new();
+        let peak = for_each_line_capped(
+            Source::from_bytes("test", bytes),
+            cap,
+            |_| {},
+            |l| out.push(l.map(<[u8]>::to_vec)),
+        )
+        .unwrap();
+        (out, peak)
     }
 
     #[test]
@@ -261,5 +316,44 @@ mod tests {
         let mut trailing = gz(b"a\n");
         trailing.extend_from_slice(b"junk");
         assert!(lines_of(trailing).is_err());
+    }
+
+    #[test]
+    fn a_line_over_the_cap_is_reported_and_never_held() {
+        // Longer than several chunks, so it spans chunk boundaries; the cap is far smaller.
+        let cap = 1000;
+        let mut data = b"first\n".to_vec();
+        data.extend(vec![b'x'; CHUNK * 3 + 5]);
+        data.extend_from_slice(b"\nlast\n");
+        let (lines, peak) = capped(gz(&data), cap);
+        assert_eq!(
+            lines,
+            vec![Some(b"first".to_vec()), None, Some(b"last".to_vec())]
+        );
+        assert!(peak <= cap, "held {peak} bytes of a line, cap {cap}");
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_cap_is_kept_and_one_more_byte_is_not() {
+        let cap = 10;
+        let (lines, _) = capped(gz(b"0123456789\n0123456789A\nend"), cap);
+        assert_eq!(
+            lines,
+            vec![Some(b"0123456789".to_vec()), None, Some(b"end".to_vec())]
+        );
+    }
+
+    #[test]
+    fn an_overlong_last_line_without_lf_is_reported() {
+        let mut data = b"a\n".to_vec();
+        data.extend(vec![b'y'; CHUNK + 1]);
+        let (lines, peak) = capped(gz(&data), 100);
+        assert_eq!(lines, vec![Some(b"a".to_vec()), None]);
+        assert!(peak <= 100);
+    }
+
+    #[test]
+    fn the_cap_is_16_mib() {
+        assert_eq!(MAX_LINE_BYTES, 16 * 1024 * 1024);
     }
 }

@@ -6,7 +6,7 @@ mod lines;
 pub mod record;
 mod source;
 
-pub use lines::ReadError;
+pub use lines::{ReadError, MAX_LINE_BYTES};
 pub use record::{AuthorRecord, Field, PostRecord};
 pub use source::Source;
 
@@ -16,10 +16,10 @@ pub fn read_posts(
     on_progress: impl FnMut(u64),
     mut on_post: impl FnMut(Option<PostRecord<'_>>),
 ) -> Result<(), ReadError> {
-    lines::for_each_line(source, on_progress, |line| {
-        if !record::is_blank(line) {
-            on_post(record::parse_post(line));
-        }
+    lines::for_each_line(source, on_progress, |line| match line {
+        Some(line) if record::is_blank(line) => {}
+        Some(line) => on_post(record::parse_post(line)),
+        None => on_post(None),
     })
 }
 
@@ -29,9 +29,9 @@ pub fn read_authors(
     on_progress: impl FnMut(u64),
     mut on_author: impl FnMut(Option<AuthorRecord<'_>>),
 ) -> Result<(), ReadError> {
-    lines::for_each_line(source, on_progress, |line| {
-        if !record::is_blank(line) {
-            on_author(record::parse_author(line));
-        }
+    lines::for_each_line(source, on_progress, |line| match line {
+        Some(line) if record::is_blank(line) => {}
+        Some(line) => on_author(record::parse_author(line)),
+        None => on_author(None),
     })
 }
