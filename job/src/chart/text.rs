@@ -17,13 +17,24 @@ const ELLIPSIS: char = '…';
 /// A character, where its glyph starts (pixels from the pen's origin) and its left bearing.
 type Placed = (char, f32, f32);
 
-/// Where each glyph of `text` starts, and the total advance.
-fn layout(size: f64, text: &str) -> anyhow::Result<(Vec<Placed>, f32)> {
+#[cfg(test)]
+thread_local! {
+    /// Glyphs laid out on this thread (tests check that fitting a long text measures
+    /// only the part it needs).
+    static LAID_OUT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Where each glyph of `text` starts, and the total advance. With `limit`, stops after the
+/// first glyph that ends beyond `limit` pixels: the rest of the text cannot fit anyway.
+/// The `bool` says whether the whole text was laid out.
+fn layout(size: f64, text: &str, limit: Option<f32>) -> anyhow::Result<(Vec<Placed>, f32, bool)> {
     let face = font::face()?.as_scaled(size as f32);
-    let mut glyphs = Vec::with_capacity(text.len());
+    let mut glyphs = Vec::new();
     let mut pen = 0f32;
     let mut previous: Option<GlyphId> = None;
     for c in text.chars() {
+        #[cfg(test)]
+        LAID_OUT.with(|n| n.set(n.get() + 1));
         let id = face.glyph_id(c);
         if let Some(p) = previous {
             pen += face.kern(p, id);
@@ -31,13 +42,17 @@ fn layout(size: f64, text: &str) -> anyhow::Result<(Vec<Placed>, f32)> {
         previous = Some(id);
         glyphs.push((c, pen, face.h_side_bearing(id)));
         pen += face.h_advance(id);
+        if limit.is_some_and(|limit| pen > limit) {
+            let complete = glyphs.len() == text.chars().take(glyphs.len() + 1).count();
+            return Ok((glyphs, pen, complete));
+        }
     }
-    Ok((glyphs, pen))
+    Ok((glyphs, pen, true))
 }
 
 /// Advance width of `text` in whole pixels (rounded up).
 pub(crate) fn width(font: &FontDesc<'_>, text: &str) -> anyhow::Result<i32> {
-    let (_, advance) = layout(font.get_size(), text)?;
+    let (_, advance, _) = layout(font.get_size(), text, None)?;
     Ok(advance.ceil() as i32)
 }
 
@@ -61,10 +76,14 @@ pub(crate) fn fit<'t>(
     text: &'t str,
     max_width: i32,
 ) -> anyhow::Result<Cow<'t, str>> {
-    if width(font, text)? <= max_width {
+    // Measure only as far as the text can fit: a cut never lies beyond the first glyph that
+    // ends past `max_width`, so a name of megabytes costs what a line of title costs.
+    let (glyphs, advance, complete) = layout(font.get_size(), text, Some(max_width as f32))?;
+    if complete && advance.ceil() as i32 <= max_width {
         return Ok(Cow::Borrowed(text));
     }
-    let cuts: Vec<usize> = text
+    let measured: usize = glyphs.iter().map(|(c, _, _)| c.len_utf8()).sum();
+    let cuts: Vec<usize> = text[..measured]
         .char_indices()
         .filter(|&(_, c)| !continues_previous(c))
         .map(|(i, _)| i)
@@ -116,7 +135,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     // plotters' ab_glyph renderer puts the baseline half a font size below the top anchor,
     // and the left edge of the glyph's ink (its bearing rounded down) at the anchor.
     let top = baseline - (font.get_size() / 2.0).round() as i32;
-    let (glyphs, _) = layout(font.get_size(), text)?;
+    let (glyphs, _, _) = layout(font.get_size(), text, None)?;
     let mut one = [0u8; 4];
     for (c, pen, bearing) in glyphs {
         if c.is_whitespace() {
@@ -179,5 +198,22 @@ mod tests {
     fn control_characters_become_spaces() {
         assert_eq!(single_line("a\nb\tc"), "a b c");
         assert!(matches!(single_line("鈴木"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fitting_a_huge_text_measures_only_what_can_fit() {
+        let f = font(30.0);
+        let huge = "山田花子 Alice ".repeat(200_000);
+        LAID_OUT.with(|n| n.set(0));
+        let fitted = fit(&f, &huge, 1000).unwrap();
+        let laid_out = LAID_OUT.with(std::cell::Cell::get);
+        assert!(fitted.ends_with('…'));
+        assert!(width(&f, &fitted).unwrap() <= 1000);
+        // ~100 glyphs fit in 1000 px; the binary search lays out a few prefixes of them.
+        assert!(
+            laid_out < 5_000,
+            "{laid_out} glyphs laid out for a text of {} characters",
+            huge.chars().count()
+        );
     }
 }

@@ -17,6 +17,27 @@ pub struct Author {
     pub display_name: String,
 }
 
+/// Longest display name kept whole, in characters (Unicode scalar values, data-spec §3.5).
+pub const DISPLAY_NAME_MAX_CHARS: usize = 1000;
+
+/// `name` itself when it has at most [`DISPLAY_NAME_MAX_CHARS`] characters, else its first
+/// 999 characters and `…` (1,000 in all). Looks at no more of `name` than that.
+pub fn cut_display_name(name: &str) -> String {
+    match name.char_indices().nth(DISPLAY_NAME_MAX_CHARS) {
+        None => name.to_owned(),
+        Some(_) => {
+            let (end, _) = name
+                .char_indices()
+                .nth(DISPLAY_NAME_MAX_CHARS - 1)
+                .expect("a longer name has this many characters");
+            let mut cut = String::with_capacity(end + '…'.len_utf8());
+            cut.push_str(&name[..end]);
+            cut.push('…');
+            cut
+        }
+    }
+}
+
 /// What an author id refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -47,7 +68,7 @@ impl MasterBuilder {
             Field::Str(s) => Slug::parse(s),
             _ => None,
         };
-        let display_name = record.display_name.non_empty_str().map(str::to_owned);
+        let display_name = record.display_name.non_empty_str().map(cut_display_name);
         self.latest
             .insert(record.id.into_owned(), Latest { slug, display_name });
     }
@@ -192,5 +213,17 @@ mod tests {
         for id in ["a", "b", "c"] {
             assert_eq!(m.lookup(id), Lookup::Unusable);
         }
+    }
+
+    #[test]
+    fn a_display_name_over_1000_characters_is_cut_to_999_and_an_ellipsis() {
+        let exact = "名".repeat(1000);
+        assert_eq!(cut_display_name(&exact), exact);
+        let long = "名".repeat(1001);
+        let cut = cut_display_name(&long);
+        assert_eq!(cut.chars().count(), 1000);
+        assert!(cut.ends_with('…'));
+        assert_eq!(cut.trim_end_matches('…'), "名".repeat(999));
+        assert_eq!(cut_display_name("Alice"), "Alice");
     }
 }
