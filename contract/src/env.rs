@@ -20,6 +20,10 @@ pub const UPLOAD_CONCURRENCY: &str = "UPLOAD_CONCURRENCY";
 /// `Cache-Control` of the published objects. Optional: unset, the function uses
 /// [`crate::defaults::CACHE_CONTROL`]; the stack does not set it.
 pub const CACHE_CONTROL: &str = "CACHE_CONTROL";
+/// Largest drop in listed authors, in percent of the published `index.json`, that a run may
+/// publish without the event's `allow_shrink` (data-spec §1). Optional: unset, the function
+/// uses [`crate::defaults::MAX_SHRINK_PERCENT`]; the stack does not set it.
+pub const MAX_SHRINK_PERCENT: &str = "MAX_SHRINK_PERCENT";
 
 /// The variables the stack sets on the function, in the order the template lists them.
 pub const SET_BY_STACK: [&str; 8] = [
@@ -34,7 +38,7 @@ pub const SET_BY_STACK: [&str; 8] = [
 ];
 
 /// Every variable the function reads: [`SET_BY_STACK`] and the optional ones.
-pub const ALL: [&str; 9] = [
+pub const ALL: [&str; 10] = [
     SOURCE_BUCKET,
     POSTS_KEY,
     AUTHORS_KEY,
@@ -44,6 +48,7 @@ pub const ALL: [&str; 9] = [
     ACTIVE_DAYS,
     UPLOAD_CONCURRENCY,
     CACHE_CONTROL,
+    MAX_SHRINK_PERCENT,
 ];
 
 #[cfg(test)]
@@ -53,6 +58,9 @@ mod tests {
     #[test]
     fn all_is_the_stacks_variables_then_the_optional_ones() {
         assert_eq!(ALL[..SET_BY_STACK.len()], SET_BY_STACK);
-        assert_eq!(ALL[SET_BY_STACK.len()..], [CACHE_CONTROL]);
+        assert_eq!(
+            ALL[SET_BY_STACK.len()..],
+            [CACHE_CONTROL, MAX_SHRINK_PERCENT]
+        );
     }
 }

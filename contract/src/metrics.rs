@@ -14,6 +14,8 @@ pub const CHARTS_RENDERED: &str = "ChartsRendered";
 pub const CHARTS_UPLOADED: &str = "ChartsUploaded";
 /// Charts drawn whose bytes equal the published ones (not written again).
 pub const CHARTS_UNCHANGED: &str = "ChartsUnchanged";
+/// Per-author files of authors no longer listed, deleted after `index.json` was written.
+pub const CHARTS_REMOVED: &str = "ChartsRemoved";
 /// Authors in the written `index.json`.
 pub const AUTHORS_LISTED: &str = "AuthorsListed";
 /// Posts counted into some author's months.
