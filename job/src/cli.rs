@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::aws::s3_url::{self, S3Object, S3Prefix};
 use crate::aws::settings::parse_concurrency;
 use crate::aws::{self, s3_source, PublishOptions, S3Store};
+use crate::guard::{self, Guards};
 use crate::ingest::Source;
 use crate::progress::Progress;
 use crate::publish::{LocalStore, Store};
@@ -42,7 +43,8 @@ pub struct RunArgs {
     /// Author master (authorProfile.jsonl.gz): a file or s3://bucket/key.
     #[arg(long, value_name = "FILE|S3_URL", value_parser = Input::parse)]
     pub authors: Input,
-    /// Output folder (created if missing) or s3://bucket/prefix/. Nothing there is deleted.
+    /// Output folder (created if missing) or s3://bucket/prefix/. After index.json, the
+    /// `<slug>.png` files of authors no longer listed are deleted there; nothing else is.
     #[arg(long, value_name = "DIR|S3_URL", value_parser = Output::parse)]
     pub out: Output,
     /// Length of the active window in days (≥ 1).
@@ -54,9 +56,21 @@ pub struct RunArgs {
     /// IANA time zone whose calendar months are counted.
     #[arg(long, value_name = "ZONE", default_value = defaults::TIME_ZONE, value_parser = run::parse_tz)]
     pub tz: Tz,
-    /// Compute and report, write nothing.
+    /// Compute and report, write nothing (the publish guards are still checked).
     #[arg(long)]
     pub dry_run: bool,
+    /// Refuse a run whose listing is more than PERCENT shorter than the published index.json.
+    #[arg(long, value_name = "PERCENT", default_value_t = defaults::MAX_SHRINK_PERCENT, value_parser = guard::parse_max_shrink)]
+    pub max_shrink: u32,
+    /// Publish this once although the listing shrank by more than --max-shrink.
+    #[arg(long)]
+    pub allow_shrink: bool,
+    /// Publish a listing of zero authors.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Replace a published index.json whose `now` is later than this run's.
+    #[arg(long)]
+    pub force: bool,
     /// Uploads in flight when --out is on S3 (1–1024).
     #[arg(long, value_name = "N", default_value_t = defaults::UPLOAD_CONCURRENCY, value_parser = parse_concurrency)]
     pub upload_concurrency: usize,
@@ -109,6 +123,12 @@ impl RunArgs {
             now: self.now.unwrap_or_else(Instant::now),
             tz: self.tz,
             dry_run: self.dry_run,
+            guards: Guards {
+                max_shrink_percent: self.max_shrink,
+                allow_empty: self.allow_empty,
+                allow_shrink: self.allow_shrink,
+                force: self.force,
+            },
         };
         let uses_s3 = matches!(self.posts, Input::S3(_))
             || matches!(self.authors, Input::S3(_))

@@ -2,12 +2,13 @@
 //!
 //! Stages, one module each: `ingest` (stream gzip JSONL into records), `stats` (join,
 //! count per month, select active authors), `chart` (PNG bytes), `publish` (stores);
-//! `index` is the output model and `run` wires the stages. The names the job shares with
+//! `index` is the output model, `guard` the publish guards and `run` wires the stages. The names the job shares with
 //! its deployment (environment variables, files, metrics, defaults) are in `contract`.
 
 pub mod aws;
 pub mod chart;
 pub mod cli;
+pub mod guard;
 pub mod index;
 pub mod ingest;
 pub mod month;

@@ -1,20 +1,25 @@
-//! One run of the batch: ingest both inputs, count, render, publish — in that order, so a
-//! bad input fails before the first write. Used by the CLI and by the Lambda handler.
+//! One run of the batch: ingest both inputs, count, check the publish guards, then render
+//! and publish as one bounded pipeline — in that order, so a bad input or a refused listing
+//! fails before the first write. Used by the CLI and by the Lambda handler.
 
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant as Clock;
 
 use anyhow::{Context, Result};
 use chrono_tz::Tz;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::chart::{self, ChartInput};
+use crate::guard::{self, Guards, Previous};
 use crate::index::{Index, IndexAuthor};
 use crate::ingest::{self, Source};
+use crate::month::MonthKey;
 use crate::progress::Progress;
-use crate::publish::{Chart, Published, Store};
-use crate::stats::{MasterBuilder, Skipped, Tally, Window};
+use crate::publish::{pipeline, Chart, Published, Store};
+use crate::stats::{Author, MasterBuilder, Skipped, Tally, Window};
 use crate::timestamp::Instant;
+use contract::files::INDEX_FILE;
 
 /// Validated run options (data-spec §1).
 #[derive(Debug, Clone)]
@@ -22,8 +27,10 @@ pub struct RunConfig {
     pub days: u32,
     pub now: Instant,
     pub tz: Tz,
-    /// Compute and report, write nothing.
+    /// Compute and report, write nothing (the guards are still checked).
     pub dry_run: bool,
+    /// The publish guards and their overrides (data-spec §1).
+    pub guards: Guards,
 }
 
 /// What a run did; printed by the CLI, returned by the Lambda function.
@@ -41,6 +48,15 @@ pub struct Summary {
     pub charts_rendered: usize,
     pub charts_written: usize,
     pub charts_unchanged: usize,
+    /// Charts with unchanged bytes whose S3 headers were replaced to follow the configuration.
+    pub charts_refreshed: usize,
+    /// Per-author files of authors no longer listed, deleted after `index.json`.
+    pub charts_removed: usize,
+    /// What the published `index.json` was before this run: `absent`, `listing` or
+    /// `unreadable` (then `warnings` says why, and the guards that compare with it passed).
+    pub previous_index: &'static str,
+    /// Things an operator should look at although the run succeeded.
+    pub warnings: Vec<String>,
     pub skipped: Skipped,
     pub elapsed_ms: u64,
 }
@@ -112,7 +128,7 @@ pub fn run(
         tally.counted()
     ));
 
-    // 3. Index entries and charts, all in memory before the first write.
+    // 3. Index entries, and the charts to render.
     let now_month = config.now.month_in(config.tz);
     let mut listed = Vec::new();
     let mut to_render = Vec::new();
@@ -129,41 +145,74 @@ pub fn run(
             listed.push(entry);
         }
     }
-    let task = progress.items("charts", to_render.len() as u64);
-    let charts: Vec<Chart> = to_render
-        .par_iter()
-        .map(|(author, first_month, counts)| {
-            let png = chart::render_png(&ChartInput {
-                display_name: &author.display_name,
-                first_month: *first_month,
-                counts,
-            })
-            .with_context(|| format!("rendering the chart of {}", author.slug))?;
-            task.inc();
-            Ok(Chart {
-                slug: author.slug.clone(),
-                png,
-            })
-        })
-        .collect::<Result<_>>()?;
-    task.finish(&format!("{} rendered", charts.len()));
-
     let tz_name = config.tz.name().to_owned();
     let index = Index::new(&tz_name, config.now, config.days, listed, tally.skipped);
 
-    // 4. Publish: charts first, index last.
-    let published = if config.dry_run {
-        Published::default()
-    } else {
-        let task = progress.items("publish", charts.len() as u64);
-        let published = store.put_charts(&charts, &|| task.inc())?;
-        store.put_index(&index.to_json())?;
-        task.finish(&format!(
-            "{} written, {} unchanged",
-            published.written, published.unchanged
+    // 4. Guards, against the published index.json (one read), before any write.
+    let previous = Previous::from_bytes(store.get_index()?.as_deref());
+    let mut warnings = Vec::new();
+    if let Previous::Unreadable(why) = &previous {
+        warnings.push(format!(
+            "the published {INDEX_FILE} at {} is unreadable ({why}); it was treated as absent, \
+             so the shrink and time guards had nothing to compare with",
+            store.location()
         ));
-        published
+    }
+    guard::check(
+        &config.guards,
+        &previous,
+        index.authors.len(),
+        config.now,
+        &store.location(),
+    )
+    .map_err(anyhow::Error::msg)?;
+
+    // 5. Render and publish as one pipeline: renderers feed a bounded channel the store
+    // drains, so only a few PNGs are in memory at once. Index last, removal after it.
+    let rendered = AtomicUsize::new(0);
+    let task = progress.items("charts", to_render.len() as u64);
+    let render = |(author, first_month, counts): &(&Author, MonthKey, Vec<u32>)| {
+        let png = chart::render_png(&ChartInput {
+            display_name: &author.display_name,
+            first_month: *first_month,
+            counts,
+        })
+        .with_context(|| format!("rendering the chart of {}", author.slug))?;
+        rendered.fetch_add(1, Ordering::Relaxed);
+        Ok(Chart {
+            slug: author.slug.clone(),
+            png,
+        })
     };
+    let bound = pipeline::default_bound();
+    let (published, removed) = if config.dry_run {
+        pipeline::stream(&to_render, bound, render, |charts| {
+            charts.for_each(|_| task.inc());
+            Ok(())
+        })?;
+        task.finish(&format!(
+            "{} rendered, none written (dry run)",
+            to_render.len()
+        ));
+        (Published::default(), 0)
+    } else {
+        let mut publication = store.open()?;
+        let mut published = pipeline::stream(&to_render, bound, render, |charts| {
+            publication.put_charts(charts, &|| task.inc())
+        })?;
+        let keep: BTreeSet<&str> = index.authors.iter().map(|a| a.slug.as_str()).collect();
+        published.refreshed = publication.refresh_headers(&keep)?;
+        publication.put_index(&index.to_json())?;
+        let removed = publication.remove_unlisted(&keep)?;
+        task.finish(&format!(
+            "{} written, {} unchanged, {} refreshed, {} removed",
+            published.written, published.unchanged, published.refreshed, removed
+        ));
+        (published, removed)
+    };
+    for warning in &warnings {
+        tracing::warn!(warning = %warning, "run warning");
+    }
 
     Ok(Summary {
         now: index.now.clone(),
@@ -174,9 +223,13 @@ pub fn run(
         post_lines: tally.lines,
         counted_posts: tally.counted(),
         authors_listed: index.authors.len(),
-        charts_rendered: charts.len(),
+        charts_rendered: rendered.into_inner(),
         charts_written: published.written,
         charts_unchanged: published.unchanged,
+        charts_refreshed: published.refreshed,
+        charts_removed: removed,
+        previous_index: previous.state(),
+        warnings,
         skipped: index.skipped,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
@@ -186,12 +239,14 @@ impl Summary {
     /// Human-readable lines for a terminal or a CI log.
     pub fn to_text(&self) -> String {
         let mut out = format!(
-            "{verb} {listed} authors listed, {rendered} charts rendered ({written} written, {unchanged} unchanged) → {output}\n",
+            "{verb} {listed} authors listed, {rendered} charts rendered ({written} written, {unchanged} unchanged, {refreshed} refreshed), {removed} removed → {output}\n",
             verb = if self.dry_run { "dry run:" } else { "done:" },
             listed = self.authors_listed,
             rendered = self.charts_rendered,
             written = self.charts_written,
             unchanged = self.charts_unchanged,
+            refreshed = self.charts_refreshed,
+            removed = self.charts_removed,
             output = self.output,
         );
         out += &format!(
@@ -205,6 +260,9 @@ impl Summary {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         out += &format!("skipped: {}\n", skipped.join(" "));
+        for warning in &self.warnings {
+            out += &format!("warning: {warning}\n");
+        }
         out += &format!("elapsed: {:.3} s\n", self.elapsed_ms as f64 / 1000.0);
         out
     }

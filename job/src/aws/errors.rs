@@ -8,7 +8,18 @@ use std::error::Error as StdError;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
+use super::client::{self, InUse, ATTEMPT_TIMEOUT_VAR, CONNECT_TIMEOUT_VAR, OPERATION_TIMEOUT_VAR};
 use contract::env;
+
+/// A duration in seconds for a message (`1.5`, `60`).
+fn secs(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
 
 /// The S3 calls the job makes, with the IAM action each needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +27,8 @@ pub enum Operation {
     GetObject,
     PutObject,
     ListObjectsV2,
+    DeleteObjects,
+    CopyObject,
 }
 
 impl Operation {
@@ -24,6 +37,8 @@ impl Operation {
             Operation::GetObject => "GetObject",
             Operation::PutObject => "PutObject",
             Operation::ListObjectsV2 => "ListObjectsV2",
+            Operation::DeleteObjects => "DeleteObjects",
+            Operation::CopyObject => "CopyObject",
         }
     }
 
@@ -33,6 +48,9 @@ impl Operation {
             Operation::GetObject => "s3:GetObject",
             Operation::PutObject => "s3:PutObject",
             Operation::ListObjectsV2 => "s3:ListBucket",
+            Operation::DeleteObjects => "s3:DeleteObject",
+            // A copy onto itself reads the source and writes the target.
+            Operation::CopyObject => "s3:GetObject and s3:PutObject",
         }
     }
 }
@@ -62,6 +80,7 @@ pub enum Kind {
     Throttled,
     ChangedWhileReading,
     Unreachable,
+    TimedOut,
     NoCredentials,
     Other,
 }
@@ -141,10 +160,9 @@ where
         }
         SdkError::DispatchFailure(failure) => {
             let detail = chain(error);
-            let kind = if !failure.is_io()
-                && !failure.is_timeout()
-                && detail.to_ascii_lowercase().contains("credential")
-            {
+            let kind = if failure.is_timeout() {
+                Kind::TimedOut
+            } else if !failure.is_io() && detail.to_ascii_lowercase().contains("credential") {
                 Kind::NoCredentials
             } else {
                 Kind::Unreachable
@@ -162,7 +180,7 @@ where
         other => {
             let detail = chain(other);
             let kind = if matches!(other, SdkError::TimeoutError(_)) {
-                Kind::Unreachable
+                Kind::TimedOut
             } else {
                 Kind::Other
             };
@@ -206,6 +224,7 @@ fn advice(
     let action = operation.iam_action();
     let resource = match operation {
         Operation::ListObjectsV2 => format!("arn:aws:s3:::{bucket}"),
+        Operation::DeleteObjects => format!("arn:aws:s3:::{bucket}/{key}*"),
         _ => format!("arn:aws:s3:::{bucket}/{key}"),
     };
     match kind {
@@ -270,6 +289,23 @@ fn advice(
             format!("S3 could not be reached: {said}"),
             "check the network path to S3, a proxy, or AWS_ENDPOINT_URL if one is set".to_owned(),
         ),
+        Kind::TimedOut => {
+            let InUse { endpoint, timeouts } = client::in_use();
+            (
+                format!(
+                    "{endpoint} did not answer in time ({said}); the limits are {} s to connect \
+                     ({CONNECT_TIMEOUT_VAR}), {} s per attempt ({ATTEMPT_TIMEOUT_VAR}) and {} s per \
+                     call with retries ({OPERATION_TIMEOUT_VAR})",
+                    secs(timeouts.connect),
+                    secs(timeouts.attempt),
+                    secs(timeouts.operation)
+                ),
+                format!(
+                    "check the network path to the endpoint (or AWS_ENDPOINT_URL if set) and run \
+                     again; on a slow link raise {ATTEMPT_TIMEOUT_VAR} (milliseconds)"
+                ),
+            )
+        }
         Kind::Other => (
             said.to_owned(),
             "look up the error code in the S3 API reference; run again if it was transient"
@@ -347,5 +383,21 @@ mod tests {
         );
         assert!(cause.contains("ap-northeast-1"), "{cause}");
         assert!(check.contains("AWS_REGION=ap-northeast-1"), "{check}");
+    }
+
+    #[test]
+    fn a_timeout_names_the_limits_and_the_variable_that_raises_them() {
+        let (cause, check) = advice(
+            Kind::TimedOut,
+            Operation::PutObject,
+            "charts",
+            "p/a.png",
+            "timeout: operation attempt timeout occurred after 1s",
+            None,
+        );
+        assert!(cause.contains("did not answer in time"), "{cause}");
+        assert!(cause.contains("60 s per attempt"), "{cause}");
+        assert!(cause.contains(ATTEMPT_TIMEOUT_VAR), "{cause}");
+        assert!(check.contains(ATTEMPT_TIMEOUT_VAR), "{check}");
     }
 }

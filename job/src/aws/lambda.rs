@@ -1,6 +1,7 @@
 //! The Lambda function: the same binary, serving invocations through `lambda_runtime` when
 //! `AWS_LAMBDA_RUNTIME_API` is set. The S3 client and the settings are built once per
-//! container; each invocation reads `{"days","now","dry_run"}` (all optional), runs the
+//! container; each invocation reads `{"days","now","dry_run","allow_empty","allow_shrink",
+//! "force"}` (all optional), runs the
 //! synchronous batch on a blocking thread, logs JSON (tracing), prints one EMF metrics line
 //! and answers with the run's `Summary` as JSON.
 
@@ -17,6 +18,7 @@ use super::metrics;
 use super::s3_source;
 use super::s3_store::S3Store;
 use super::settings::FunctionSettings;
+use crate::guard::Guards;
 use crate::progress::Progress;
 use crate::run::{self, RunConfig, Summary};
 use crate::timestamp::Instant;
@@ -34,13 +36,19 @@ pub struct Event {
     pub now: Option<String>,
     /// Compute and report, write nothing.
     pub dry_run: Option<bool>,
+    /// Publish a listing of zero authors (the empty-listing guard, data-spec §1).
+    pub allow_empty: Option<bool>,
+    /// Publish a listing that shrank by more than `MAX_SHRINK_PERCENT` (once).
+    pub allow_shrink: Option<bool>,
+    /// Replace a published `index.json` whose `now` is later than this run's.
+    pub force: Option<bool>,
 }
 
 impl Event {
     /// Parse an invocation payload; `null` (an empty invocation) is the default event.
     pub fn from_payload(payload: Value) -> Result<Event, String> {
-        let shape =
-            "{\"days\": N, \"now\": \"2025-11-25T00:00:00Z\", \"dry_run\": true} (all optional)";
+        let shape = "{\"days\": N, \"now\": \"2025-11-25T00:00:00Z\", \"dry_run\": true, \
+             \"allow_empty\": true, \"allow_shrink\": true, \"force\": true} (all optional)";
         match payload {
             Value::Null => Ok(Event::default()),
             Value::Object(_) => serde_json::from_value(payload)
@@ -64,6 +72,12 @@ impl Event {
             now,
             tz: settings.tz,
             dry_run: self.dry_run.unwrap_or(false),
+            guards: Guards {
+                max_shrink_percent: settings.max_shrink_percent,
+                allow_empty: self.allow_empty.unwrap_or(false),
+                allow_shrink: self.allow_shrink.unwrap_or(false),
+                force: self.force.unwrap_or(false),
+            },
         })
     }
 }
@@ -152,6 +166,9 @@ impl Function {
                 charts_rendered = s.charts_rendered,
                 charts_uploaded = s.charts_written,
                 charts_unchanged = s.charts_unchanged,
+                charts_refreshed = s.charts_refreshed,
+                charts_removed = s.charts_removed,
+                previous_index = s.previous_index,
                 skipped = %serde_json::to_string(&s.skipped).unwrap_or_default(),
                 duration_ms,
                 "run finished"
@@ -296,5 +313,21 @@ mod tests {
         let d = Diagnostic::from(Failure::InvalidEvent("days: 0".into()));
         assert_eq!(d.error_type, "AuthorStats.InvalidEvent");
         assert_eq!(d.error_message, "days: 0");
+    }
+
+    #[test]
+    fn the_event_carries_the_guard_overrides() {
+        let config = Event::from_payload(json!({}))
+            .unwrap()
+            .run_config(&settings())
+            .unwrap();
+        assert_eq!(config.guards, Guards::default());
+        let config =
+            Event::from_payload(json!({"allow_empty": true, "allow_shrink": true, "force": true}))
+                .unwrap()
+                .run_config(&settings())
+                .unwrap();
+        assert!(config.guards.allow_empty && config.guards.allow_shrink && config.guards.force);
+        assert!(Event::from_payload(json!({"force": "yes"})).is_err());
     }
 }

@@ -4,8 +4,8 @@
 //! where the stack can refer to them.
 
 use contract::metrics::{
-    AUTHORS_LISTED, CHARTS_RENDERED, CHARTS_UNCHANGED, CHARTS_UPLOADED, DIMENSION_FUNCTION,
-    DURATION, NAMESPACE, POSTS_COUNTED, RUN_FAILED,
+    AUTHORS_LISTED, CHARTS_REMOVED, CHARTS_RENDERED, CHARTS_UNCHANGED, CHARTS_UPLOADED,
+    DIMENSION_FUNCTION, DURATION, NAMESPACE, POSTS_COUNTED, RUN_FAILED,
 };
 use serde_json::{json, Map, Value};
 
@@ -37,6 +37,11 @@ pub fn emf_line(
             (
                 CHARTS_UNCHANGED.to_owned(),
                 summary.charts_unchanged as u64,
+                "Count",
+            ),
+            (
+                CHARTS_REMOVED.to_owned(),
+                summary.charts_removed as u64,
                 "Count",
             ),
             (
@@ -117,6 +122,10 @@ mod tests {
             charts_rendered: 2,
             charts_written: 1,
             charts_unchanged: 1,
+            charts_refreshed: 0,
+            charts_removed: 4,
+            previous_index: "listing",
+            warnings: Vec::new(),
             skipped: Skipped {
                 malformed_lines: 2,
                 ..Skipped::default()
@@ -134,13 +143,14 @@ mod tests {
         assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
         assert_eq!(v["FunctionName"], "fn");
         let metrics = directive["Metrics"].as_array().unwrap();
-        assert_eq!(metrics.len(), 2 + 5 + 8);
+        assert_eq!(metrics.len(), 2 + 6 + 8);
         for m in metrics {
             let name = m["Name"].as_str().unwrap();
             assert!(v[name].is_u64(), "{name} has no value");
         }
         assert_eq!(v[RUN_FAILED], 0);
         assert_eq!(v[CHARTS_UPLOADED], 1);
+        assert_eq!(v[CHARTS_REMOVED], 4);
         assert_eq!(v["SkippedMalformedLines"], 2);
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000u64);
     }

@@ -65,8 +65,21 @@ impl Download {
     async fn pump(self, mut body: ByteStream, tx: mpsc::Sender<io::Result<Bytes>>) {
         let mut position: u64 = 0;
         let mut resumes = 0;
+        // The SDK's timeouts end when the answer's headers arrive; a body that stalls
+        // afterwards is caught here, between two chunks.
+        let stall = super::client::in_use().timeouts.attempt;
         loop {
-            match body.next().await {
+            let next = match tokio::time::timeout(stall, body.next()).await {
+                Ok(Some(Ok(chunk))) => Some(Ok(chunk)),
+                Ok(Some(Err(error))) => Some(Err(chain(&error))),
+                Ok(None) => None,
+                Err(_) => Some(Err(format!(
+                    "no data for {} s ({})",
+                    stall.as_secs_f64(),
+                    super::client::ATTEMPT_TIMEOUT_VAR
+                ))),
+            };
+            match next {
                 Some(Ok(chunk)) => {
                     position += chunk.len() as u64;
                     if tx.send(Ok(chunk)).await.is_err() {
@@ -90,8 +103,7 @@ impl Download {
                     if !resumable {
                         let _ = tx
                             .send(Err(io::Error::other(format!(
-                                "the download broke off after {position} bytes: {}",
-                                chain(&error)
+                                "the download broke off after {position} bytes: {error}"
                             ))))
                             .await;
                         return;
@@ -100,7 +112,7 @@ impl Download {
                     tracing::warn!(
                         object = %self.object,
                         position,
-                        error = %chain(&error),
+                        error = %error,
                         "download broke off; resuming with a ranged GET"
                     );
                     match self.resume_from(position).await {

@@ -1,27 +1,47 @@
-//! `S3Store`: publishes charts and `index.json` under an S3 prefix. One `ListObjectsV2`
-//! pass tells which charts are already there with the same bytes (the ETag of a single-part
-//! SSE-S3 object is the MD5 of its bytes), so a daily rerun uploads only what changed.
-//! Uploads run with bounded concurrency and carry Content-MD5 (S3 rejects a corrupted body);
-//! `index.json` goes up last, and only after every chart succeeded.
+//! `S3Store`: publishes charts and `index.json` under an S3 prefix (data-spec §7).
+//!
+//! * One `GetObject` of the published `index.json` feeds the publish guards and tells which
+//!   chart headers the last successful run used (object metadata `chart-headers`).
+//! * One `ListObjectsV2` pass, before any chart is rendered, tells which charts are already
+//!   there with the same bytes (the ETag of a single-part SSE-S3 object is the MD5 of its
+//!   bytes), so a daily rerun uploads only what changed, and which per-author objects exist.
+//! * Charts stream in from the renderers and go up with bounded concurrency, with
+//!   Content-MD5 (S3 rejects a corrupted body); the first failure stops the uploads.
+//! * When the configured headers differ from those the last run recorded, the charts kept
+//!   as they are get them with a `CopyObject` onto themselves (`MetadataDirective=REPLACE`).
+//! * `index.json` goes up last, and only after every chart succeeded; then the objects of
+//!   authors no longer listed are deleted with `DeleteObjects`, at most 1,000 keys a call.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::{Delete, MetadataDirective, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use base64::Engine as _;
 use md5::{Digest, Md5};
 use tokio::runtime::Handle;
-use tokio::task::JoinSet;
+use tokio::sync::Semaphore;
 
-use super::errors::{explain, Operation, S3Error};
+use super::errors::{explain, Kind, Operation, S3Error};
 use super::s3_url::S3Prefix;
-use crate::publish::{Chart, Published, Store};
+use crate::publish::{author_file_slug, Chart, Publication, Published, Store};
 use contract::defaults;
 use contract::files::INDEX_FILE;
 
-/// How many failed keys an error message lists before "and N more".
+/// How many failed keys an error message lists before "…".
 const LISTED_FAILURES: usize = 20;
+/// Most keys one `DeleteObjects` call takes (an S3 limit).
+const DELETE_BATCH: usize = 1000;
+/// `Content-Type` of every chart.
+const CHART_CONTENT_TYPE: &str = "image/png";
+/// `Content-Type` of `index.json`.
+const INDEX_CONTENT_TYPE: &str = "application/json";
+/// User metadata on `index.json` (`x-amz-meta-chart-headers`): the headers every chart
+/// under the prefix carries once that index is written.
+const CHART_HEADERS_METADATA: &str = "chart-headers";
 
 /// How uploads are made.
 #[derive(Debug, Clone)]
@@ -41,16 +61,29 @@ impl Default for PublishOptions {
     }
 }
 
+impl PublishOptions {
+    /// The chart headers this configuration gives, as recorded on `index.json`.
+    fn chart_headers(&self) -> String {
+        format!(
+            "content-type={CHART_CONTENT_TYPE}; cache-control={}",
+            self.cache_control
+        )
+    }
+}
+
 /// Charts and index under `s3://bucket/prefix/`.
 pub struct S3Store {
     client: Client,
     runtime: Handle,
     target: S3Prefix,
     options: PublishOptions,
+    /// The chart headers the published `index.json` recorded (set by `get_index`; `None`
+    /// when there is no index or it records none).
+    recorded_headers: Mutex<Option<String>>,
 }
 
 impl S3Store {
-    /// `runtime` drives the uploads; the `Store` methods block on it, so call them from a
+    /// `runtime` drives the requests; the `Store` methods block on it, so call them from a
     /// plain thread (the CLI's main thread, or `spawn_blocking` in the Lambda function).
     pub fn new(client: Client, runtime: Handle, target: S3Prefix, options: PublishOptions) -> Self {
         S3Store {
@@ -58,6 +91,7 @@ impl S3Store {
             runtime,
             target,
             options,
+            recorded_headers: Mutex::new(None),
         }
     }
 
@@ -94,81 +128,45 @@ impl S3Store {
         }
     }
 
-    async fn put_charts_async(
-        &self,
-        charts: &[Chart],
-        on_done: &(dyn Fn() + Sync),
-    ) -> Result<Published> {
-        let existing = self.list_etags().await?;
-        let mut unchanged = 0;
-        let mut uploads = Vec::new();
-        for chart in charts {
-            let key = self.target.key(&chart.slug.chart_file_name());
-            let md5 = Md5::digest(&chart.png);
-            if existing.get(&key).is_some_and(|etag| *etag == hex(&md5)) {
-                unchanged += 1;
-                on_done();
-            } else {
-                uploads.push(Upload {
-                    key,
-                    body: chart.png.clone(),
-                    content_md5: base64::engine::general_purpose::STANDARD.encode(md5),
-                    content_type: "image/png",
-                });
-            }
-        }
-
-        let total = uploads.len();
-        let concurrency = self.options.concurrency.max(1);
-        let mut in_flight = JoinSet::new();
-        let mut failed: Vec<(String, String)> = Vec::new();
-        let mut record = |joined: Result<Result<(), (String, S3Error)>, tokio::task::JoinError>| {
-            match joined {
-                Ok(Ok(())) => {}
-                Ok(Err((key, error))) => failed.push((key, error.to_string())),
-                Err(panic) => failed.push(("(upload task)".to_owned(), panic.to_string())),
-            }
-            on_done();
-        };
-        for upload in uploads {
-            while in_flight.len() >= concurrency {
-                if let Some(joined) = in_flight.join_next().await {
-                    record(joined);
+    async fn get_index_async(&self) -> Result<Option<Vec<u8>>> {
+        let bucket = self.target.bucket();
+        let key = self.target.key(INDEX_FILE);
+        let output = match self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+        {
+            Ok(output) => output,
+            Err(e) => {
+                let error = explain(Operation::GetObject, bucket, &key, &e);
+                if error.kind == Kind::NoSuchKey {
+                    return Ok(None);
                 }
+                return Err(anyhow::Error::new(error).context(
+                    "reading the published listing, which the publish guards compare with",
+                ));
             }
-            let client = self.client.clone();
-            let bucket = self.target.bucket().to_owned();
-            let cache_control = self.options.cache_control.clone();
-            in_flight.spawn(async move { upload.send(&client, &bucket, &cache_control).await });
-        }
-        while let Some(joined) = in_flight.join_next().await {
-            record(joined);
-        }
-
-        if !failed.is_empty() {
-            failed.sort();
-            let mut keys: Vec<&str> = failed
-                .iter()
-                .take(LISTED_FAILURES)
-                .map(|(k, _)| k.as_str())
-                .collect();
-            if failed.len() > LISTED_FAILURES {
-                keys.push("…");
-            }
-            bail!(
-                "{} of {total} chart uploads to {} failed, so {INDEX_FILE} was not written; the charts \
-                 already published are intact and a rerun uploads only what is missing. Failed keys: \
-                 {}. First error: {}",
-                failed.len(),
-                self.target,
-                keys.join(", "),
-                failed[0].1
-            );
-        }
-        Ok(Published {
-            written: total,
-            unchanged,
-        })
+        };
+        // Runs before this metadata existed wrote every chart with the index's own
+        // Cache-Control and image/png.
+        let recorded = output
+            .metadata()
+            .and_then(|m| m.get(CHART_HEADERS_METADATA).cloned())
+            .or_else(|| {
+                output.cache_control().map(|cache_control| {
+                    format!("content-type={CHART_CONTENT_TYPE}; cache-control={cache_control}")
+                })
+            });
+        let bytes = output.body.collect().await.map_err(|e| {
+            anyhow!(
+                "GetObject s3://{bucket}/{key} failed: the download broke off ({e}) — run again"
+            )
+        })?;
+        *self.recorded_headers.lock().expect("headers") = recorded;
+        Ok(Some(bytes.into_bytes().to_vec()))
     }
 }
 
@@ -178,26 +176,38 @@ struct Upload {
     body: Vec<u8>,
     content_md5: String,
     content_type: &'static str,
+    metadata: Option<(&'static str, String)>,
 }
 
 impl Upload {
+    fn new(key: String, body: Vec<u8>, content_type: &'static str) -> Upload {
+        let content_md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&body));
+        Upload {
+            key,
+            body,
+            content_md5,
+            content_type,
+            metadata: None,
+        }
+    }
+
     async fn send(
         self,
         client: &Client,
         bucket: &str,
         cache_control: &str,
     ) -> Result<(), (String, S3Error)> {
-        let result = client
+        let mut request = client
             .put_object()
             .bucket(bucket)
             .key(&self.key)
             .content_type(self.content_type)
             .cache_control(cache_control)
-            .content_md5(self.content_md5)
-            .body(ByteStream::from(self.body))
-            .send()
-            .await;
-        match result {
+            .content_md5(self.content_md5);
+        if let Some((name, value)) = self.metadata {
+            request = request.metadata(name, value);
+        }
+        match request.body(ByteStream::from(self.body)).send().await {
             Ok(_) => Ok(()),
             Err(e) => {
                 let error = explain(Operation::PutObject, bucket, &self.key, &e);
@@ -211,30 +221,329 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// `bucket/key` for `x-amz-copy-source`, percent-encoded except for unreserved characters
+/// and `/`.
+fn copy_source(bucket: &str, key: &str) -> String {
+    let mut out = format!("{bucket}/");
+    for byte in key.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~/".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 impl Store for S3Store {
     fn location(&self) -> String {
         self.target.to_string()
     }
 
-    fn put_charts(&self, charts: &[Chart], on_done: &(dyn Fn() + Sync)) -> Result<Published> {
-        self.runtime
-            .block_on(self.put_charts_async(charts, on_done))
+    fn get_index(&self) -> Result<Option<Vec<u8>>> {
+        self.runtime.block_on(self.get_index_async())
     }
 
-    fn put_index(&self, json: &[u8]) -> Result<()> {
-        let upload = Upload {
-            key: self.target.key(INDEX_FILE),
-            body: json.to_vec(),
-            content_md5: base64::engine::general_purpose::STANDARD.encode(Md5::digest(json)),
-            content_type: "application/json",
+    fn open(&self) -> Result<Box<dyn Publication + '_>> {
+        let existing = self.runtime.block_on(self.list_etags())?;
+        Ok(Box::new(S3Publication {
+            store: self,
+            existing,
+            uploaded: HashSet::new(),
+        }))
+    }
+}
+
+/// One run's writes under the prefix.
+struct S3Publication<'s> {
+    store: &'s S3Store,
+    /// Key → ETag of the objects directly under the prefix before this run.
+    existing: HashMap<String, String>,
+    /// Chart keys this run uploaded (they carry the configured headers already).
+    uploaded: HashSet<String>,
+}
+
+/// What one upload task reports.
+type Outcome = Result<String, (String, S3Error)>;
+
+impl S3Publication<'_> {
+    /// The error after a failed upload phase: what was replaced, and what a rerun does.
+    fn partial_failure(
+        &self,
+        mut failed: Vec<(String, S3Error)>,
+        attempted: usize,
+    ) -> anyhow::Error {
+        let store = self.store;
+        failed.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut keys: Vec<&str> = failed
+            .iter()
+            .take(LISTED_FAILURES)
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if failed.len() > LISTED_FAILURES {
+            keys.push("…");
+        }
+        anyhow!(
+            "{} of {attempted} chart uploads to {} failed (uploads stopped at the first failure), \
+             so {INDEX_FILE} was not written and the published one still lists the previous \
+             run's charts; {} charts were already replaced by this run's versions, the other \
+             objects were not touched. Running again once the cause is fixed converges to the \
+             same output: it uploads only what differs. Failed keys: {}. First error: {}",
+            failed.len(),
+            store.target,
+            self.uploaded.len(),
+            keys.join(", "),
+            failed[0].1
+        )
+    }
+}
+
+impl Publication for S3Publication<'_> {
+    fn put_charts(
+        &mut self,
+        charts: &mut dyn Iterator<Item = Chart>,
+        on_done: &(dyn Fn() + Sync),
+    ) -> Result<Published> {
+        let store = self.store;
+        let concurrency = store.options.concurrency.max(1);
+        let permits = Arc::new(Semaphore::new(concurrency));
+        let (done_tx, done_rx) = mpsc::channel::<Outcome>();
+        let mut unchanged = 0;
+        let mut attempted = 0;
+        let mut failed: Vec<(String, S3Error)> = Vec::new();
+        let collect = |outcome: Outcome,
+                       uploaded: &mut HashSet<String>,
+                       failed: &mut Vec<(String, S3Error)>| {
+            match outcome {
+                Ok(key) => {
+                    uploaded.insert(key);
+                }
+                Err(failure) => failed.push(failure),
+            }
+            on_done();
         };
-        self.runtime
+        for chart in charts {
+            while let Ok(outcome) = done_rx.try_recv() {
+                collect(outcome, &mut self.uploaded, &mut failed);
+            }
+            if !failed.is_empty() {
+                break;
+            }
+            let key = store.target.key(&chart.slug.chart_file_name());
+            let md5 = Md5::digest(&chart.png);
+            if self
+                .existing
+                .get(&key)
+                .is_some_and(|etag| *etag == hex(&md5))
+            {
+                unchanged += 1;
+                on_done();
+                continue;
+            }
+            let upload = Upload::new(key, chart.png, CHART_CONTENT_TYPE);
+            // Waits while `concurrency` uploads are in flight: the renderers wait in turn.
+            let permit = store
+                .runtime
+                .block_on(Arc::clone(&permits).acquire_owned())
+                .expect("the semaphore is never closed");
+            attempted += 1;
+            let client = store.client.clone();
+            let bucket = store.target.bucket().to_owned();
+            let cache_control = store.options.cache_control.clone();
+            let done = done_tx.clone();
+            store.runtime.spawn(async move {
+                let key = upload.key.clone();
+                let outcome = upload.send(&client, &bucket, &cache_control).await;
+                drop(permit);
+                let _ = done.send(outcome.map(|()| key));
+            });
+        }
+        drop(done_tx);
+        // Every task has sent its outcome once the channel is closed.
+        while let Ok(outcome) = done_rx.recv() {
+            collect(outcome, &mut self.uploaded, &mut failed);
+        }
+        if !failed.is_empty() {
+            return Err(self.partial_failure(failed, attempted));
+        }
+        Ok(Published {
+            written: self.uploaded.len(),
+            unchanged,
+            refreshed: 0,
+        })
+    }
+
+    fn refresh_headers(&mut self, listed: &BTreeSet<&str>) -> Result<usize> {
+        let store = self.store;
+        let wanted = store.options.chart_headers();
+        if store.recorded_headers.lock().expect("headers").as_deref() == Some(wanted.as_str()) {
+            return Ok(0);
+        }
+        let keys: Vec<String> = self
+            .existing
+            .keys()
+            .filter(|key| !self.uploaded.contains(*key))
+            .filter(|key| {
+                key.strip_prefix(store.target.prefix())
+                    .and_then(author_file_slug)
+                    .is_some_and(|slug| listed.contains(slug.as_str()))
+            })
+            .cloned()
+            .collect();
+        let bucket = store.target.bucket();
+        let cache_control = &store.options.cache_control;
+        let results: Vec<Result<(), S3Error>> = store.runtime.block_on(async {
+            let permits = Arc::new(Semaphore::new(store.options.concurrency.max(1)));
+            let mut tasks = tokio::task::JoinSet::new();
+            for key in keys {
+                let permit = Arc::clone(&permits).acquire_owned().await.expect("open");
+                let client = store.client.clone();
+                let bucket = bucket.to_owned();
+                let cache_control = cache_control.clone();
+                tasks.spawn(async move {
+                    let result = client
+                        .copy_object()
+                        .bucket(&bucket)
+                        .key(&key)
+                        .copy_source(copy_source(&bucket, &key))
+                        .metadata_directive(MetadataDirective::Replace)
+                        .content_type(CHART_CONTENT_TYPE)
+                        .cache_control(cache_control)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| explain(Operation::CopyObject, &bucket, &key, &e));
+                    drop(permit);
+                    result
+                });
+            }
+            let mut results = Vec::new();
+            while let Some(joined) = tasks.join_next().await {
+                results.push(joined.unwrap_or_else(|e| {
+                    Err(S3Error {
+                        operation: "CopyObject",
+                        target: format!("s3://{bucket}/"),
+                        code: None,
+                        kind: Kind::Other,
+                        cause: format!("the copy task failed: {e}"),
+                        check: "run again".to_owned(),
+                    })
+                }));
+            }
+            results
+        });
+        let refreshed = results.iter().filter(|r| r.is_ok()).count();
+        if let Some(Err(first)) = results.iter().find(|r| r.is_err()) {
+            bail!(
+                "{} of {} charts under {} could not get the configured headers ({wanted}), so \
+                 {INDEX_FILE} was not written; {refreshed} were refreshed and the next run \
+                 refreshes the rest. First error: {first}",
+                results.len() - refreshed,
+                results.len(),
+                store.target
+            );
+        }
+        Ok(refreshed)
+    }
+
+    fn put_index(&mut self, json: &[u8]) -> Result<()> {
+        let store = self.store;
+        let mut upload = Upload::new(
+            store.target.key(INDEX_FILE),
+            json.to_vec(),
+            INDEX_CONTENT_TYPE,
+        );
+        upload.metadata = Some((CHART_HEADERS_METADATA, store.options.chart_headers()));
+        store
+            .runtime
             .block_on(upload.send(
-                &self.client,
-                self.target.bucket(),
-                &self.options.cache_control,
+                &store.client,
+                store.target.bucket(),
+                &store.options.cache_control,
             ))
-            .map_err(|(_, error)| anyhow::Error::new(error))
+            .map_err(|(_, error)| {
+                anyhow::Error::new(error).context(format!(
+                    "every chart was published but {INDEX_FILE} was not written (the published \
+                     one still lists the previous run's charts); running again converges"
+                ))
+            })
+    }
+
+    fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> Result<usize> {
+        let store = self.store;
+        let bucket = store.target.bucket();
+        let prefix = store.target.prefix();
+        let mut doomed: Vec<String> = self
+            .existing
+            .keys()
+            .filter(|key| {
+                key.strip_prefix(prefix)
+                    .and_then(author_file_slug)
+                    .is_some_and(|slug| !listed.contains(slug.as_str()))
+            })
+            .cloned()
+            .collect();
+        doomed.sort();
+        let mut removed = 0;
+        let mut failed: Vec<String> = Vec::new();
+        for batch in doomed.chunks(DELETE_BATCH) {
+            let objects = batch
+                .iter()
+                .map(|key| ObjectIdentifier::builder().key(key).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
+            let delete = Delete::builder()
+                .set_objects(Some(objects))
+                .quiet(true)
+                .build()
+                .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
+            let sent = store.runtime.block_on(
+                store
+                    .client
+                    .delete_objects()
+                    .bucket(bucket)
+                    .delete(delete)
+                    .send(),
+            );
+            match sent {
+                Ok(output) => {
+                    let errors = output.errors();
+                    removed += batch.len() - errors.len();
+                    failed.extend(errors.iter().map(|e| {
+                        format!(
+                            "{}: {} {}",
+                            e.key().unwrap_or("?"),
+                            e.code().unwrap_or("error"),
+                            e.message().unwrap_or("")
+                        )
+                    }));
+                }
+                Err(e) => {
+                    let error = explain(Operation::DeleteObjects, bucket, prefix, &e);
+                    bail!(
+                        "{INDEX_FILE} was written, but removing the {} objects of authors no \
+                         longer listed failed after {removed}: {error}; the next run removes the \
+                         rest",
+                        doomed.len()
+                    );
+                }
+            }
+        }
+        if !failed.is_empty() {
+            bail!(
+                "{INDEX_FILE} was written and {removed} objects of authors no longer listed were \
+                 removed, but {} could not be ({}); check that the role allows s3:DeleteObject on \
+                 arn:aws:s3:::{bucket}/{prefix}*; the next run removes them",
+                failed.len(),
+                failed
+                    .iter()
+                    .take(LISTED_FAILURES)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+        Ok(removed)
     }
 }
 
@@ -246,5 +555,20 @@ mod tests {
     fn etag_of_a_single_part_upload_is_the_hex_md5() {
         // S3 documents this ETag for the empty object.
         assert_eq!(hex(&Md5::digest(b"")), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+
+    #[test]
+    fn copy_source_encodes_all_but_unreserved_characters_and_slashes() {
+        assert_eq!(copy_source("b", "p/alice.png"), "b/p/alice.png");
+        assert_eq!(copy_source("b", "a b/ü+.png"), "b/a%20b/%C3%BC%2B.png");
+    }
+
+    #[test]
+    fn recorded_chart_headers_name_type_and_cache_control() {
+        let options = PublishOptions::default();
+        assert_eq!(
+            options.chart_headers(),
+            "content-type=image/png; cache-control=public, max-age=3600"
+        );
     }
 }

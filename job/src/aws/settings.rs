@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::s3_store::PublishOptions;
 use super::s3_url::{S3Object, S3Prefix};
-use crate::run;
+use crate::{guard, run};
 use contract::{defaults, env, files};
 
 /// Where the function reads and writes, and its defaults.
@@ -19,6 +19,8 @@ pub struct FunctionSettings {
     /// Active window when the event carries no `days`.
     pub days: u32,
     pub publish: PublishOptions,
+    /// `MAX_SHRINK_PERCENT`: the shrink guard's threshold (data-spec §1).
+    pub max_shrink_percent: u32,
 }
 
 impl FunctionSettings {
@@ -78,6 +80,12 @@ impl FunctionSettings {
             status(&concurrency),
         );
         let cache_control = or(env::CACHE_CONTROL, defaults::CACHE_CONTROL);
+        let shrink_text = or(
+            env::MAX_SHRINK_PERCENT,
+            &defaults::MAX_SHRINK_PERCENT.to_string(),
+        );
+        let max_shrink = guard::parse_max_shrink(&shrink_text);
+        check(env::MAX_SHRINK_PERCENT, shrink_text, status(&max_shrink));
 
         // Locations are only checked once both buckets are known.
         let mut locations = None;
@@ -105,20 +113,25 @@ impl FunctionSettings {
             }
         }
 
-        match (locations, tz, days, concurrency) {
-            (Some((posts, authors, charts)), Ok(tz), Ok(days), Ok(concurrency)) => {
-                Ok(FunctionSettings {
-                    posts,
-                    authors,
-                    charts,
-                    tz,
-                    days,
-                    publish: PublishOptions {
-                        concurrency,
-                        cache_control,
-                    },
-                })
-            }
+        match (locations, tz, days, concurrency, max_shrink) {
+            (
+                Some((posts, authors, charts)),
+                Ok(tz),
+                Ok(days),
+                Ok(concurrency),
+                Ok(max_shrink_percent),
+            ) => Ok(FunctionSettings {
+                posts,
+                authors,
+                charts,
+                tz,
+                days,
+                publish: PublishOptions {
+                    concurrency,
+                    cache_control,
+                },
+                max_shrink_percent,
+            }),
             _ => Err(format!(
                 "the function's environment is not usable: {} — fix these environment variables \
                  of the function (the stack template sets them)",
@@ -172,6 +185,7 @@ mod tests {
         assert_eq!(s.days, 7);
         assert_eq!(s.publish.concurrency, 32);
         assert_eq!(s.publish.cache_control, defaults::CACHE_CONTROL);
+        assert_eq!(s.max_shrink_percent, defaults::MAX_SHRINK_PERCENT);
     }
 
     #[test]
@@ -227,5 +241,17 @@ mod tests {
             e.contains(env::POSTS_KEY) && e.contains("Bad_Bucket"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn max_shrink_percent_is_read_and_checked() {
+        let buckets = [
+            (env::SOURCE_BUCKET, "export"),
+            (env::CHARTS_BUCKET, "charts"),
+        ];
+        let s = settings(&[buckets[0], buckets[1], (env::MAX_SHRINK_PERCENT, "25")]).unwrap();
+        assert_eq!(s.max_shrink_percent, 25);
+        let e = settings(&[buckets[0], buckets[1], (env::MAX_SHRINK_PERCENT, "150")]).unwrap_err();
+        assert!(e.contains(env::MAX_SHRINK_PERCENT), "{e}");
     }
 }

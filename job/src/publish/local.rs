@@ -1,15 +1,24 @@
 //! `LocalStore`: a folder on disk. Files are written to a temporary name and renamed, so a
-//! reader never sees half a file; charts with identical bytes on disk are left alone.
+//! reader never sees half a file; charts with identical bytes on disk are left alone; after
+//! `index.json`, the files of authors no longer listed are unlinked.
 
+use std::collections::BTreeSet;
 use std::fs;
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
-use rayon::prelude::*;
 
-use super::{Chart, Published, Store};
+use super::{author_file_slug, Chart, Publication, Published, Store};
 use contract::files::INDEX_FILE;
+
+/// Threads writing charts (each write ends in an fsync, which is worth overlapping).
+const WRITERS: usize = 4;
+/// How many failures an error message names.
+const LISTED_FAILURES: usize = 5;
 
 pub struct LocalStore {
     dir: PathBuf,
@@ -31,7 +40,7 @@ impl LocalStore {
 }
 
 /// Write `bytes` to `path` through a temporary file in the same folder and a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     // Slugs never start with '.', so the temporary name cannot be another chart's.
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
@@ -52,46 +61,162 @@ impl Store for LocalStore {
         format!("{}/", self.dir.display())
     }
 
-    fn put_charts(&self, charts: &[Chart], on_done: &(dyn Fn() + Sync)) -> Result<Published> {
-        self.ensure_dir()?;
-        let results: Vec<(bool, Result<(), String>)> = charts
-            .par_iter()
-            .map(|chart| {
-                let path = self.dir.join(chart.slug.chart_file_name());
-                let same = fs::read(&path).is_ok_and(|old| old == chart.png);
-                let result = if same {
-                    Ok(())
-                } else {
-                    write_atomically(&path, &chart.png)
-                        .map_err(|e| format!("{}: {e}", path.display()))
-                };
-                on_done();
-                (same, result)
-            })
-            .collect();
-        let failed: Vec<String> = results
+    fn get_index(&self) -> Result<Option<Vec<u8>>> {
+        let path = self.dir.join(INDEX_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| {
+                format!(
+                    "{}: cannot read the published listing (the publish guards compare with it) — \
+                     check the folder's permissions or choose another --out",
+                    path.display()
+                )
+            }),
+        }
+    }
+
+    fn open(&self) -> Result<Box<dyn Publication + '_>> {
+        Ok(Box::new(LocalPublication { store: self }))
+    }
+}
+
+struct LocalPublication<'s> {
+    store: &'s LocalStore,
+}
+
+impl Publication for LocalPublication<'_> {
+    fn put_charts(
+        &mut self,
+        charts: &mut dyn Iterator<Item = Chart>,
+        on_done: &(dyn Fn() + Sync),
+    ) -> Result<Published> {
+        let dir = &self.store.dir;
+        let mut created = false;
+        let failed_flag = AtomicBool::new(false);
+        let results: Mutex<Vec<(bool, Result<(), String>)>> = Mutex::new(Vec::new());
+        let (tx, rx) = sync_channel::<Chart>(WRITERS);
+        let rx = Mutex::new(rx);
+        let mut taken = 0;
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..WRITERS {
+                scope.spawn(|| loop {
+                    let next = rx.lock().expect("writer queue").recv();
+                    let Ok(chart) = next else { return };
+                    let path = dir.join(chart.slug.chart_file_name());
+                    let same = fs::read(&path).is_ok_and(|old| old == chart.png);
+                    let result = if same {
+                        Ok(())
+                    } else {
+                        write_atomically(&path, &chart.png)
+                            .map_err(|e| format!("{}: {e}", path.display()))
+                    };
+                    if result.is_err() {
+                        failed_flag.store(true, Ordering::SeqCst);
+                    }
+                    on_done();
+                    results.lock().expect("results").push((same, result));
+                });
+            }
+            let mut outcome = Ok(());
+            for chart in charts {
+                if !created {
+                    // The folder is made when the first file is written (never in a dry run).
+                    if let Err(e) = self.store.ensure_dir() {
+                        outcome = Err(e);
+                        break;
+                    }
+                    created = true;
+                }
+                if failed_flag.load(Ordering::SeqCst) || tx.send(chart).is_err() {
+                    break;
+                }
+                taken += 1;
+            }
+            drop(tx);
+            outcome
+        })?;
+        let results = results.into_inner().expect("results");
+        let failed: Vec<&String> = results
             .iter()
-            .filter_map(|(_, r)| r.clone().err())
+            .filter_map(|(_, r)| r.as_ref().err())
             .collect();
+        let unchanged = results.iter().filter(|(same, _)| *same).count();
+        let written = results.len() - unchanged - failed.len();
         if !failed.is_empty() {
             anyhow::bail!(
-                "{} of {} charts could not be written ({}); index.json was not written — fix the folder and run again",
+                "{} of the {taken} charts handed to the writer could not be written ({}); \
+                 {written} charts were replaced, index.json was not written (it still lists the \
+                 previous run's charts) — fix the folder and run again, which converges",
                 failed.len(),
-                charts.len(),
-                failed.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+                failed
+                    .iter()
+                    .take(LISTED_FAILURES)
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             );
         }
-        let unchanged = results.iter().filter(|(same, _)| *same).count();
         Ok(Published {
-            written: charts.len() - unchanged,
+            written,
             unchanged,
+            refreshed: 0,
         })
     }
 
-    fn put_index(&self, json: &[u8]) -> Result<()> {
-        self.ensure_dir()?;
-        let path = self.dir.join(INDEX_FILE);
+    fn put_index(&mut self, json: &[u8]) -> Result<()> {
+        self.store.ensure_dir()?;
+        let path = self.store.dir.join(INDEX_FILE);
         write_atomically(&path, json)
             .with_context(|| format!("{}: cannot write it", path.display()))
+    }
+
+    fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> Result<usize> {
+        let dir = &self.store.dir;
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "output folder {}: index.json was written but the folder cannot be \
+                         listed to remove the charts of authors no longer listed — fix its \
+                         permissions; the next run removes them",
+                        dir.display()
+                    )
+                })
+            }
+        };
+        let mut removed = 0;
+        let mut failed = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(slug) = name.to_str().and_then(author_file_slug) else {
+                continue;
+            };
+            // Only files (or links), never a folder that happens to be called `x.png`.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) || listed.contains(slug.as_str()) {
+                continue;
+            }
+            match fs::remove_file(entry.path()) {
+                Ok(()) => removed += 1,
+                Err(e) => failed.push(format!("{}: {e}", entry.path().display())),
+            }
+        }
+        if !failed.is_empty() {
+            anyhow::bail!(
+                "index.json was written and {removed} files of authors no longer listed were \
+                 removed, but {} could not be ({}) — fix the folder's permissions; the next run \
+                 removes them",
+                failed.len(),
+                failed
+                    .iter()
+                    .take(LISTED_FAILURES)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
+        Ok(removed)
     }
 }

@@ -1,11 +1,17 @@
-//! Publish: write the charts, then `index.json` last, to a `Store` (a local folder here;
-//! S3 in its own module). Unchanged chart bytes are not written again.
+//! Publish: write the charts, then `index.json` last, then remove the files of authors the
+//! new listing no longer has, to a `Store` (a local folder here; S3 in its own module).
+//! Unchanged chart bytes are not written again. Charts arrive as a stream from the
+//! renderers (`pipeline`), so only a bounded number of PNGs is in memory at a time.
 
 mod local;
+pub mod pipeline;
+
+use std::collections::BTreeSet;
 
 pub use local::LocalStore;
 
 use crate::slug::Slug;
+use contract::files::INDEX_FILE;
 
 /// One rendered chart.
 pub struct Chart {
@@ -20,18 +26,88 @@ pub struct Published {
     pub written: usize,
     /// Charts already present with the same bytes.
     pub unchanged: usize,
+    /// Charts whose bytes were already there but whose headers (S3 `Cache-Control`,
+    /// `Content-Type`) were replaced to follow the configuration (data-spec §7).
+    pub refreshed: usize,
 }
 
-/// Where charts go. Implementations write every chart before the index.
+/// Extensions of the per-author files the job writes, `<slug>.<ext>` (data-spec §7). Removal
+/// touches only names made of a valid slug, a dot and one of these.
+pub const AUTHOR_FILE_EXTENSIONS: [&str; 1] = ["png"];
+
+/// The slug of a per-author file name (`alice.png` → `alice`), or `None` for any other name:
+/// `index.json`, temporary files (they start with `.`), names with an unknown extension or an
+/// invalid slug, anything in a sub-folder.
+pub fn author_file_slug(name: &str) -> Option<Slug> {
+    if name == INDEX_FILE {
+        return None;
+    }
+    let (stem, extension) = name.split_once('.')?;
+    if !AUTHOR_FILE_EXTENSIONS.contains(&extension) {
+        return None;
+    }
+    Slug::parse(stem)
+}
+
+/// Where charts go. A run calls [`Store::get_index`] (once, for the guards), then
+/// [`Store::open`] and, on the publication it returns, `put_charts`, `refresh_headers`,
+/// `put_index` and `remove_unlisted`, in that order.
 pub trait Store: Sync {
     /// Where this store writes, for messages (`./out/`, `s3://bucket/prefix/`).
     fn location(&self) -> String;
-    /// Write all charts; fail naming the ones that could not be written.
+    /// The published `index.json`, if there is one: one read (S3: one `GetObject`).
+    fn get_index(&self) -> anyhow::Result<Option<Vec<u8>>>;
+    /// Start a publication (S3: one `ListObjectsV2` pass over the prefix, before any chart
+    /// is rendered).
+    fn open(&self) -> anyhow::Result<Box<dyn Publication + '_>>;
+}
+
+/// One run's writes to a store.
+pub trait Publication {
+    /// Write every chart `charts` yields (it ends when rendering is done), with bounded
+    /// memory; fail naming the ones that could not be written. Stops taking charts after a
+    /// failure, so the renderers stop too.
     fn put_charts(
-        &self,
-        charts: &[Chart],
+        &mut self,
+        charts: &mut dyn Iterator<Item = Chart>,
         on_done: &(dyn Fn() + Sync),
     ) -> anyhow::Result<Published>;
+    /// Give the per-author files of `listed` slugs that this run did not write the headers
+    /// the configuration asks for (S3 only); returns how many objects were changed. Called
+    /// after `put_charts`, before `put_index`.
+    fn refresh_headers(&mut self, _listed: &BTreeSet<&str>) -> anyhow::Result<usize> {
+        Ok(0)
+    }
     /// Write `index.json`, atomically where the store allows. Called after `put_charts`.
-    fn put_index(&self, json: &[u8]) -> anyhow::Result<()>;
+    fn put_index(&mut self, json: &[u8]) -> anyhow::Result<()>;
+    /// Delete the per-author files ([`author_file_slug`]) of every slug not in `listed`;
+    /// returns how many files were deleted. Called after `put_index`.
+    fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> anyhow::Result<usize>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_slug_dot_known_extension_names_are_author_files() {
+        assert_eq!(author_file_slug("alice.png").unwrap().as_str(), "alice");
+        assert_eq!(author_file_slug("a-1_b.png").unwrap().as_str(), "a-1_b");
+        for other in [
+            "index.json",
+            "index.png.tmp",
+            ".alice.png.tmp-12",
+            "alice",
+            "alice.svg",
+            "alice.PNG",
+            "Alice.png",
+            "alice.dark.png",
+            "../alice.png",
+            "sub/alice.png",
+            ".png",
+            "notes.txt",
+        ] {
+            assert!(author_file_slug(other).is_none(), "{other}");
+        }
+    }
 }
