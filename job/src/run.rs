@@ -210,6 +210,16 @@ pub fn run(
         ));
         (published, removed)
     };
+    if to_render.is_empty() {
+        if let Some(newest) = tally.newest {
+            warnings.push(format!(
+                "no author has a counted post in the {} days up to {}; the newest counted post \
+                 is from {newest}: pass --now with a later time, or a longer --days (5475 \
+                 covers 15 years)",
+                config.days, index.now
+            ));
+        }
+    }
     for warning in &warnings {
         tracing::warn!(warning = %warning, "run warning");
     }

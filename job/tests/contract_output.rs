@@ -399,3 +399,40 @@ fn the_job_deletes_nothing_in_the_output_folder() {
         key_set(&["alice.png", "index.json", "keep.txt", "sub"])
     );
 }
+
+#[test]
+fn a_window_without_authors_names_the_newest_counted_post_and_the_fix() {
+    // The post is a year before `now`: listed, but nobody is drawn in the 7-day window.
+    let run = run_job(
+        post("a1", "2024-11-20T10:00:00Z").as_bytes(),
+        author("a1", "alice", "Alice").as_bytes(),
+        &[],
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("newest counted post is from 2024-11-20T10:00:00Z"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("--now") && run.stdout.contains("--days"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_window_with_authors_gives_no_such_hint() {
+    let run = run_job(
+        post("a1", "2025-11-24T10:00:00Z").as_bytes(),
+        author("a1", "alice", "Alice").as_bytes(),
+        &[],
+    );
+    assert!(run.status.success(), "{}", run.stderr);
+    assert!(
+        !run.stdout.contains("newest counted post"),
+        "{}",
+        run.stdout
+    );
+}

@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use anyhow::Result;
 
+use crate::generated::Mode;
 use crate::pytools::{ensure_venv, venv_bin};
 use crate::shell::{cargo, run};
-use crate::synth;
+use crate::{template, template_lint};
 
 /// The local S3 the job's S3 and Lambda tests (and `bench --s3`) run against, pinned.
 pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
@@ -57,9 +58,9 @@ impl Ci {
         // The CloudFormation template: current, and clean for cfn-lint and checkov; the
         // CDK app builds, and `cdk synth` gives the template back.
         let t = Instant::now();
-        synth::check_up_to_date()?;
-        synth::cfn_lint()?;
-        synth::checkov()?;
+        template::ensure(Mode::Check)?;
+        template_lint::cfn_lint()?;
+        template_lint::checkov()?;
         crate::cdk::check()?;
         step("template checks", t);
         Ok(())

@@ -4,13 +4,13 @@
 //! turn `GetAuthorizationToken` into registry credentials. The push itself is
 //! `crate::registry`'s (ECR's API has no blob transport of its own worth using).
 
-use anyhow::{anyhow, bail, Context, Result};
-use aws_config::BehaviorVersion;
-use aws_sdk_ecr::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use anyhow::{bail, Context, Result};
+use aws_sdk_ecr::error::ProvideErrorMetadata;
 use aws_sdk_ecr::types::{ImageScanningConfiguration, ImageTagMutability};
 use aws_sdk_ecr::Client;
 use base64::Engine as _;
 
+use crate::aws::explain;
 use crate::registry::Credentials;
 
 /// The fewest images the lifecycle policy may keep: a CloudFormation rollback redeploys the
@@ -35,18 +35,6 @@ pub struct RegistryLogin {
     /// `https://<account>.dkr.ecr.<region>.amazonaws.com`.
     pub endpoint: String,
     pub credentials: Credentials,
-}
-
-/// An ECR client from the standard AWS configuration chain.
-pub async fn client() -> Result<Client> {
-    let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    if shared.region().is_none() {
-        bail!(
-            "no AWS region is configured: set AWS_REGION (or `region` in the profile named by \
-             AWS_PROFILE) to the region of the ECR repository"
-        );
-    }
-    Ok(Client::new(&shared))
 }
 
 /// The lifecycle policy text: expire everything but the newest `keep` images.
@@ -309,40 +297,6 @@ fn same_json(current: Option<&str>, wanted: &str) -> bool {
     current
         .and_then(parse)
         .is_some_and(|c| Some(c) == parse(wanted))
-}
-
-/// One line: what failed, why, and the fix.
-fn explain<E, R>(err: SdkError<E, R>, doing: &str, permission: &str) -> anyhow::Error
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
-{
-    let code = err.code().unwrap_or_default().to_owned();
-    let message = err.message().unwrap_or_default().to_owned();
-    match &err {
-        SdkError::ServiceError(_) => match code.as_str() {
-            "AccessDeniedException" => anyhow!(
-                "{doing}: access denied ({message}): grant {permission} to these AWS credentials"
-            ),
-            "UnrecognizedClientException"
-            | "InvalidSignatureException"
-            | "ExpiredTokenException" => {
-                anyhow!("{doing}: AWS rejected the credentials ({code}): refresh them (`aws sso login`, AWS_PROFILE) and retry")
-            }
-            _ => anyhow!("{doing}: {code}: {message}"),
-        },
-        _ => {
-            let context = DisplayErrorContext(&err).to_string();
-            if context.contains("credentials") {
-                anyhow!(
-                    "{doing}: no AWS credentials found: set AWS_PROFILE (and `aws sso login`) or \
-                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-                )
-            } else {
-                anyhow!("{doing}: cannot reach ECR ({context}): check the network, AWS_REGION and AWS_ENDPOINT_URL")
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The library half of `cargo xtask`: what tests (unit, integration, compile-fail) need to
 //! reach. `main.rs` parses flags and dispatches to these modules.
 
+pub mod aws;
 pub mod bench;
 pub mod bench_s3;
 pub mod build;
@@ -9,6 +10,7 @@ pub mod cfn;
 pub mod ci;
 pub mod demo;
 pub mod ecr;
+pub mod generated;
 pub mod image;
 pub mod lifecycle;
 pub mod push;
@@ -18,3 +20,5 @@ pub mod sample;
 pub mod shell;
 pub mod stack;
 pub mod synth;
+pub mod template;
+pub mod template_lint;

@@ -3,17 +3,21 @@
 //! the value the stack's image parameter takes. `--registry URL` pushes to any registry
 //! with basic auth instead (a mirror, or the tests' local one) and leaves ECR alone.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
+use crate::aws::AwsAccess;
 use crate::build::Build;
 use crate::ecr;
 use crate::image::{self, human_size, layout, megabytes, Image};
 use crate::registry::{Credentials, PushReport, Registry};
 
+/// Flags of `cargo xtask push`.
 #[derive(clap::Args)]
 pub struct Push {
     #[command(flatten)]
     pub build: Build,
+    #[command(flatten)]
+    pub aws: AwsAccess,
     /// Push the image already in the layout (from `cargo xtask build`) without building.
     #[arg(long)]
     pub no_build: bool,
@@ -81,12 +85,9 @@ impl Push {
     }
 
     fn push_to_ecr(&self, image: &Image, tag: &str) -> Result<(PushReport, String)> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the async runtime for the AWS SDK")?;
+        let runtime = crate::aws::runtime()?;
         let (repo, login) = runtime.block_on(async {
-            let client = ecr::client().await?;
+            let client = aws_sdk_ecr::Client::new(&self.aws.sdk_config(None).await?);
             let repo = ecr::ensure_repository(&client, &self.repository, self.keep).await?;
             let login = ecr::registry_login(&client).await?;
             anyhow::Ok((repo, login))

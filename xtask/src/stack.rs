@@ -481,23 +481,24 @@ fn trust<'t>(service: &'static str, same_account: bool) -> PolicyDocument<'t> {
     }])
 }
 
-/// The job's role: read the two export objects, list and write the charts prefix, write its
-/// own log group, send failed events to the dead-letter queue. Nothing else.
+/// The job's role: read the two export objects; list the charts bucket; read (the published
+/// `index.json`, the source of a header refresh), write and delete (departed authors'
+/// charts) under the charts prefix; write its own log group; send failed events to the
+/// dead-letter queue. Nothing else.
 fn job_role<'t>(
     p: &Params<'t>,
     bucket: Handle<'t, Bucket>,
     log_group: Handle<'t, LogGroup<'t>>,
     dead_letters: Handle<'t, Queue>,
 ) -> Role<'t> {
-    let mut list_charts = allow(
-        "ListChartsPrefix",
+    // Unconditioned: S3 answers a GET of a missing key (the first run's `index.json`) with
+    // 404 only to a principal that may list the bucket, and a ListBucket limited by
+    // `s3:prefix` does not count for a GET (no prefix in its context), so a first run would
+    // get 403. The bucket holds only the charts, which the role may read anyway.
+    let list_charts = allow(
+        "ListChartsBucket",
         vec!["s3:ListBucket"],
         vec![bucket.get_att(BucketAttr::Arn)],
-    );
-    list_charts.condition = condition(
-        "StringLike",
-        "s3:prefix",
-        Expr::list([sub!(files::DEFAULT_CHARTS_PREFIX, "*")]),
     );
     Role {
         assume_role_policy_document: trust("lambda.amazonaws.com", false),
@@ -515,8 +516,8 @@ fn job_role<'t>(
                 ),
                 list_charts,
                 allow(
-                    "WriteCharts",
-                    vec!["s3:PutObject"],
+                    "PublishCharts",
+                    vec!["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                     vec![charts_objects(bucket)],
                 ),
                 allow(

@@ -16,7 +16,7 @@ fn checked_in_cdk_app_is_what_cargo_xtask_cdk_generates() {
             path.display()
         );
     }
-    cdk::check_up_to_date().unwrap();
+    cdk::ensure_app(xtask::generated::Mode::Check).unwrap();
 }
 
 #[test]

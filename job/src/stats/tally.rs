@@ -48,6 +48,8 @@ pub struct Tally<'m> {
     pub skipped: Skipped,
     /// Non-blank post lines seen (for the accounting identity).
     pub lines: u64,
+    /// The latest `first_published_at` of a counted post.
+    pub newest: Option<Instant>,
 }
 
 impl<'m> Tally<'m> {
@@ -58,6 +60,7 @@ impl<'m> Tally<'m> {
             counts: vec![AuthorCounts::default(); master.authors.len()],
             skipped,
             lines: 0,
+            newest: None,
         }
     }
 
@@ -111,6 +114,7 @@ impl<'m> Tally<'m> {
             .entry(instant.month_in(self.window.tz))
             .or_default() += 1;
         counts.active |= instant >= self.window.start;
+        self.newest = self.newest.max(Some(instant));
     }
 
     /// The master the posts are joined against (`counts` is parallel to its `authors`).

@@ -11,7 +11,7 @@ use super::convert::{convert, STACK_CLASS};
 use super::lang::Lang;
 use super::postprocess::{self, camel};
 use super::reserved;
-use crate::{stack, synth};
+use crate::{stack, template};
 
 /// The stack's construct id in the app (and its default stack name).
 pub const STACK_ID: &str = "AuthorStatsBatch";
@@ -22,7 +22,7 @@ pub const ENTRY_POINT: &str = "bin/author-stats-batch.ts";
 pub fn generated_files(lang: Lang) -> Result<Vec<(&'static str, String)>> {
     let template = serde_json::to_value(stack::template().to_value())?;
     reserved::check_names(&template)?;
-    let code = convert(&synth::render(), lang)?;
+    let code = convert(&template::render(), lang)?;
     let mut files = vec![(
         lang.stack_file(),
         postprocess::apply(&code, lang, &template)?,

@@ -63,7 +63,7 @@ pub fn cases() -> Vec<(&'static str, Values)> {
 /// The whole check (see the module comment); prints the time of each step. Skipped when its
 /// inputs (the app's files, the template, the check's own code in xtask/src/cdk) are those of the last pass.
 pub fn check() -> Result<()> {
-    super::check_up_to_date()?;
+    super::ensure_app(crate::generated::Mode::Check)?;
     let work = tools_dir().join("cdk-app");
     let passed_stamp = work.join(".xtask-passed-sha256");
     let inputs = inputs_hash()?;
@@ -146,7 +146,7 @@ fn inputs_hash() -> Result<String> {
     }
     let mut hash = Sha256::new();
     add_tree(&mut hash, &project_root().join(APP_DIR))?;
-    hash.update(crate::synth::render());
+    hash.update(crate::template::render());
     // The check's own code (resolver, comparison). Not the running executable: `cargo
     // xtask ci`'s test step rebuilds target/debug/xtask under it.
     add_tree(&mut hash, &project_root().join("xtask/src/cdk"))?;

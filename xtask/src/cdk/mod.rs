@@ -13,18 +13,20 @@ pub mod postprocess;
 pub mod reserved;
 pub mod resolve;
 
-use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 
 pub use check::check;
 pub use lang::Lang;
 
+use crate::generated::{self, Mode};
 use crate::shell::project_root;
 
 /// The checked-in TypeScript app, relative to the project root.
 pub const APP_DIR: &str = "templates/cdk/typescript";
+/// The command that regenerates the app's generated files.
+pub const REGENERATE: &str = "cargo xtask cdk";
 
 #[derive(clap::Args)]
 pub struct Cdk {
@@ -42,6 +44,7 @@ pub struct Cdk {
 }
 
 impl Cdk {
+    /// Write the app, or run the check.
     pub fn run(self) -> Result<()> {
         if self.check {
             return check();
@@ -64,36 +67,30 @@ pub fn default_out(lang: Lang) -> PathBuf {
 }
 
 /// Writes the generated files of `lang` into `out` (each only when its content changes).
-pub fn write(lang: Lang, out: &std::path::Path) -> Result<()> {
+pub fn write(lang: Lang, out: &Path) -> Result<()> {
     for (relative, text) in app::generated_files(lang)? {
         let path = out.join(relative);
-        if fs::read_to_string(&path).is_ok_and(|old| old == text) {
-            eprintln!("{} is up to date", path.display());
-            continue;
-        }
-        fs::create_dir_all(path.parent().expect("a file lives in a folder"))
-            .with_context(|| format!("creating the folder of {}", path.display()))?;
-        fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("wrote {}", path.display());
+        generated::ensure_at(
+            &path,
+            &path.display().to_string(),
+            &text,
+            Mode::Write,
+            REGENERATE,
+        )?;
     }
     Ok(())
 }
 
-/// Fails, naming the file and its first differing line, when the checked-in TypeScript app's
-/// generated files are not what the stack converts to now.
-pub fn check_up_to_date() -> Result<()> {
+/// Write the checked-in TypeScript app's generated files, or check (naming the file and its
+/// first differing line) that they are what the stack converts to now.
+pub fn ensure_app(mode: Mode) -> Result<()> {
     for (relative, expected) in app::generated_files(Lang::Typescript)? {
-        let shown = format!("{APP_DIR}/{relative}");
-        let actual = fs::read_to_string(project_root().join(&shown)).unwrap_or_default();
-        if actual == expected {
-            continue;
-        }
-        let first_difference = crate::synth::first_difference(&expected, &actual);
-        bail!(
-            "{shown} differs from the stack's CDK conversion ({first_difference}); run \
-             `cargo xtask cdk` and commit the result"
-        );
+        generated::ensure_file_contents(
+            &format!("{APP_DIR}/{relative}"),
+            &expected,
+            mode,
+            REGENERATE,
+        )?;
     }
-    eprintln!("{APP_DIR} matches the stack");
     Ok(())
 }

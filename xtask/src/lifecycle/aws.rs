@@ -1,21 +1,18 @@
-//! The AWS side every lifecycle command shares: `--profile`, `--region`, `--output`, the
-//! SDK configuration from `aws-config`'s standard chain, and one client per service.
+//! The AWS side every lifecycle command shares: `--profile` and `--region` (`crate::aws`),
+//! `--output`, and one client per service from one configuration.
 
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata};
+use anyhow::Result;
+use aws_config::SdkConfig;
+
+pub use crate::aws::{describe_error, runtime, AwsAccess};
 
 /// Flags every lifecycle command takes.
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct AwsArgs {
-    /// AWS profile [default: the standard chain: AWS_PROFILE, environment, SSO, instance role].
-    #[arg(long, env = "AWS_PROFILE")]
-    pub profile: Option<String>,
-    /// AWS region [default: the stage's region, then AWS_REGION or the profile's].
-    #[arg(long)]
-    pub region: Option<String>,
+    #[command(flatten)]
+    pub access: AwsAccess,
     /// `json` prints one JSON document on stdout for pipelines; progress stays on stderr.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
@@ -38,21 +35,7 @@ impl AwsArgs {
 
     /// The SDK configuration: `--region`, else `stage_region`, else the standard chain.
     pub async fn sdk_config(&self, stage_region: Option<&str>) -> Result<SdkConfig> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(profile) = &self.profile {
-            loader = loader.profile_name(profile);
-        }
-        if let Some(region) = self.region.as_deref().or(stage_region) {
-            loader = loader.region(Region::new(region.to_owned()));
-        }
-        let config = loader.load().await;
-        if config.region().is_none() {
-            bail!(
-                "no AWS region is configured: pass --region, set `region` for the stage in \
-                 deploy/stages.toml, or set AWS_REGION"
-            );
-        }
-        Ok(config)
+        self.access.sdk_config(stage_region).await
     }
 }
 
@@ -88,26 +71,5 @@ impl Clients {
             cloudcontrol: aws_sdk_cloudcontrol::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
         }
-    }
-}
-
-/// A current-thread runtime for one command.
-pub fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime for the AWS SDK")
-}
-
-/// One line for an SDK error: its code and message when the service sent them, else the
-/// whole cause chain (connection refused, timeout, no credentials…).
-pub fn describe_error<E>(error: &E) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error,
-{
-    match (error.code(), error.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_owned(),
-        _ => DisplayErrorContext(error).to_string(),
     }
 }

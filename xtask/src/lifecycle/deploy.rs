@@ -2,26 +2,25 @@
 //! synthesize, propose a change set (CREATE or UPDATE), show it, ask, execute, stream the
 //! stack's events to the end, and print the outputs with the charts' base URL.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use super::aws::{AwsArgs, Clients};
-use super::changeset::{self, Prepared, Proposal};
+use super::changeset::{self, Prepared};
 use super::events;
+use super::proposal::{self, check_pinned, source_revision};
 use super::stack_state::{self, next_step, Next, StackInfo};
-use super::stages::{Stage, StageArgs, STACK_PREFIX};
+use super::stages::{Stage, StageArgs};
+use super::status::StackStatus;
 use super::ui::{table, Ui};
 use super::Session;
 use crate::build::Build;
 use crate::ecr;
 use crate::image;
 use crate::registry::Registry;
-use crate::shell::project_root;
-use crate::stack::{self, outputs, params, Scope};
-use crate::synth;
+use crate::stack::{outputs, Scope};
 
 #[derive(clap::Args, Debug)]
 pub struct Deploy {
@@ -85,25 +84,6 @@ impl Deploy {
     }
 }
 
-/// The image reference must name a digest: a tag could move, and the stack would not see
-/// a new image as a change.
-pub fn check_pinned(reference: &str) -> Result<&str> {
-    let pinned = reference.split_once("@sha256:").is_some_and(|(repo, hex)| {
-        !repo.is_empty()
-            && hex.len() == 64
-            && hex
-                .chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
-    });
-    if !pinned {
-        bail!(
-            "--image {reference:?} is not pinned by digest: give REPOSITORY@sha256:<64 hex> \
-             (what `cargo xtask push` prints)"
-        );
-    }
-    Ok(reference)
-}
-
 /// Builds the image, makes sure the stage's ECR repository exists, and pushes unless ECR
 /// already holds the digest. Returns `<repository URI>@sha256:…`.
 pub fn build_and_push(
@@ -135,93 +115,6 @@ pub fn build_and_push(
     Ok(format!("{}@{digest}", repo.uri))
 }
 
-/// `GITHUB_SHA`, else `git rev-parse HEAD` (with `-dirty` for uncommitted changes).
-pub fn source_revision() -> String {
-    if let Ok(sha) = std::env::var("GITHUB_SHA") {
-        return sha;
-    }
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(project_root())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-    };
-    match git(&["rev-parse", "HEAD"]) {
-        Some(head) if git(&["status", "--porcelain"]).is_some_and(|s| !s.is_empty()) => {
-            format!("{head}-dirty")
-        }
-        Some(head) => head,
-        None => "unknown".into(),
-    }
-}
-
-/// The template's parameters: name → default (`None` when it has none).
-pub fn template_parameters(scope: Scope) -> BTreeMap<String, Option<String>> {
-    let value = stack::template_for(scope).to_value();
-    let mut out = BTreeMap::new();
-    if let Some(map) = value.get("Parameters").and_then(|p| p.as_mapping()) {
-        for (name, spec) in map {
-            let default = spec.get("Default").map(|d| match d {
-                serde_yaml::Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned(),
-            });
-            out.insert(name.as_str().unwrap_or_default().to_owned(), default);
-        }
-    }
-    out
-}
-
-/// The stage's values plus the image, checked against the template: unknown names and
-/// missing required values are errors naming where to fix them.
-pub fn parameter_values(
-    scope: Scope,
-    stage: &Stage,
-    image: Option<&str>,
-) -> Result<Vec<(String, Option<String>)>> {
-    let declared = template_parameters(scope);
-    if let Some(unknown) = stage.parameters.keys().find(|k| !declared.contains_key(*k)) {
-        bail!(
-            "stage `{}` sets parameter {unknown}, which the template does not have: the \
-             parameters are {}",
-            stage.name,
-            declared.keys().cloned().collect::<Vec<_>>().join(", ")
-        );
-    }
-    let mut values: Vec<(String, Option<String>)> = stage
-        .parameters
-        .iter()
-        .map(|(k, v)| (k.clone(), Some(v.clone())))
-        .collect();
-    // None: keep the stack's current image (diff without --image).
-    values.push((params::IMAGE_URI.to_owned(), image.map(str::to_owned)));
-    for (name, default) in &declared {
-        if default.is_none() && !values.iter().any(|(k, _)| k == name) {
-            bail!(
-                "parameter {name} has no default and stage `{}` gives no value: add it under \
-                 [{}.parameters] in deploy/stages.toml, or pass --param {name}=…",
-                stage.name,
-                stage.name
-            );
-        }
-    }
-    Ok(values)
-}
-
-/// The stack tags: application, stage, source revision.
-pub fn tags(stage: &Stage, revision: &str) -> Vec<(String, String)> {
-    vec![
-        ("application".into(), STACK_PREFIX.to_owned()),
-        ("stage".into(), stage.name.clone()),
-        ("source-revision".into(), revision.to_owned()),
-    ]
-}
-
 /// Everything after the image: change set, confirmation, execution, events, outputs.
 /// Returns the report `--output json` prints.
 pub async fn deploy(
@@ -232,18 +125,21 @@ pub async fn deploy(
 ) -> Result<Value> {
     let cfn = &clients.cloudformation;
     let stack_name = &stage.stack_name;
-    let parameters = parameter_values(options.scope, stage, Some(&options.image))?;
+    let parameters = proposal::parameter_values(options.scope, stage, Some(&options.image))?;
     let mut existing = stack_state::describe(cfn, stack_name).await?;
     let status = existing.as_ref().map(|s| s.status.clone());
-    match next_step(status.as_deref()) {
+    match next_step(status.as_ref()) {
         Next::Busy => bail!(
             "stack {stack_name} is {}: another operation is running; wait until it ends \
              (see its events in the CloudFormation console) and deploy again",
-            status.unwrap_or_default()
+            status.as_ref().map(StackStatus::as_str).unwrap_or_default()
         ),
         Next::Stuck => bail!(
             "{}",
-            stuck_advice(stack_name, status.as_deref().unwrap_or(""))
+            stuck_advice(
+                stack_name,
+                status.as_ref().expect("a stuck stack has a status")
+            )
         ),
         Next::Recreate => {
             let info = existing.take().expect("a status means a stack");
@@ -270,15 +166,15 @@ pub async fn deploy(
         }
         Next::Create | Next::Update => {}
     }
-    let create = next_step(existing.as_ref().map(|s| s.status.as_str())) == Next::Create;
-    let proposal = Proposal {
-        stack_name: stack_name.clone(),
-        template_body: synth::render_scope(options.scope),
+    let create = next_step(existing.as_ref().map(|s| &s.status)) == Next::Create;
+    let proposal = proposal::propose(
+        stage,
+        options.scope,
         parameters,
-        tags: tags(stage, &options.revision),
+        &options.revision,
         create,
-        description: format!("cargo xtask deploy of {}", options.revision),
-    };
+        format!("cargo xtask deploy of {}", options.revision),
+    );
     ui.say(format!(
         "{} change set for stack {stack_name} (image {})",
         if create { "CREATE" } else { "UPDATE" },
@@ -318,7 +214,7 @@ pub async fn deploy(
                     }
                 );
             }
-            (finished.status, changes)
+            (finished.status.as_str().to_owned(), changes)
         }
     };
     let info = stack_state::describe_with_outputs(cfn, stack_name)
@@ -353,14 +249,14 @@ pub async fn deploy(
 }
 
 /// What to do about a stack in a status deploy cannot work from.
-fn stuck_advice(stack_name: &str, status: &str) -> String {
+fn stuck_advice(stack_name: &str, status: &StackStatus) -> String {
     match status {
-        "UPDATE_ROLLBACK_FAILED" => format!(
+        StackStatus::UpdateRollbackFailed => format!(
             "stack {stack_name} is UPDATE_ROLLBACK_FAILED: a rollback could not finish. Fix the \
              resource its events name, then `aws cloudformation continue-update-rollback \
              --stack-name {stack_name}` and deploy again"
         ),
-        "DELETE_FAILED" => format!(
+        StackStatus::DeleteFailed => format!(
             "stack {stack_name} is DELETE_FAILED: a teardown could not finish. Run `cargo xtask \
              teardown` again (it prints what blocked the deletion)"
         ),
@@ -383,72 +279,5 @@ pub fn print_outputs(ui: &Ui, info: &StackInfo) {
         .collect();
     if !rows.is_empty() {
         ui.say(table(&["Output", "Value"], &rows));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn stage(parameters: &[(&str, &str)]) -> Stage {
-        Stage {
-            name: "dev".into(),
-            stack_name: "author-stats-batch-dev".into(),
-            repository: "author-stats-batch-dev".into(),
-            region: None,
-            production: false,
-            parameters: parameters
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn only_digest_pinned_references_are_deployed() {
-        let digest = "0".repeat(64);
-        check_pinned(&format!(
-            "1.dkr.ecr.us-east-1.amazonaws.com/a@sha256:{digest}"
-        ))
-        .unwrap();
-        let no_repository = format!("@sha256:{digest}");
-        for bad in ["repo:latest", "repo@sha256:abc", no_repository.as_str()] {
-            let err = check_pinned(bad).unwrap_err().to_string();
-            assert!(err.contains("pinned by digest"), "{err}");
-        }
-    }
-
-    #[test]
-    fn parameters_are_checked_against_the_template() {
-        let image = format!("r@sha256:{}", "a".repeat(64));
-        let values = parameter_values(
-            Scope::Full,
-            &stage(&[("SourceBucketName", "b")]),
-            Some(&image),
-        )
-        .unwrap();
-        assert!(values.contains(&("ImageUri".into(), Some(image.clone()))));
-        let err = parameter_values(Scope::Full, &stage(&[("Bucket", "b")]), Some(&image))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("Bucket") && err.contains("SourceBucketName"),
-            "{err}"
-        );
-        let err = parameter_values(Scope::Full, &stage(&[]), Some(&image))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("SourceBucketName") && err.contains("deploy/stages.toml"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn the_core_scope_takes_the_same_parameters() {
-        assert_eq!(
-            template_parameters(Scope::Core),
-            template_parameters(Scope::Full)
-        );
     }
 }

@@ -5,15 +5,15 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use super::aws::{AwsArgs, Clients};
-use super::changeset::{self, Prepared, Proposal};
-use super::deploy::{check_pinned, parameter_values, source_revision, tags};
+use super::changeset::{self, Prepared};
 use super::events;
+use super::proposal::{self, check_pinned, parameter_values, source_revision};
 use super::stack_state::{self, next_step, Next};
 use super::stages::{Stage, StageArgs};
+use super::status::StackStatus;
 use super::ui::Ui;
 use super::Session;
 use crate::stack::{params, Scope};
-use crate::synth;
 
 #[derive(clap::Args, Debug)]
 pub struct Diff {
@@ -60,12 +60,12 @@ pub async fn diff(
     let cfn = &clients.cloudformation;
     let stack_name = &stage.stack_name;
     let existing = stack_state::describe(cfn, stack_name).await?;
-    let status = existing.as_ref().map(|s| s.status.as_str());
+    let status = existing.as_ref().map(|s| &s.status);
     let next = next_step(status);
     if next != Next::Create && next != Next::Update {
         bail!(
             "stack {stack_name} is {}: no change set can be made now (deploy says what to do)",
-            status.unwrap_or_default()
+            status.map(StackStatus::as_str).unwrap_or_default()
         );
     }
     let create = next == Next::Create;
@@ -78,14 +78,14 @@ pub async fn diff(
              xtask push` prints) to preview its creation"
         );
     }
-    let proposal = Proposal {
-        stack_name: stack_name.clone(),
-        template_body: synth::render_scope(scope),
-        parameters: parameter_values(scope, stage, image)?,
-        tags: tags(stage, &source_revision()),
+    let proposal = proposal::propose(
+        stage,
+        scope,
+        parameter_values(scope, stage, image)?,
+        &source_revision(),
         create,
-        description: "cargo xtask diff (preview, never executed)".into(),
-    };
+        "cargo xtask diff (preview, never executed)".into(),
+    );
     let (would_execute, changes) = match changeset::prepare(cfn, &proposal, poll).await? {
         Prepared::NoChanges => {
             ui.say(format!("no changes: stack {stack_name} is up to date"));

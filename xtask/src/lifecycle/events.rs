@@ -12,6 +12,7 @@ use aws_sdk_cloudformation::Client;
 
 use super::aws::describe_error;
 use super::stack_state::{self, ending, Ending};
+use super::status::{ResourceStatus, ResourceStatusExt, StackStatus};
 use super::ui::{print_line, Ui};
 
 /// The longest a create, update or delete is waited for (CloudFront can take 20 minutes).
@@ -31,7 +32,7 @@ pub struct Failure {
 /// How the watched operation ended.
 #[derive(Debug, Clone)]
 pub struct Finished {
-    pub status: String,
+    pub status: StackStatus,
     pub status_reason: Option<String>,
     pub failures: Vec<Failure>,
     pub events_seen: usize,
@@ -99,17 +100,18 @@ pub async fn watch(
         for event in new_events(cfn, stack_id, mark.as_deref(), &seen).await? {
             let id = event.event_id().unwrap_or_default().to_owned();
             seen.insert(id);
-            let status = event
+            let resource_status = event
                 .resource_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default();
+                .cloned()
+                .unwrap_or_else(|| ResourceStatus::from(""));
+            let status = resource_status.as_str().to_owned();
             let logical = event.logical_resource_id().unwrap_or("?").to_owned();
             let kind = event.resource_type().unwrap_or("?").to_owned();
             let reason = event.resource_status_reason().unwrap_or("").to_owned();
-            if status.ends_with("_COMPLETE") && kind != "AWS::CloudFormation::Stack" {
+            if resource_status.is_complete() && kind != "AWS::CloudFormation::Stack" {
                 finished_resources += 1;
             }
-            if status.ends_with("_FAILED") && kind != "AWS::CloudFormation::Stack" {
+            if resource_status.is_failed() && kind != "AWS::CloudFormation::Stack" {
                 failures.push(Failure {
                     logical_id: logical.clone(),
                     resource_type: kind.clone(),
@@ -138,7 +140,7 @@ pub async fn watch(
         let (status, status_reason) = match &stack {
             Some(s) => (s.status.clone(), s.status_reason.clone()),
             // Gone from DescribeStacks by ARN only once deleted.
-            None => ("DELETE_COMPLETE".to_owned(), None),
+            None => (StackStatus::DeleteComplete, None),
         };
         if let Some(bar) = &spinner {
             bar.set_message(format!(

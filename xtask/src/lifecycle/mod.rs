@@ -1,6 +1,8 @@
 //! The deploy lifecycle: `deploy`, `diff`, `invoke`, `logs`, `teardown` and `rebuild`, one
 //! module each, on shared parts: the AWS clients and common flags (`aws`), the stage file
-//! (`stages`), what a stack is now (`stack_state`), change sets (`changeset`), live stack
+//! (`stages`), what a stack is now (`stack_state`) and what its
+//! status means (`status`), what a deploy or diff proposes
+//! (`proposal`), change sets (`changeset`), live stack
 //! events (`events`), what teardown checks is gone (`verify`) and the terminal/CI/JSON
 //! presentation (`ui`). `spec/batch-setup.md` describes the procedure; the README lists the
 //! exit codes ([`ExitCode`]).
@@ -12,9 +14,11 @@ pub mod diff;
 pub mod events;
 pub mod invoke;
 pub mod logs;
+pub mod proposal;
 pub mod rebuild;
 pub mod stack_state;
 pub mod stages;
+pub mod status;
 pub mod teardown;
 pub mod ui;
 pub mod verify;

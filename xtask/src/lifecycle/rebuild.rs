@@ -5,7 +5,8 @@ use anyhow::{anyhow, bail, Result};
 use serde_json::json;
 
 use super::aws::{describe_error, AwsArgs, Clients};
-use super::deploy::{check_pinned, deploy, source_revision, DeployOptions};
+use super::deploy::{deploy, DeployOptions};
+use super::proposal::{check_pinned, source_revision};
 use super::stack_state;
 use super::stages::StageArgs;
 use super::teardown::teardown;

@@ -8,15 +8,16 @@ use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::Client;
 
 use super::aws::describe_error;
+use super::status::{StackStatus, StackStatusExt};
 use crate::stack::outputs;
 
 /// A stack that exists (in any status but `DELETE_COMPLETE`).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct StackInfo {
     pub name: String,
     /// The stack ARN: still answers `DescribeStacks` after the stack is deleted.
     pub id: String,
-    pub status: String,
+    pub status: StackStatus,
     pub status_reason: Option<String>,
     pub outputs: BTreeMap<String, String>,
     pub parameters: BTreeMap<String, String>,
@@ -41,9 +42,9 @@ pub async fn describe(cfn: &Client, name_or_id: &str) -> Result<Option<StackInfo
     };
     let status = stack
         .stack_status()
-        .map(|s| s.as_str().to_owned())
-        .unwrap_or_default();
-    if status == "DELETE_COMPLETE" {
+        .cloned()
+        .unwrap_or_else(|| StackStatus::from(""));
+    if status == StackStatus::DeleteComplete {
         return Ok(None);
     }
     Ok(Some(StackInfo {
@@ -154,12 +155,14 @@ pub enum Next {
     Stuck,
 }
 
-pub fn next_step(status: Option<&str>) -> Next {
+/// What a deploy may do next with a stack in `status` (`None`: no stack).
+pub fn next_step(status: Option<&StackStatus>) -> Next {
+    use StackStatus as S;
     match status {
-        None | Some("REVIEW_IN_PROGRESS") => Next::Create,
-        Some("ROLLBACK_COMPLETE" | "ROLLBACK_FAILED") => Next::Recreate,
-        Some("UPDATE_ROLLBACK_FAILED" | "DELETE_FAILED" | "IMPORT_ROLLBACK_FAILED") => Next::Stuck,
-        Some(s) if s.ends_with("_IN_PROGRESS") => Next::Busy,
+        None | Some(S::ReviewInProgress) => Next::Create,
+        Some(S::RollbackComplete | S::RollbackFailed) => Next::Recreate,
+        Some(S::UpdateRollbackFailed | S::DeleteFailed | S::ImportRollbackFailed) => Next::Stuck,
+        Some(s) if !s.is_settled() => Next::Busy,
         Some(_) => Next::Update,
     }
 }
@@ -167,20 +170,22 @@ pub fn next_step(status: Option<&str>) -> Next {
 /// How an operation that was waited for ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
+    /// Still going.
     Running,
+    /// Created, updated, deleted or imported.
     Succeeded,
+    /// Rolled back or failed: the operation did not happen.
     Failed,
 }
 
 /// Whether `status` ends a create, update or delete, and how.
-pub fn ending(status: &str) -> Ending {
-    match status {
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "IMPORT_COMPLETE" => {
-            Ending::Succeeded
-        }
-        s if s.ends_with("_IN_PROGRESS") => Ending::Running,
-        // ROLLBACK_COMPLETE, UPDATE_ROLLBACK_COMPLETE, *_FAILED: the operation did not happen.
-        _ => Ending::Failed,
+pub fn ending(status: &StackStatus) -> Ending {
+    if !status.is_settled() {
+        Ending::Running
+    } else if status.is_failed() {
+        Ending::Failed
+    } else {
+        Ending::Succeeded
     }
 }
 
@@ -191,30 +196,68 @@ mod tests {
     #[test]
     fn each_status_has_one_next_step() {
         assert_eq!(next_step(None), Next::Create);
-        assert_eq!(next_step(Some("REVIEW_IN_PROGRESS")), Next::Create);
-        assert_eq!(next_step(Some("CREATE_COMPLETE")), Next::Update);
-        assert_eq!(next_step(Some("UPDATE_ROLLBACK_COMPLETE")), Next::Update);
-        assert_eq!(next_step(Some("ROLLBACK_COMPLETE")), Next::Recreate);
-        assert_eq!(next_step(Some("UPDATE_IN_PROGRESS")), Next::Busy);
         assert_eq!(
-            next_step(Some("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")),
+            next_step(Some(&StackStatus::from("REVIEW_IN_PROGRESS"))),
+            Next::Create
+        );
+        assert_eq!(
+            next_step(Some(&StackStatus::from("CREATE_COMPLETE"))),
+            Next::Update
+        );
+        assert_eq!(
+            next_step(Some(&StackStatus::from("UPDATE_ROLLBACK_COMPLETE"))),
+            Next::Update
+        );
+        assert_eq!(
+            next_step(Some(&StackStatus::from("ROLLBACK_COMPLETE"))),
+            Next::Recreate
+        );
+        assert_eq!(
+            next_step(Some(&StackStatus::from("UPDATE_IN_PROGRESS"))),
             Next::Busy
         );
-        assert_eq!(next_step(Some("UPDATE_ROLLBACK_FAILED")), Next::Stuck);
-        assert_eq!(next_step(Some("DELETE_FAILED")), Next::Stuck);
+        assert_eq!(
+            next_step(Some(&StackStatus::from(
+                "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"
+            ))),
+            Next::Busy
+        );
+        assert_eq!(
+            next_step(Some(&StackStatus::from("UPDATE_ROLLBACK_FAILED"))),
+            Next::Stuck
+        );
+        assert_eq!(
+            next_step(Some(&StackStatus::from("DELETE_FAILED"))),
+            Next::Stuck
+        );
     }
 
     #[test]
     fn rollbacks_and_failures_end_an_operation_as_failed() {
-        assert_eq!(ending("CREATE_COMPLETE"), Ending::Succeeded);
-        assert_eq!(ending("DELETE_COMPLETE"), Ending::Succeeded);
-        assert_eq!(ending("ROLLBACK_IN_PROGRESS"), Ending::Running);
         assert_eq!(
-            ending("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"),
+            ending(&StackStatus::from("CREATE_COMPLETE")),
+            Ending::Succeeded
+        );
+        assert_eq!(
+            ending(&StackStatus::from("DELETE_COMPLETE")),
+            Ending::Succeeded
+        );
+        assert_eq!(
+            ending(&StackStatus::from("ROLLBACK_IN_PROGRESS")),
             Ending::Running
         );
-        assert_eq!(ending("ROLLBACK_COMPLETE"), Ending::Failed);
-        assert_eq!(ending("UPDATE_ROLLBACK_COMPLETE"), Ending::Failed);
-        assert_eq!(ending("DELETE_FAILED"), Ending::Failed);
+        assert_eq!(
+            ending(&StackStatus::from("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")),
+            Ending::Running
+        );
+        assert_eq!(
+            ending(&StackStatus::from("ROLLBACK_COMPLETE")),
+            Ending::Failed
+        );
+        assert_eq!(
+            ending(&StackStatus::from("UPDATE_ROLLBACK_COMPLETE")),
+            Ending::Failed
+        );
+        assert_eq!(ending(&StackStatus::from("DELETE_FAILED")), Ending::Failed);
     }
 }

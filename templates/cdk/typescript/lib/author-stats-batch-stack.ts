@@ -378,7 +378,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
                 ],
               },
               {
-                Sid: 'ListChartsPrefix',
+                Sid: 'ListChartsBucket',
                 Effect: 'Allow',
                 Action: [
                   's3:ListBucket',
@@ -386,19 +386,14 @@ export class AuthorStatsBatchStack extends cdk.Stack {
                 Resource: [
                   chartsBucket.attrArn,
                 ],
-                Condition: {
-                  StringLike: {
-                    's3:prefix': [
-                      'author-monthly-stats/*',
-                    ],
-                  },
-                },
               },
               {
-                Sid: 'WriteCharts',
+                Sid: 'PublishCharts',
                 Effect: 'Allow',
                 Action: [
+                  's3:GetObject',
                   's3:PutObject',
+                  's3:DeleteObject',
                 ],
                 Resource: [
                   `${chartsBucket.attrArn}/author-monthly-stats/*`,

@@ -1,0 +1,167 @@
+//! AWS access for every verb: `--profile` and `--region` over `aws-config`'s standard chain
+//! ([`AwsAccess`]), the async runtime, and the one explainer of SDK errors: what failed, the
+//! cause in words, and what to do ([`describe_error`], [`explain`]).
+
+use std::error::Error as StdError;
+
+use anyhow::{bail, Context, Result};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// `--profile` and `--region`, for every verb that talks to AWS.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct AwsAccess {
+    /// AWS profile [default: the standard chain: AWS_PROFILE, environment, SSO, instance role].
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// AWS region [default: the stage's region, then AWS_REGION or the profile's].
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+impl AwsAccess {
+    /// The SDK configuration: `--region`, else `fallback_region`, else the standard chain.
+    pub async fn sdk_config(&self, fallback_region: Option<&str>) -> Result<SdkConfig> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = self.region.as_deref().or(fallback_region) {
+            loader = loader.region(Region::new(region.to_owned()));
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            bail!(
+                "no AWS region is configured: pass --region, set `region` for the stage in \
+                 deploy/stages.toml, or set AWS_REGION"
+            );
+        }
+        Ok(config)
+    }
+}
+
+/// A current-thread runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime for the AWS SDK")
+}
+
+/// Error codes that mean the credentials were refused (not a missing permission).
+const CREDENTIAL_CODES: [&str; 7] = [
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidAccessKeyId",
+];
+
+/// One line for an SDK error: the service's code and message (with the fix for refused
+/// credentials), or, when no answer came, the cause in words and what to check.
+pub fn describe_error<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    match error {
+        SdkError::ServiceError(_) => match (error.code(), error.message()) {
+            (Some(code), _) if CREDENTIAL_CODES.contains(&code) => format!(
+                "AWS rejected the credentials ({code}): refresh them (`aws sso login`, \
+                 AWS_PROFILE) and retry"
+            ),
+            (Some(code), Some(message)) => format!("{code}: {message}"),
+            (Some(code), None) => code.to_owned(),
+            _ => root_cause(error),
+        },
+        SdkError::TimeoutError(_) => "the AWS endpoint did not answer in time: check the \
+                                      network, AWS_REGION and AWS_ENDPOINT_URL"
+            .to_owned(),
+        SdkError::ResponseError(response) => format!(
+            "the endpoint's answer is not an AWS response ({}): check that AWS_ENDPOINT_URL, \
+             if set, points at the service",
+            http_status(&format!("{:?}", response.raw()))
+        ),
+        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
+            let cause = root_cause(error);
+            if is_about_credentials(&DisplayErrorContext(error).to_string()) {
+                format!(
+                    "no usable AWS credentials ({cause}): set AWS_PROFILE to a configured \
+                     profile (then `aws sso login` if it uses SSO), or \
+                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                )
+            } else {
+                format!(
+                    "cannot reach the AWS endpoint ({cause}): check the network, AWS_REGION \
+                     and AWS_ENDPOINT_URL"
+                )
+            }
+        }
+        _ => root_cause(error),
+    }
+}
+
+/// `doing: cause`; an access denial names `permission` as the one to grant.
+pub fn explain<E, R>(error: SdkError<E, R>, doing: &str, permission: &str) -> anyhow::Error
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let code = error.code().unwrap_or_default();
+    if matches!(error, SdkError::ServiceError(_)) && code.starts_with("AccessDenied") {
+        let message = error.message().unwrap_or_default();
+        return anyhow::anyhow!(
+            "{doing}: access denied ({message}): grant {permission} to these AWS credentials"
+        );
+    }
+    anyhow::anyhow!("{doing}: {}", describe_error(&error))
+}
+
+/// The innermost error of the chain: the words that say what happened.
+fn root_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut cause: &dyn StdError = error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
+}
+
+fn is_about_credentials(chain: &str) -> bool {
+    let chain = chain.to_ascii_lowercase();
+    chain.contains("credential") || chain.contains("profile")
+}
+
+/// `HTTP 500` from a raw response's debug text, or `unreadable` when it has none.
+fn http_status(raw: &str) -> String {
+    raw.split("StatusCode(")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .map_or_else(|| "unreadable".to_owned(), |code| format!("HTTP {code}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_http_status_is_read_from_a_raw_response() {
+        assert_eq!(
+            http_status("Response { status: StatusCode(500), headers: … }"),
+            "HTTP 500"
+        );
+        assert_eq!(http_status("garbage"), "unreadable");
+    }
+
+    #[test]
+    fn provider_chain_failures_are_about_credentials() {
+        assert!(is_about_credentials(
+            "failed to construct request: no credentials in the property bag"
+        ));
+        assert!(is_about_credentials("ProfileFile: profile `x` not found"));
+        assert!(!is_about_credentials(
+            "io error: Connection refused (os error 111)"
+        ));
+    }
+}
