@@ -24,6 +24,12 @@ pub const CACHE_CONTROL: &str = "CACHE_CONTROL";
 /// publish without the event's `allow_shrink` (data-spec §1). Optional: unset, the function
 /// uses [`crate::defaults::MAX_SHRINK_PERCENT`]; the stack does not set it.
 pub const MAX_SHRINK_PERCENT: &str = "MAX_SHRINK_PERCENT";
+/// The chart style (spec/chart-style.md): the TOML text itself, not a file name, so the
+/// stack can carry it inline. Optional: unset or empty, the function uses the built-in style
+/// (`deploy/styles/default.toml`); the stack does not set it. Lambda allows 4 KB for all of
+/// a function's variables together, so keep an inline style short (only the fields that
+/// differ from the built-in one).
+pub const CHART_STYLE: &str = "CHART_STYLE";
 
 /// The variables the stack sets on the function, in the order the template lists them.
 pub const SET_BY_STACK: [&str; 8] = [
@@ -38,7 +44,7 @@ pub const SET_BY_STACK: [&str; 8] = [
 ];
 
 /// Every variable the function reads: [`SET_BY_STACK`] and the optional ones.
-pub const ALL: [&str; 10] = [
+pub const ALL: [&str; 11] = [
     SOURCE_BUCKET,
     POSTS_KEY,
     AUTHORS_KEY,
@@ -49,6 +55,7 @@ pub const ALL: [&str; 10] = [
     UPLOAD_CONCURRENCY,
     CACHE_CONTROL,
     MAX_SHRINK_PERCENT,
+    CHART_STYLE,
 ];
 
 #[cfg(test)]
@@ -60,7 +67,7 @@ mod tests {
         assert_eq!(ALL[..SET_BY_STACK.len()], SET_BY_STACK);
         assert_eq!(
             ALL[SET_BY_STACK.len()..],
-            [CACHE_CONTROL, MAX_SHRINK_PERCENT]
+            [CACHE_CONTROL, MAX_SHRINK_PERCENT, CHART_STYLE]
         );
     }
 }

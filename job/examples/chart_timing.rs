@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use author_stats::chart::{render_png, ChartInput};
+use author_stats::chart::{render_png, ChartInput, Style, Variant};
 use author_stats::month::MonthKey;
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
@@ -95,21 +95,33 @@ fn main() -> anyhow::Result<()> {
     let cases: Vec<Case> = (0..charts).map(|i| case(&mut rng, i)).collect();
 
     // Warm up (font registration, allocator).
-    render_png(&ChartInput {
-        display_name: "warm-up",
-        first_month: MonthKey::new(2025, 1),
-        counts: &[1, 2, 3],
-    })?;
+    let style = Style::builtin();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2025, 11, 25).expect("a date");
+    render_png(
+        &ChartInput {
+            display_name: "warm-up",
+            first_month: MonthKey::new(2025, 1),
+            counts: &[1, 2, 3],
+            as_of,
+        },
+        &style,
+        Variant::Light,
+    )?;
 
     let mut bytes = 0usize;
     let mut largest = 0usize;
     let started = Instant::now();
     for (i, c) in cases.iter().enumerate() {
-        let png = render_png(&ChartInput {
-            display_name: &c.name,
-            first_month: c.first,
-            counts: &c.counts,
-        })?;
+        let png = render_png(
+            &ChartInput {
+                display_name: &c.name,
+                first_month: c.first,
+                counts: &c.counts,
+                as_of,
+            },
+            &style,
+            Variant::Light,
+        )?;
         bytes += png.len();
         largest = largest.max(png.len());
         if let Some(dir) = &out_dir {

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::aws::s3_url::{self, S3Object, S3Prefix};
 use crate::aws::settings::parse_concurrency;
 use crate::aws::{self, s3_source, PublishOptions, S3Store};
+use crate::chart::Style;
 use crate::guard::{self, Guards};
 use crate::ingest::Source;
 use crate::progress::Progress;
@@ -44,7 +45,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE|S3_URL", value_parser = Input::parse)]
     pub authors: Input,
     /// Output folder (created if missing) or s3://bucket/prefix/. After index.json, the
-    /// `<slug>.png` files of authors no longer listed are deleted there; nothing else is.
+    /// per-author files (`<slug>.png`, `<slug>.dark.png`, `<slug>.stats.json`) of authors no
+    /// longer listed are deleted there; nothing else is.
     #[arg(long, value_name = "DIR|S3_URL", value_parser = Output::parse)]
     pub out: Output,
     /// Length of the active window in days (≥ 1).
@@ -77,9 +79,18 @@ pub struct RunArgs {
     /// Cache-Control of the objects written when --out is on S3.
     #[arg(long, value_name = "HEADER", default_value = defaults::CACHE_CONTROL)]
     pub cache_control: String,
+    /// Chart style (TOML, spec/chart-style.md; deploy/styles/default.toml is the built-in
+    /// one). Fields left out keep their built-in values.
+    #[arg(long, value_name = "FILE", value_parser = parse_style)]
+    pub style: Option<Style>,
     /// Print the summary as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--style FILE`: read and check the style file.
+fn parse_style(text: &str) -> Result<Style, String> {
+    Style::from_file(std::path::Path::new(text))
 }
 
 /// Where an input file comes from.
@@ -129,6 +140,7 @@ impl RunArgs {
                 allow_shrink: self.allow_shrink,
                 force: self.force,
             },
+            style: self.style.unwrap_or_else(Style::builtin),
         };
         let uses_s3 = matches!(self.posts, Input::S3(_))
             || matches!(self.authors, Input::S3(_))

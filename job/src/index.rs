@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::month::MonthKey;
+use crate::render::FileRef;
 use crate::stats::{Author, AuthorCounts, Skipped};
 use crate::timestamp::Instant;
 
@@ -15,6 +16,8 @@ pub struct Index {
     /// UTC text of `--now`, fraction trimmed.
     pub now: String,
     pub active_days: u32,
+    /// Digest of the chart style (and renderer) the listed charts were drawn in.
+    pub style: String,
     pub authors: Vec<IndexAuthor>,
     pub skipped: Skipped,
 }
@@ -29,6 +32,12 @@ pub struct IndexAuthor {
     pub last_month: MonthKey,
     pub monthly: BTreeMap<MonthKey, u32>,
     pub rendered: bool,
+    /// Rendered authors only: the chart's summary sentence (alt text), in the locale.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Rendered authors only: every file written for the author, with its SHA-256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<Vec<FileRef>>,
 }
 
 impl IndexAuthor {
@@ -45,6 +54,8 @@ impl IndexAuthor {
             last_month,
             monthly: counts.monthly.clone(),
             rendered: counts.active,
+            summary: None,
+            files: None,
         })
     }
 }
@@ -54,6 +65,7 @@ impl Index {
         timezone: &str,
         now: Instant,
         active_days: u32,
+        style: String,
         mut authors: Vec<IndexAuthor>,
         skipped: Skipped,
     ) -> Index {
@@ -62,6 +74,7 @@ impl Index {
             timezone: timezone.to_owned(),
             now: now.to_string(),
             active_days,
+            style,
             authors,
             skipped,
         }

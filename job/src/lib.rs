@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod month;
 pub mod progress;
 pub mod publish;
+pub mod render;
 pub mod run;
 pub mod slug;
 pub mod stats;

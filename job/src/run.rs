@@ -2,7 +2,7 @@
 //! and publish as one bounded pipeline — in that order, so a bad input or a refused listing
 //! fails before the first write. Used by the CLI and by the Lambda handler.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant as Clock;
 
@@ -10,14 +10,15 @@ use anyhow::{Context, Result};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::chart::{self, ChartInput};
+use crate::chart::Style;
 use crate::guard::{self, Guards, Previous};
 use crate::index::{Index, IndexAuthor};
 use crate::ingest::{self, Source};
-use crate::month::MonthKey;
 use crate::progress::Progress;
-use crate::publish::{pipeline, Chart, Published, Store};
-use crate::stats::{Author, MasterBuilder, Skipped, Tally, Window};
+use crate::publish::{pipeline, Published, Store};
+use crate::render::{self, FileRef};
+use crate::slug::Slug;
+use crate::stats::{MasterBuilder, Skipped, Tally, Window};
 use crate::timestamp::Instant;
 use contract::files::INDEX_FILE;
 
@@ -31,6 +32,17 @@ pub struct RunConfig {
     pub dry_run: bool,
     /// The publish guards and their overrides (data-spec §1).
     pub guards: Guards,
+    /// How the charts look and which files they become (spec/chart-style.md).
+    pub style: Style,
+}
+
+/// The `style` digest of the published `index.json`, if it records one.
+fn published_style(bytes: Option<&[u8]>) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Styled {
+        style: Option<String>,
+    }
+    serde_json::from_slice::<Styled>(bytes?).ok()?.style
 }
 
 /// What a run did; printed by the CLI, returned by the Lambda function.
@@ -41,6 +53,11 @@ pub struct Summary {
     pub active_days: u32,
     pub output: String,
     pub dry_run: bool,
+    /// Digest of the chart style (`style` in `index.json`).
+    pub style: String,
+    /// Whether every listed author was rendered because the published charts were drawn
+    /// in another style.
+    pub restyled: bool,
     /// Non-blank lines of the posts file.
     pub post_lines: u64,
     pub counted_posts: u64,
@@ -128,28 +145,28 @@ pub fn run(
         tally.counted()
     ));
 
-    // 3. Index entries, and the charts to render.
+    // 3. Index entries.
     let now_month = config.now.month_in(config.tz);
-    let mut listed = Vec::new();
-    let mut to_render = Vec::new();
-    for (author, counts) in master.authors.iter().zip(&tally.counts) {
-        if let Some(entry) = IndexAuthor::new(author, counts) {
-            if entry.rendered {
-                let counts: Vec<u32> = entry
-                    .first_month
-                    .through(now_month)
-                    .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
-                    .collect();
-                to_render.push((author, entry.first_month, counts));
-            }
-            listed.push(entry);
-        }
-    }
+    let listed: Vec<IndexAuthor> = master
+        .authors
+        .iter()
+        .zip(&tally.counts)
+        .filter_map(|(author, counts)| IndexAuthor::new(author, counts))
+        .collect();
     let tz_name = config.tz.name().to_owned();
-    let index = Index::new(&tz_name, config.now, config.days, listed, tally.skipped);
+    let style_digest = config.style.digest();
+    let mut index = Index::new(
+        &tz_name,
+        config.now,
+        config.days,
+        style_digest.clone(),
+        listed,
+        tally.skipped,
+    );
 
     // 4. Guards, against the published index.json (one read), before any write.
-    let previous = Previous::from_bytes(store.get_index()?.as_deref());
+    let published = store.get_index()?;
+    let previous = Previous::from_bytes(published.as_deref());
     let mut warnings = Vec::new();
     if let Previous::Unreadable(why) = &previous {
         warnings.push(format!(
@@ -167,22 +184,43 @@ pub fn run(
     )
     .map_err(anyhow::Error::msg)?;
 
-    // 5. Render and publish as one pipeline: renderers feed a bounded channel the store
-    // drains, so only a few PNGs are in memory at once. Index last, removal after it.
+    // 5. What to render: the active authors; every listed one when the published charts
+    // were drawn in another style (data-spec §7).
+    let restyle =
+        published.is_some() && published_style(published.as_deref()) != Some(style_digest);
+    let mut to_render = Vec::new();
+    for entry in &mut index.authors {
+        entry.rendered |= restyle;
+        if entry.rendered {
+            to_render.push(render::Job {
+                slug: Slug::parse(&entry.slug).expect("listed slugs are valid"),
+                display_name: entry.display_name.clone(),
+                first_month: entry.first_month,
+                counts: entry
+                    .first_month
+                    .through(now_month)
+                    .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
+                    .collect(),
+            });
+        }
+    }
+
+    // 6. Render and publish as one pipeline: renderers feed a bounded channel the store
+    // drains, so only a few authors' files are in memory at once. Index last, removal after.
     let rendered = AtomicUsize::new(0);
     let task = progress.items("charts", to_render.len() as u64);
-    let render = |(author, first_month, counts): &(&Author, MonthKey, Vec<u32>)| {
-        let png = chart::render_png(&ChartInput {
-            display_name: &author.display_name,
-            first_month: *first_month,
-            counts,
-        })
-        .with_context(|| format!("rendering the chart of {}", author.slug))?;
+    let today = config.now.date_in(config.tz);
+    let style = &config.style;
+    let render = |job: &render::Job| {
+        let files = render::author(job, style, &index.now, today)
+            .with_context(|| format!("rendering the chart of {}", job.slug))?;
         rendered.fetch_add(1, Ordering::Relaxed);
-        Ok(Chart {
-            slug: author.slug.clone(),
-            png,
-        })
+        Ok(files)
+    };
+    let mut described: HashMap<Slug, (Vec<FileRef>, String)> = HashMap::new();
+    let mut describe = |r: render::Rendered| {
+        described.insert(r.chart.slug.clone(), (r.files, r.summary));
+        r.chart
     };
     let bound = pipeline::default_bound();
     let (published, removed) = if config.dry_run {
@@ -198,8 +236,16 @@ pub fn run(
     } else {
         let mut publication = store.open()?;
         let mut published = pipeline::stream(&to_render, bound, render, |charts| {
-            publication.put_charts(charts, &|| task.inc())
+            publication.put_charts(&mut charts.map(&mut describe), &|| task.inc())
         })?;
+        for entry in &mut index.authors {
+            if let Some((files, summary)) =
+                Slug::parse(&entry.slug).and_then(|s| described.remove(&s))
+            {
+                entry.files = Some(files);
+                entry.summary = Some(summary);
+            }
+        }
         let keep: BTreeSet<&str> = index.authors.iter().map(|a| a.slug.as_str()).collect();
         published.refreshed = publication.refresh_headers(&keep)?;
         publication.put_index(&index.to_json())?;
@@ -230,6 +276,8 @@ pub fn run(
         active_days: config.days,
         output: store.location(),
         dry_run: config.dry_run,
+        style: index.style.clone(),
+        restyled: restyle,
         post_lines: tally.lines,
         counted_posts: tally.counted(),
         authors_listed: index.authors.len(),
@@ -270,6 +318,15 @@ impl Summary {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         out += &format!("skipped: {}\n", skipped.join(" "));
+        out += &format!(
+            "style: {}{}\n",
+            self.style,
+            if self.restyled {
+                " (changed since the published index: every listed author rendered)"
+            } else {
+                ""
+            }
+        );
         for warning in &self.warnings {
             out += &format!("warning: {warning}\n");
         }

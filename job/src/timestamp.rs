@@ -58,6 +58,14 @@ impl Instant {
             .with_timezone(&tz);
         MonthKey::new(local.year(), local.month())
     }
+
+    /// Calendar day of this instant in `tz`.
+    pub fn date_in(self, tz: Tz) -> chrono::NaiveDate {
+        self.to_utc()
+            .expect("parsed instants lie within chrono's range")
+            .with_timezone(&tz)
+            .date_naive()
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.F]Z` in UTC, `F` only when non-zero, trailing zeros trimmed.

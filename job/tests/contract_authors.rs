@@ -351,6 +351,12 @@ fn a_path_like_slug_writes_nothing_outside_the_output_folder() {
     assert_eq!(files(run.tmp.path()), before_tmp);
     assert_eq!(
         files(&out),
-        ["alice.png".to_string(), "index.json".to_string()].into()
+        [
+            "alice.dark.png".to_string(),
+            "alice.png".to_string(),
+            "alice.stats.json".to_string(),
+            "index.json".to_string()
+        ]
+        .into()
     );
 }

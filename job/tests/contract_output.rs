@@ -36,7 +36,14 @@ fn index_json_has_exactly_the_top_level_keys() {
     let run = run_job(post("a1", OLD).as_bytes(), ALICE.as_bytes(), &[]);
     assert_eq!(
         keys(run.index()),
-        key_set(&["timezone", "now", "active_days", "authors", "skipped"])
+        key_set(&[
+            "timezone",
+            "now",
+            "active_days",
+            "style",
+            "authors",
+            "skipped"
+        ])
     );
 }
 
@@ -312,7 +319,15 @@ fn there_is_exactly_one_png_per_rendered_author_and_no_other() {
     assert_eq!(pngs(&run.out_dir), key_set(&["alice.png", "bob.png"]));
     assert_eq!(
         files(&run.out_dir),
-        key_set(&["alice.png", "bob.png", "index.json"])
+        key_set(&[
+            "alice.png",
+            "alice.dark.png",
+            "alice.stats.json",
+            "bob.png",
+            "bob.dark.png",
+            "bob.stats.json",
+            "index.json"
+        ])
     );
 }
 
@@ -373,7 +388,15 @@ fn the_output_folder_is_created_if_missing() {
     let out = tmp.path().join("not").join("yet").join("there");
     let run = run_paths(tmp, &posts, &authors, &out, &[]);
     run.index();
-    assert_eq!(files(&out), key_set(&["alice.png", "index.json"]));
+    assert_eq!(
+        files(&out),
+        key_set(&[
+            "alice.png",
+            "alice.dark.png",
+            "alice.stats.json",
+            "index.json"
+        ])
+    );
 }
 
 #[test]
@@ -396,7 +419,14 @@ fn the_job_deletes_nothing_in_the_output_folder() {
     );
     assert_eq!(
         files(&out),
-        key_set(&["alice.png", "index.json", "keep.txt", "sub"])
+        key_set(&[
+            "alice.png",
+            "alice.dark.png",
+            "alice.stats.json",
+            "index.json",
+            "keep.txt",
+            "sub"
+        ])
     );
 }
 

@@ -138,7 +138,11 @@ fn invocation_publishes_and_answers_with_the_summary() {
     assert!(rendered >= 3, "{first}");
     assert_eq!(first["charts_written"].as_u64(), Some(rendered));
     let listing = list("lambda-charts-publish", PREFIX);
-    assert_eq!(listing.len() as u64, rendered + 1, "charts and index.json");
+    assert_eq!(
+        listing.len() as u64,
+        3 * rendered + 1,
+        "light and dark charts, stats and index.json"
+    );
 
     // A warm container serves the next invocation with the same client.
     let second = response(&outcomes[1]);

@@ -83,8 +83,16 @@ fn a_run_after_authors_leave_the_master_deletes_exactly_their_files() {
 
     let stay: Vec<usize> = (0..18).collect();
     let (_, summary) = site.run(&posts(&all, RECENT), &master(&stay), &[]);
-    assert_eq!(summary["charts_removed"], 3);
-    let gone = names(&["author-18.png", "author-19.png", "old-author.png"]);
+    assert_eq!(summary["charts_removed"], 7);
+    let gone = names(&[
+        "author-18.png",
+        "author-18.dark.png",
+        "author-18.stats.json",
+        "author-19.png",
+        "author-19.dark.png",
+        "author-19.stats.json",
+        "old-author.png",
+    ]);
     let expected: BTreeSet<String> = before.difference(&gone).cloned().collect();
     assert_eq!(files(&site.out()), expected);
 }

@@ -151,7 +151,7 @@ fn uploads_answered_with_500_from_the_third_fail_the_run_and_a_rerun_converges()
     let error = failure(&output);
     assert!(error.contains("InternalError"), "{error}");
     assert!(error.contains("index.json was not written"), "{error}");
-    assert!(error.contains("charts were already replaced"), "{error}");
+    assert!(error.contains("objects were already replaced"), "{error}");
     assert!(error.contains("converges"), "{error}");
     assert!(
         !error.contains("intact"),

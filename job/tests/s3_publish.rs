@@ -69,8 +69,12 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Per-author objects (charts and stats), not `index.json`.
 fn charts_in(listing: &BTreeMap<String, Listed>) -> usize {
-    listing.keys().filter(|k| k.ends_with(".png")).count()
+    listing
+        .keys()
+        .filter(|k| k.ends_with(".png") || k.ends_with(".stats.json"))
+        .count()
 }
 
 #[test]
@@ -87,7 +91,10 @@ fn s3_to_s3_run_publishes_the_same_charts_and_index_as_a_local_run() {
     )
     .summary();
     let expected = read_dir(out.path());
-    let pngs = expected.keys().filter(|k| k.ends_with(".png")).count();
+    let pngs = expected
+        .keys()
+        .filter(|k| k.ends_with(".png") && !k.ends_with(".dark.png"))
+        .count();
     assert!(
         pngs >= 3,
         "the sample should render several charts, got {pngs}"
@@ -209,7 +216,12 @@ fn changing_one_authors_posts_uploads_exactly_that_chart() {
         .collect();
     let index_key = format!("{PREFIX}{INDEX_FILE}");
     let chart_key = format!("{PREFIX}{slug}.png");
-    assert_eq!(changed, BTreeSet::from([&index_key, &chart_key]));
+    let dark_key = format!("{PREFIX}{slug}.dark.png");
+    let stats_key = format!("{PREFIX}{slug}.stats.json");
+    assert_eq!(
+        changed,
+        BTreeSet::from([&index_key, &chart_key, &dark_key, &stats_key])
+    );
 }
 
 #[test]

@@ -91,10 +91,14 @@ fn s3_run_after_authors_leave_deletes_exactly_their_objects() {
     let stay: Vec<usize> = (0..18).collect();
     export(bucket, &posts(&all), &master(&stay));
     let s = summary(&run(bucket, &[]));
-    assert_eq!(s["charts_removed"], 3);
+    assert_eq!(s["charts_removed"], 7);
     let gone: BTreeSet<String> = [
         "stats/author-18.png",
+        "stats/author-18.dark.png",
+        "stats/author-18.stats.json",
         "stats/author-19.png",
+        "stats/author-19.dark.png",
+        "stats/author-19.stats.json",
         "stats/old-author.png",
     ]
     .iter()
@@ -135,7 +139,10 @@ fn an_s3_guard_refusal_reads_the_index_once_and_writes_nothing() {
 
     let s = summary(&run(bucket, &["--allow-shrink"]));
     assert_eq!(s["authors_listed"], 5);
-    assert_eq!(s["charts_removed"], 5);
+    assert_eq!(
+        s["charts_removed"], 15,
+        "light, dark and stats of 5 authors"
+    );
 }
 
 #[test]
@@ -153,13 +160,23 @@ fn a_changed_cache_control_refreshes_charts_whose_bytes_are_unchanged() {
     let s = summary(&run(bucket, &["--cache-control", "no-cache"]));
     assert_eq!(s["charts_written"], 0);
     assert_eq!(s["charts_unchanged"], 4);
-    assert_eq!(s["charts_refreshed"], 4);
+    assert_eq!(
+        s["charts_refreshed"], 12,
+        "light, dark and stats of 4 authors"
+    );
     for i in all {
-        let (content_type, cache_control) = head(bucket, &format!("{PREFIX}author-{i}.png"));
-        assert_eq!(
-            (content_type.as_str(), cache_control.as_str()),
-            ("image/png", "no-cache")
-        );
+        for (name, want) in [
+            (format!("author-{i}.png"), "image/png"),
+            (format!("author-{i}.dark.png"), "image/png"),
+            (format!("author-{i}.stats.json"), "application/json"),
+        ] {
+            let (content_type, cache_control) = head(bucket, &format!("{PREFIX}{name}"));
+            assert_eq!(
+                (content_type.as_str(), cache_control.as_str()),
+                (want, "no-cache"),
+                "{name}"
+            );
+        }
     }
     let after: Vec<String> = list(bucket, PREFIX)
         .values()

@@ -72,6 +72,7 @@ fn run(spec: &SampleSpec, days: u32, tz: &str) {
         assert_eq!(got["rendered"], rendered, "rendered of {}", want.slug);
         if rendered {
             expected_pngs.insert(format!("{}.png", want.slug));
+            expected_pngs.insert(format!("{}.dark.png", want.slug));
         }
     }
     let pngs: BTreeSet<String> = std::fs::read_dir(&out)

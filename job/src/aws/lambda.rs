@@ -78,6 +78,7 @@ impl Event {
                 allow_shrink: self.allow_shrink.unwrap_or(false),
                 force: self.force.unwrap_or(false),
             },
+            style: settings.style.clone(),
         })
     }
 }

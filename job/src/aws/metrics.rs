@@ -116,6 +116,8 @@ mod tests {
             active_days: 7,
             output: "s3://charts/author-monthly-stats/".into(),
             dry_run: false,
+            style: "0123456789abcdef".into(),
+            restyled: false,
             post_lines: 10,
             counted_posts: 8,
             authors_listed: 3,

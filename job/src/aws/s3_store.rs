@@ -27,7 +27,7 @@ use tokio::sync::Semaphore;
 
 use super::errors::{explain, Kind, Operation, S3Error};
 use super::s3_url::S3Prefix;
-use crate::publish::{author_file_slug, Chart, Publication, Published, Store};
+use crate::publish::{author_file_slug, content_type_of, Chart, Publication, Published, Store};
 use contract::defaults;
 use contract::files::INDEX_FILE;
 
@@ -286,7 +286,7 @@ impl S3Publication<'_> {
         anyhow!(
             "{} of {attempted} chart uploads to {} failed (uploads stopped at the first failure), \
              so {INDEX_FILE} was not written and the published one still lists the previous \
-             run's charts; {} charts were already replaced by this run's versions, the other \
+             run's charts; {} objects were already replaced by this run's versions, the other \
              objects were not touched. Running again once the cause is fixed converges to the \
              same output: it uploads only what differs. Failed keys: {}. First error: {}",
             failed.len(),
@@ -320,43 +320,51 @@ impl Publication for S3Publication<'_> {
                 }
                 Err(failure) => failed.push(failure),
             }
-            on_done();
         };
-        for chart in charts {
-            while let Ok(outcome) = done_rx.try_recv() {
-                collect(outcome, &mut self.uploaded, &mut failed);
+        let mut authors_written = 0;
+        'charts: for chart in charts {
+            let mut wrote = false;
+            for file in chart.files {
+                while let Ok(outcome) = done_rx.try_recv() {
+                    collect(outcome, &mut self.uploaded, &mut failed);
+                }
+                if !failed.is_empty() {
+                    break 'charts;
+                }
+                let key = store.target.key(&file.name);
+                let md5 = Md5::digest(&file.bytes);
+                if self
+                    .existing
+                    .get(&key)
+                    .is_some_and(|etag| *etag == hex(&md5))
+                {
+                    continue;
+                }
+                wrote = true;
+                let upload = Upload::new(key, file.bytes, file.content_type);
+                // Waits while `concurrency` uploads are in flight: the renderers wait in turn.
+                let permit = store
+                    .runtime
+                    .block_on(Arc::clone(&permits).acquire_owned())
+                    .expect("the semaphore is never closed");
+                attempted += 1;
+                let client = store.client.clone();
+                let bucket = store.target.bucket().to_owned();
+                let cache_control = store.options.cache_control.clone();
+                let done = done_tx.clone();
+                store.runtime.spawn(async move {
+                    let key = upload.key.clone();
+                    let outcome = upload.send(&client, &bucket, &cache_control).await;
+                    drop(permit);
+                    let _ = done.send(outcome.map(|()| key));
+                });
             }
-            if !failed.is_empty() {
-                break;
-            }
-            let key = store.target.key(&chart.slug.chart_file_name());
-            let md5 = Md5::digest(&chart.png);
-            if self
-                .existing
-                .get(&key)
-                .is_some_and(|etag| *etag == hex(&md5))
-            {
+            if wrote {
+                authors_written += 1;
+            } else {
                 unchanged += 1;
-                on_done();
-                continue;
             }
-            let upload = Upload::new(key, chart.png, CHART_CONTENT_TYPE);
-            // Waits while `concurrency` uploads are in flight: the renderers wait in turn.
-            let permit = store
-                .runtime
-                .block_on(Arc::clone(&permits).acquire_owned())
-                .expect("the semaphore is never closed");
-            attempted += 1;
-            let client = store.client.clone();
-            let bucket = store.target.bucket().to_owned();
-            let cache_control = store.options.cache_control.clone();
-            let done = done_tx.clone();
-            store.runtime.spawn(async move {
-                let key = upload.key.clone();
-                let outcome = upload.send(&client, &bucket, &cache_control).await;
-                drop(permit);
-                let _ = done.send(outcome.map(|()| key));
-            });
+            on_done();
         }
         drop(done_tx);
         // Every task has sent its outcome once the channel is closed.
@@ -367,7 +375,7 @@ impl Publication for S3Publication<'_> {
             return Err(self.partial_failure(failed, attempted));
         }
         Ok(Published {
-            written: self.uploaded.len(),
+            written: authors_written,
             unchanged,
             refreshed: 0,
         })
@@ -400,6 +408,7 @@ impl Publication for S3Publication<'_> {
                 let client = store.client.clone();
                 let bucket = bucket.to_owned();
                 let cache_control = cache_control.clone();
+                let content_type = content_type_of(&key);
                 tasks.spawn(async move {
                     let result = client
                         .copy_object()
@@ -407,7 +416,7 @@ impl Publication for S3Publication<'_> {
                         .key(&key)
                         .copy_source(copy_source(&bucket, &key))
                         .metadata_directive(MetadataDirective::Replace)
-                        .content_type(CHART_CONTENT_TYPE)
+                        .content_type(content_type)
                         .cache_control(cache_control)
                         .send()
                         .await

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use super::s3_store::PublishOptions;
 use super::s3_url::{S3Object, S3Prefix};
+use crate::chart::Style;
 use crate::{guard, run};
 use contract::{defaults, env, files};
 
@@ -21,6 +22,8 @@ pub struct FunctionSettings {
     pub publish: PublishOptions,
     /// `MAX_SHRINK_PERCENT`: the shrink guard's threshold (data-spec §1).
     pub max_shrink_percent: u32,
+    /// `CHART_STYLE`: the chart style (its TOML text), or the built-in one.
+    pub style: Style,
 }
 
 impl FunctionSettings {
@@ -86,6 +89,10 @@ impl FunctionSettings {
         );
         let max_shrink = guard::parse_max_shrink(&shrink_text);
         check(env::MAX_SHRINK_PERCENT, shrink_text, status(&max_shrink));
+        let style = match get(env::CHART_STYLE) {
+            Some(text) => Style::from_toml(&text, env::CHART_STYLE),
+            None => Ok(Style::builtin()),
+        };
 
         // Locations are only checked once both buckets are known.
         let mut locations = None;
@@ -113,13 +120,17 @@ impl FunctionSettings {
             }
         }
 
-        match (locations, tz, days, concurrency, max_shrink) {
+        if let Err(e) = &style {
+            problems.push(e.clone());
+        }
+        match (locations, tz, days, concurrency, max_shrink, style) {
             (
                 Some((posts, authors, charts)),
                 Ok(tz),
                 Ok(days),
                 Ok(concurrency),
                 Ok(max_shrink_percent),
+                Ok(style),
             ) => Ok(FunctionSettings {
                 posts,
                 authors,
@@ -131,6 +142,7 @@ impl FunctionSettings {
                     cache_control,
                 },
                 max_shrink_percent,
+                style,
             }),
             _ => Err(format!(
                 "the function's environment is not usable: {} — fix these environment variables \
@@ -241,6 +253,34 @@ mod tests {
             e.contains(env::POSTS_KEY) && e.contains("Bad_Bucket"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn chart_style_is_the_toml_text_itself() {
+        let buckets = [
+            (env::SOURCE_BUCKET, "export"),
+            (env::CHARTS_BUCKET, "charts"),
+        ];
+        let s = settings(&buckets).unwrap();
+        assert_eq!(s.style, Style::builtin());
+        let s = settings(&[
+            buckets[0],
+            buckets[1],
+            (env::CHART_STYLE, "locale = \"en\""),
+        ])
+        .unwrap();
+        assert_eq!(s.style.locale, crate::chart::Locale::En);
+    }
+
+    #[test]
+    fn a_bad_chart_style_is_reported_with_its_variable_and_field() {
+        let buckets = [
+            (env::SOURCE_BUCKET, "export"),
+            (env::CHARTS_BUCKET, "charts"),
+        ];
+        let e =
+            settings(&[buckets[0], buckets[1], (env::CHART_STYLE, "width = 9000")]).unwrap_err();
+        assert!(e.contains("CHART_STYLE: width = 9000"), "{e}");
     }
 
     #[test]

@@ -1,21 +1,46 @@
 //! Paints one chart into an RGB buffer with plotters: header (name, totals, legend), grid,
-//! one bar per month, the trend line and both axes. Works in pixels; the decisions about
-//! ticks and labels come from `y_scale` and `x_axis`, the style from `theme`.
+//! one bar per month (the month in progress lighter, with its "as of" note), the trend line
+//! and both axes. Works in pixels; the decisions about ticks and labels come from `y_scale`
+//! and `x_axis`, sizes from `layout`, colours from the style's palette, words from `locale`.
 
 use std::fmt::Display;
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
 use plotters::prelude::{BitMapBackend, DrawingArea, IntoDrawingArea, PathElement, Rectangle};
-use plotters::style::{Color, FontDesc};
+use plotters::style::{Color, FontDesc, RGBColor};
 
+use super::layout::Layout;
+use super::locale::Table;
 use super::stroke::{Canvas, Pen};
-use super::theme::*;
+use super::style::{Colour, Palette};
 use super::x_axis::{self, Metrics, XAxis};
-use super::y_scale::{group_thousands, YScale};
-use super::{font, text, trend, ChartInput, HEIGHT, WIDTH};
+use super::y_scale::YScale;
+use super::{font, text, trend, ChartInput};
 
 type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
+
+/// How one picture looks: where things go, their colours and their words.
+pub(crate) struct Look<'s> {
+    pub layout: Layout,
+    pub palette: &'s Palette,
+    pub words: &'static Table,
+}
+
+impl Look<'_> {
+    fn trend_pen(&self) -> Pen {
+        Pen {
+            width: self.layout.trend_width,
+            colour: self.palette.trend.0,
+            halo: self.layout.trend_halo,
+            halo_colour: self.palette.trend_halo.0,
+        }
+    }
+}
+
+fn rgb(c: Colour) -> RGBColor {
+    RGBColor(c.0[0], c.0[1], c.0[2])
+}
 
 /// The plot rectangle in pixels and the value ↔ pixel mapping.
 struct Plot {
@@ -48,25 +73,23 @@ struct Fonts {
     title: FontDesc<'static>,
     subtitle: FontDesc<'static>,
     label: FontDesc<'static>,
+    note: FontDesc<'static>,
 }
 
 /// A polyline to stroke once plotters is done with the buffer.
 type Stroke = (Vec<(f64, f64)>, Pen);
 
-/// Draw `input` into `rgb` (`WIDTH` × `HEIGHT` × 3 bytes, already the background colour).
-pub(crate) fn chart(input: &ChartInput<'_>, rgb: &mut [u8]) -> anyhow::Result<()> {
+/// Draw `input` into `rgb` (width × height × 3 bytes, already the background colour).
+pub(crate) fn chart(input: &ChartInput<'_>, look: &Look<'_>, rgb: &mut [u8]) -> anyhow::Result<()> {
     anyhow::ensure!(!input.counts.is_empty(), "no months to chart");
+    let (width, height) = (look.layout.width as u32, look.layout.height as u32);
     let strokes = {
-        let area = BitMapBackend::with_buffer(rgb, (WIDTH, HEIGHT)).into_drawing_area();
-        let strokes = with_plotters(&area, input)?;
+        let area = BitMapBackend::with_buffer(rgb, (width, height)).into_drawing_area();
+        let strokes = with_plotters(&area, input, look)?;
         check(area.present(), "finishing the drawing")?;
         strokes
     };
-    let mut canvas = Canvas {
-        rgb,
-        width: WIDTH,
-        height: HEIGHT,
-    };
+    let mut canvas = Canvas { rgb, width, height };
     for (points, pen) in &strokes {
         canvas.polyline(points, pen);
     }
@@ -74,129 +97,148 @@ pub(crate) fn chart(input: &ChartInput<'_>, rgb: &mut [u8]) -> anyhow::Result<()
 }
 
 /// Everything but the anti-aliased strokes, which it returns.
-fn with_plotters(area: &Area<'_>, input: &ChartInput<'_>) -> anyhow::Result<Vec<Stroke>> {
+fn with_plotters(
+    area: &Area<'_>,
+    input: &ChartInput<'_>,
+    look: &Look<'_>,
+) -> anyhow::Result<Vec<Stroke>> {
     let counts = input.counts;
+    let l = &look.layout;
     let fonts = Fonts {
-        title: font::sized(TITLE_SIZE),
-        subtitle: font::sized(SUBTITLE_SIZE),
-        label: font::sized(LABEL_SIZE),
+        title: font::sized(l.title_size),
+        subtitle: font::sized(l.subtitle_size),
+        label: font::sized(l.label_size),
+        note: font::sized(l.note_size),
     };
-    let mut strokes = header(area, &fonts, input)?;
+    let mut strokes = header(area, &fonts, input, look)?;
 
     let max = counts.iter().copied().max().unwrap_or(0);
     let scale = YScale::covering(u64::from(max));
-    let y_labels: Vec<(u64, String)> = scale.ticks().map(|t| (t, group_thousands(t))).collect();
+    let y_labels: Vec<(u64, String)> = scale.ticks().map(|t| (t, look.words.count(t))).collect();
     let mut y_label_width = 0;
     for (_, label) in &y_labels {
         y_label_width = y_label_width.max(text::width(&fonts.label, label)?);
     }
-    let left = MARGIN_X + y_label_width + Y_LABEL_GAP;
-    let right = WIDTH as i32 - MARGIN_X;
+    let left = l.margin_x + y_label_width + l.y_label_gap;
+    let right = l.width - l.margin_x;
     let slot = f64::from(right - left) / counts.len() as f64;
     let axis = x_axis::plan(
         input.first_month,
         counts.len(),
-        x_metrics(&fonts.label, input, slot)?,
+        x_metrics(&fonts.label, input, look.words, slot)?,
+        look.words,
     );
     let plot = Plot {
         left,
         right,
-        top: PLOT_TOP,
-        bottom: HEIGHT as i32 - BOTTOM_MARGIN - i32::from(axis.rows) * X_LABEL_ROW,
+        top: l.plot_top,
+        bottom: l.height - l.bottom_margin - i32::from(axis.rows) * l.x_label_row,
         months: counts.len(),
         scale,
     };
 
-    grid(area, &fonts, &plot, &y_labels)?;
-    year_rules(area, &plot, &axis)?;
-    bars(area, &plot, counts)?;
-    baseline(area, &plot, &axis)?;
-    x_labels(area, &fonts, &plot, &axis)?;
-    strokes.extend(trend_line(&plot, &trend::trailing_average(counts)));
+    grid(area, &fonts, &plot, &y_labels, look)?;
+    year_rules(area, &plot, &axis, look)?;
+    bars(area, &plot, counts, look)?;
+    baseline(area, &plot, &axis, look)?;
+    x_labels(area, &fonts, &plot, &axis, look)?;
+    as_of_note(area, &fonts, &plot, input, look)?;
+    // The month in progress has no trend value: a partial month would pull it down.
+    let complete = &counts[..counts.len() - 1];
+    strokes.extend(trend_line(&plot, &trend::trailing_average(complete), look));
     Ok(strokes)
 }
 
 /// Title, subtitle and legend.
-fn header(area: &Area<'_>, fonts: &Fonts, input: &ChartInput<'_>) -> anyhow::Result<Vec<Stroke>> {
-    let page_width = WIDTH as i32 - 2 * MARGIN_X;
+fn header(
+    area: &Area<'_>,
+    fonts: &Fonts,
+    input: &ChartInput<'_>,
+    look: &Look<'_>,
+) -> anyhow::Result<Vec<Stroke>> {
+    let l = &look.layout;
+    let p = look.palette;
+    let page_width = l.width - 2 * l.margin_x;
     let name = text::single_line(input.display_name);
     let title = text::fit(&fonts.title, &name, page_width)?;
-    text::draw(area, &fonts.title, &TITLE, &title, MARGIN_X, TITLE_BASELINE)?;
+    text::draw(
+        area,
+        &fonts.title,
+        &rgb(p.title),
+        &title,
+        l.margin_x,
+        l.title_baseline,
+    )?;
 
-    let (legend_left, legend_line) = legend(area, fonts)?;
+    let (legend_left, legend_line) = legend(area, fonts, look)?;
 
     let total: u64 = input.counts.iter().map(|&c| u64::from(c)).sum();
-    let posts = if total == 1 { "post" } else { "posts" };
-    let since = if input.counts.len() == 1 {
-        "in"
-    } else {
-        "since"
-    };
-    let subtitle = format!(
-        "{} {posts} {since} {}",
-        group_thousands(total),
-        x_axis::month_name(input.first_month, 0)
-    );
-    let subtitle = text::fit(&fonts.subtitle, &subtitle, legend_left - 24 - MARGIN_X)?;
+    let subtitle = look
+        .words
+        .posts(total, input.first_month, input.counts.len());
+    let gap = (24.0 * l.scale).round() as i32;
+    let subtitle = text::fit(&fonts.subtitle, &subtitle, legend_left - gap - l.margin_x)?;
     text::draw(
         area,
         &fonts.subtitle,
-        &SUBTITLE,
+        &rgb(p.subtitle),
         &subtitle,
-        MARGIN_X,
-        SUBTITLE_BASELINE,
+        l.margin_x,
+        l.subtitle_baseline,
     )?;
     Ok(vec![legend_line])
 }
 
 /// The legend, right-aligned on the subtitle row. Returns its left edge and its line.
-fn legend(area: &Area<'_>, fonts: &Fonts) -> anyhow::Result<(i32, Stroke)> {
-    const BARS: &str = "Posts per month";
-    const TREND: &str = "12-month average";
+fn legend(area: &Area<'_>, fonts: &Fonts, look: &Look<'_>) -> anyhow::Result<(i32, Stroke)> {
+    let l = &look.layout;
+    let (bars, trend) = (look.words.legend_bars, look.words.legend_trend);
     let f = &fonts.subtitle;
-    let swatch = 12;
-    let line = 22;
-    let gap = 7;
-    let between = 22;
+    let px = |v: f64| (v * l.subtitle_size / 16.0).round() as i32;
+    let swatch = px(12.0);
+    let line = px(22.0);
+    let gap = px(7.0);
+    let between = px(22.0);
     let width =
-        swatch + gap + text::width(f, BARS)? + between + line + gap + text::width(f, TREND)?;
-    let mut x = WIDTH as i32 - MARGIN_X - width;
+        swatch + gap + text::width(f, bars)? + between + line + gap + text::width(f, trend)?;
+    let mut x = l.width - l.margin_x - width;
     let left = x;
-    let mid = SUBTITLE_BASELINE - 5;
+    let mid = l.subtitle_baseline - (l.subtitle_size * 0.33).round() as i32;
+    let words = rgb(look.palette.subtitle);
 
     check(
         area.draw(&Rectangle::new(
             [(x, mid - swatch / 2), (x + swatch, mid + swatch / 2)],
-            BAR.filled(),
+            rgb(look.palette.bar).filled(),
         )),
         "drawing the legend",
     )?;
     x += swatch + gap;
-    text::draw(area, f, &SUBTITLE, BARS, x, SUBTITLE_BASELINE)?;
-    x += text::width(f, BARS)? + between;
+    text::draw(area, f, &words, bars, x, l.subtitle_baseline)?;
+    x += text::width(f, bars)? + between;
     let y = f64::from(mid) + 0.5;
     let points = vec![(f64::from(x) + 1.0, y), (f64::from(x + line) - 1.0, y)];
     x += line + gap;
-    text::draw(area, f, &SUBTITLE, TREND, x, SUBTITLE_BASELINE)?;
-    Ok((
-        left,
-        (
-            points,
-            Pen {
-                halo: 0.0,
-                ..TREND_PEN
-            },
-        ),
-    ))
+    text::draw(area, f, &words, trend, x, l.subtitle_baseline)?;
+    let pen = Pen {
+        halo: 0.0,
+        ..look.trend_pen()
+    };
+    Ok((left, (points, pen)))
 }
 
-fn x_metrics(label: &FontDesc<'_>, input: &ChartInput<'_>, slot: f64) -> anyhow::Result<Metrics> {
+fn x_metrics(
+    label: &FontDesc<'_>,
+    input: &ChartInput<'_>,
+    words: &Table,
+    slot: f64,
+) -> anyhow::Result<Metrics> {
     let mut month_label = 0;
-    for name in x_axis::month_names() {
+    for name in words.months() {
         month_label = month_label.max(text::width(label, name)?);
     }
     let mut year_label = 0;
-    for year in x_axis::widest_year_labels(input.first_month, input.counts.len()) {
+    for year in x_axis::widest_year_labels(input.first_month, input.counts.len(), words) {
         year_label = year_label.max(text::width(label, &year)?);
     }
     Ok(Metrics {
@@ -212,29 +254,36 @@ fn grid(
     fonts: &Fonts,
     plot: &Plot,
     labels: &[(u64, String)],
+    look: &Look<'_>,
 ) -> anyhow::Result<()> {
+    let l = &look.layout;
+    let colour = rgb(look.palette.axis_label);
+    let lift = (l.label_size * 0.35).round() as i32;
     for (value, label) in labels {
         let y = plot.y(*value as f64).round() as i32;
         if *value > 0 {
             check(
-                area.draw(&PathElement::new([(plot.left, y), (plot.right, y)], GRID)),
+                area.draw(&PathElement::new(
+                    [(plot.left, y), (plot.right, y)],
+                    rgb(look.palette.grid),
+                )),
                 "drawing the grid",
             )?;
         }
-        let x = plot.left - Y_LABEL_GAP - text::width(&fonts.label, label)?;
-        text::draw(area, &fonts.label, &AXIS_LABEL, label, x, y + 5)?;
+        let x = plot.left - l.y_label_gap - text::width(&fonts.label, label)?;
+        text::draw(area, &fonts.label, &colour, label, x, y + lift)?;
     }
     Ok(())
 }
 
 /// Faint vertical rules at major year boundaries, behind the bars.
-fn year_rules(area: &Area<'_>, plot: &Plot, axis: &XAxis) -> anyhow::Result<()> {
+fn year_rules(area: &Area<'_>, plot: &Plot, axis: &XAxis, look: &Look<'_>) -> anyhow::Result<()> {
     for b in axis.boundaries.iter().filter(|b| b.major && b.at > 0.0) {
         let x = plot.x(b.at).round() as i32;
         check(
             area.draw(&PathElement::new(
                 [(x, plot.top), (x, plot.bottom)],
-                YEAR_RULE,
+                rgb(look.palette.year_rule),
             )),
             "drawing the year rules",
         )?;
@@ -243,11 +292,14 @@ fn year_rules(area: &Area<'_>, plot: &Plot, axis: &XAxis) -> anyhow::Result<()> 
 }
 
 /// One bar per month, all the same width, centred in its slot. A month with posts is at
-/// least one pixel tall; a month without posts has no bar. (plotters fills rectangles
-/// up to, not including, the bottom-right corner.)
-fn bars(area: &Area<'_>, plot: &Plot, counts: &[u32]) -> anyhow::Result<()> {
+/// least one pixel tall; a month without posts has no bar. The last month is the month in
+/// progress: its bar has the partial colour, outlined in the bar colour when it is wide
+/// enough. (plotters fills rectangles up to, not including, the bottom-right corner.)
+fn bars(area: &Area<'_>, plot: &Plot, counts: &[u32], look: &Look<'_>) -> anyhow::Result<()> {
     let slot = plot.slot();
-    let width = (slot * BAR_FILL).round().clamp(1.0, BAR_MAX_WIDTH) as i32;
+    let l = &look.layout;
+    let width = (slot * l.bar_fill).round().clamp(1.0, l.bar_max_width) as i32;
+    let last = counts.len() - 1;
     for (i, &count) in counts.iter().enumerate() {
         if count == 0 {
             continue;
@@ -255,33 +307,60 @@ fn bars(area: &Area<'_>, plot: &Plot, counts: &[u32]) -> anyhow::Result<()> {
         let centre = plot.x(i as f64 + 0.5);
         let left = (centre - f64::from(width) / 2.0).round() as i32;
         let top = (plot.y(f64::from(count)).round() as i32).min(plot.bottom - 1);
+        let corners = [(left, top), (left + width, plot.bottom)];
+        if i < last {
+            check(
+                area.draw(&Rectangle::new(corners, rgb(look.palette.bar).filled())),
+                "drawing the bars",
+            )?;
+        } else {
+            partial_box(area, corners, look)?;
+        }
+    }
+    Ok(())
+}
+
+/// A box in the partial colour, outlined in the bar colour when wider than 4 px.
+fn partial_box(
+    area: &Area<'_>,
+    [(x0, y0), (x1, y1)]: [(i32, i32); 2],
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
+    let p = look.palette;
+    check(
+        area.draw(&Rectangle::new(
+            [(x0, y0), (x1, y1)],
+            rgb(p.bar_partial).filled(),
+        )),
+        "drawing the month in progress",
+    )?;
+    if x1 - x0 > 4 && y1 - y0 > 2 {
         check(
-            area.draw(&Rectangle::new(
-                [(left, top), (left + width, plot.bottom)],
-                BAR.filled(),
-            )),
-            "drawing the bars",
+            area.draw(&Rectangle::new([(x0, y0), (x1 - 1, y1)], rgb(p.bar))),
+            "drawing the month in progress",
         )?;
     }
     Ok(())
 }
 
 /// The zero line and the year ticks under it.
-fn baseline(area: &Area<'_>, plot: &Plot, axis: &XAxis) -> anyhow::Result<()> {
+fn baseline(area: &Area<'_>, plot: &Plot, axis: &XAxis, look: &Look<'_>) -> anyhow::Result<()> {
+    let colour = rgb(look.palette.baseline);
     check(
         area.draw(&PathElement::new(
             [(plot.left, plot.bottom), (plot.right, plot.bottom)],
-            BASELINE,
+            colour,
         )),
         "drawing the baseline",
     )?;
+    let s = look.layout.scale;
     for b in &axis.boundaries {
         let x = plot.x(b.at).round() as i32;
-        let length = if b.major { 6 } else { 3 };
+        let length = (if b.major { 6.0 } else { 3.0 } * s).round() as i32;
         check(
             area.draw(&PathElement::new(
                 [(x, plot.bottom), (x, plot.bottom + length)],
-                BASELINE,
+                colour,
             )),
             "drawing the year ticks",
         )?;
@@ -291,38 +370,78 @@ fn baseline(area: &Area<'_>, plot: &Plot, axis: &XAxis) -> anyhow::Result<()> {
 
 /// Month and year labels, centred on their positions; a label that would touch the one
 /// before it in its row, or leave the page, is left out.
-fn x_labels(area: &Area<'_>, fonts: &Fonts, plot: &Plot, axis: &XAxis) -> anyhow::Result<()> {
+fn x_labels(
+    area: &Area<'_>,
+    fonts: &Fonts,
+    plot: &Plot,
+    axis: &XAxis,
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
+    let l = &look.layout;
+    let colour = rgb(look.palette.axis_label);
     let mut row_end = [i32::MIN; 2];
     for label in &axis.labels {
         let row = usize::from(label.row.min(1));
         let width = text::width(&fonts.label, &label.text)?;
         let x = (plot.x(label.at) - f64::from(width) / 2.0).round() as i32;
-        let fits_page = x >= MARGIN_X / 2 && x + width <= WIDTH as i32 - MARGIN_X / 2;
+        let fits_page = x >= l.margin_x / 2 && x + width <= l.width - l.margin_x / 2;
         if !fits_page || x < row_end[row].saturating_add(8) {
             continue;
         }
         row_end[row] = x + width;
-        let baseline = plot.bottom + 20 + row as i32 * X_LABEL_ROW;
-        text::draw(area, &fonts.label, &AXIS_LABEL, &label.text, x, baseline)?;
+        let baseline = plot.bottom + l.x_label_drop + row as i32 * l.x_label_row;
+        text::draw(area, &fonts.label, &colour, &label.text, x, baseline)?;
     }
     Ok(())
 }
 
-/// The moving average through the month centres, and a dot on the latest value.
-fn trend_line(plot: &Plot, average: &[f64]) -> Vec<Stroke> {
+/// "2025年11月25日時点" with a swatch of the partial bar, right-aligned above the plot over
+/// the month in progress.
+fn as_of_note(
+    area: &Area<'_>,
+    fonts: &Fonts,
+    plot: &Plot,
+    input: &ChartInput<'_>,
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
+    let l = &look.layout;
+    let note = look.words.as_of(input.as_of);
+    let width = text::width(&fonts.note, &note)?;
+    let x = plot.right - width;
+    text::draw(
+        area,
+        &fonts.note,
+        &rgb(look.palette.subtitle),
+        &note,
+        x,
+        l.note_baseline,
+    )?;
+    let side = (l.note_size * 0.7).round() as i32;
+    let gap = (l.note_size * 0.45).round() as i32;
+    let bottom = l.note_baseline;
+    partial_box(
+        area,
+        [(x - gap - side, bottom - side), (x - gap, bottom)],
+        look,
+    )
+}
+
+/// The moving average through the centres of the complete months, and a dot on the latest.
+fn trend_line(plot: &Plot, average: &[f64], look: &Look<'_>) -> Vec<Stroke> {
+    let pen = look.trend_pen();
     let points: Vec<(f64, f64)> = average
         .iter()
         .enumerate()
         .map(|(i, &v)| (plot.x(i as f64 + 0.5), plot.y(v)))
         .collect();
-    let latest = points.last().map(|&p| {
-        let dot = Pen {
-            width: 2.0 * TREND_DOT,
-            ..TREND_PEN
-        };
-        (vec![p], dot)
-    });
-    std::iter::once((points, TREND_PEN)).chain(latest).collect()
+    let Some(&latest) = points.last() else {
+        return Vec::new();
+    };
+    let dot = Pen {
+        width: 2.0 * look.layout.trend_dot,
+        ..pen
+    };
+    vec![(points, pen), (vec![latest], dot)]
 }
 
 fn check<T, E: Display>(result: Result<T, E>, what: &str) -> anyhow::Result<T> {

@@ -1,27 +1,28 @@
-//! Chart rendering: one author's monthly counts to PNG bytes in memory.
-//! Owns the look of the chart and the embedded font; knows nothing of files or S3.
-//! `draw` paints an RGB buffer with plotters, `quantize` + `encode` make it a small
-//! palette PNG. Same input, same bytes; safe to call from many threads at once.
+//! Chart rendering: one author's monthly counts to PNG bytes in memory, in the look of a
+//! [`Style`] (colours per variant, sizes, locale). Owns the look of the chart, its words
+//! (`locale`) and the embedded font; knows nothing of files or S3. `draw` paints an RGB
+//! buffer with plotters, `quantize` + `encode` make it a small palette PNG. Same input and
+//! style, same bytes; safe to call from many threads at once.
 
 mod draw;
 mod encode;
 mod font;
+mod layout;
+pub(crate) mod locale;
 mod quantize;
 mod stroke;
+pub mod style;
 mod text;
-mod theme;
 mod trend;
 mod x_axis;
 mod y_scale;
 
 use anyhow::Context;
+use chrono::NaiveDate;
+
+pub use style::{Colour, Format, Locale, Palette, Style, TextSizes, Variant};
 
 use crate::month::MonthKey;
-
-/// Width of every chart in pixels.
-pub const WIDTH: u32 = 1200;
-/// Height of every chart in pixels.
-pub const HEIGHT: u32 = 600;
 
 /// Colours in the PNG palette: the flat colours plus the commonest anti-aliasing blends.
 /// 48 look the same as 256 (blends are one-pixel edges) and make the files ~15 % smaller.
@@ -33,33 +34,87 @@ pub struct ChartInput<'a> {
     pub display_name: &'a str,
     /// Month of `counts[0]`: the author's first month.
     pub first_month: MonthKey,
-    /// Posts per month from `first_month` through the month of `now`, zeros included.
+    /// Posts per month from `first_month` through the month of `now`, zeros included. The
+    /// last month is the one in progress: drawn as partial, without a trend value.
     pub counts: &'a [u32],
+    /// The day of `now` in the run's zone, for the "as of" note.
+    pub as_of: NaiveDate,
 }
 
 thread_local! {
-    /// Each rendering thread's RGB canvas, painted over for every chart: a fresh 2 MB
-    /// buffer per chart cost more in page faults than the drawing of its bars.
+    /// Each rendering thread's RGB canvas, painted over for every chart and variant: a
+    /// fresh 2 MB buffer per chart cost more in page faults than the drawing of its bars.
     static CANVAS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Render the chart as PNG bytes. Same input, same bytes.
-pub fn render_png(input: &ChartInput<'_>) -> anyhow::Result<Vec<u8>> {
+/// Render the chart in `variant` of `style` as PNG bytes. Same input, same bytes.
+pub fn render_png(
+    input: &ChartInput<'_>,
+    style: &Style,
+    variant: Variant,
+) -> anyhow::Result<Vec<u8>> {
     font::ensure_registered()?;
+    let palette = style.palette(variant);
+    let look = draw::Look {
+        layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
+        palette,
+        words: locale::table(style.locale),
+    };
+    let (width, height) = (style.width, style.height);
     CANVAS.with_borrow_mut(|rgb| {
-        paint_blank(rgb, theme::rgb(theme::BACKGROUND));
-        draw::chart(input, rgb)
+        paint_blank(rgb, width, height, palette.background.0);
+        draw::chart(input, &look, rgb)
             .with_context(|| format!("drawing the chart for {:?}", input.display_name))?;
-        let image = quantize::quantize(rgb, WIDTH as usize, &theme::FLAT_COLOURS, PALETTE_COLOURS);
-        encode::palette_png(&image, WIDTH, HEIGHT)
+        let flat = flat_colours(palette);
+        let image = quantize::quantize(rgb, width as usize, &flat, PALETTE_COLOURS);
+        encode::palette_png(&image, width, height)
             .with_context(|| format!("encoding the chart for {:?} as PNG", input.display_name))
     })
 }
 
-/// Makes `rgb` a `WIDTH` × `HEIGHT` RGB buffer in one colour (a plain memset for greys and
+/// The trend as drawn: the trailing 12-month average (data-spec §7) of each complete
+/// month, `counts[0]` through the month before the last; empty for a single month.
+pub fn trend(counts: &[u32]) -> Vec<f64> {
+    trend::trailing_average(&counts[..counts.len().saturating_sub(1)])
+}
+
+/// One or two sentences in the style's locale that say what the chart shows (alt text).
+pub fn summary(input: &ChartInput<'_>, style: &Style) -> String {
+    let total: u64 = input.counts.iter().map(|&c| u64::from(c)).sum();
+    let complete = input.counts.len().saturating_sub(1);
+    let average = trend(input.counts)
+        .last()
+        .map(|&avg| (complete.min(trend::WINDOW), avg));
+    locale::table(style.locale).summary(
+        text::single_line(input.display_name).trim(),
+        total,
+        input.first_month,
+        input.counts.len(),
+        average,
+    )
+}
+
+/// Every flat colour of a palette: the palette PNG keeps these exactly.
+fn flat_colours(p: &Palette) -> [[u8; 3]; 11] {
+    [
+        p.background.0,
+        p.title.0,
+        p.subtitle.0,
+        p.axis_label.0,
+        p.grid.0,
+        p.year_rule.0,
+        p.baseline.0,
+        p.bar.0,
+        p.bar_partial.0,
+        p.trend.0,
+        p.trend_halo.0,
+    ]
+}
+
+/// Makes `rgb` a `width` × `height` RGB buffer in one colour (a plain memset for greys and
 /// white), reusing its allocation.
-fn paint_blank(rgb: &mut Vec<u8>, [r, g, b]: [u8; 3]) {
-    let bytes = WIDTH as usize * HEIGHT as usize * 3;
+fn paint_blank(rgb: &mut Vec<u8>, width: u32, height: u32, [r, g, b]: [u8; 3]) {
+    let bytes = width as usize * height as usize * 3;
     rgb.resize(bytes, 0);
     if r == g && g == b {
         rgb.fill(r);
@@ -74,13 +129,38 @@ fn paint_blank(rgb: &mut Vec<u8>, [r, g, b]: [u8; 3]) {
 mod tests {
     use super::*;
 
-    fn render(name: &str, first: MonthKey, counts: &[u32]) -> Vec<u8> {
-        render_png(&ChartInput {
+    const WIDTH: u32 = 1200;
+    const HEIGHT: u32 = 600;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 11, 25).unwrap()
+    }
+
+    fn input<'a>(name: &'a str, first: MonthKey, counts: &'a [u32]) -> ChartInput<'a> {
+        ChartInput {
             display_name: name,
             first_month: first,
             counts,
-        })
-        .unwrap()
+            as_of: day(),
+        }
+    }
+
+    fn render_in(
+        style: &Style,
+        variant: Variant,
+        name: &str,
+        first: MonthKey,
+        counts: &[u32],
+    ) -> Vec<u8> {
+        render_png(&input(name, first, counts), style, variant).unwrap()
+    }
+
+    fn render(name: &str, first: MonthKey, counts: &[u32]) -> Vec<u8> {
+        render_in(&Style::builtin(), Variant::Light, name, first, counts)
+    }
+
+    fn light() -> Palette {
+        Style::builtin().light
     }
 
     /// Decode a PNG to (width, height, RGB bytes).
@@ -100,9 +180,16 @@ mod tests {
         [rgb[at], rgb[at + 1], rgb[at + 2]]
     }
 
+    fn title_bottom() -> u32 {
+        layout::Layout::new(&Style::builtin())
+            .unwrap()
+            .title_baseline as u32
+            + 10
+    }
+
     /// The rectangle of the picture where the title is drawn, as RGB rows.
     fn title_area(rgb: &[u8]) -> Vec<[u8; 3]> {
-        (0..theme::TITLE_BASELINE as u32 + 10)
+        (0..title_bottom())
             .flat_map(|y| (0..WIDTH).map(move |x| (x, y)))
             .map(|(x, y)| pixel(rgb, x, y))
             .collect()
@@ -112,12 +199,30 @@ mod tests {
         (0..months as u32).map(|i| (i * 7 + 3) % 11).collect()
     }
 
+    fn count_of(rgb: &[u8], colour: Colour) -> usize {
+        rgb.chunks_exact(3).filter(|p| *p == colour.0).count()
+    }
+
     #[test]
     fn output_is_a_png_of_the_chart_size() {
         let png_bytes = render("鈴木 亮", MonthKey::new(2019, 4), &series(80));
         let (width, height, _) = decode(&png_bytes);
         assert_eq!((width, height), (WIDTH, HEIGHT));
-        assert!(width >= 1000 && height >= 500);
+    }
+
+    #[test]
+    fn the_style_sets_the_picture_size() {
+        let style =
+            Style::from_toml("width = 1600\nheight = 800\n[text]\nlabel = 22\n", "s").unwrap();
+        let png_bytes = render_in(
+            &style,
+            Variant::Light,
+            "x",
+            MonthKey::new(2019, 4),
+            &series(80),
+        );
+        let (width, height, _) = decode(&png_bytes);
+        assert_eq!((width, height), (1600, 800));
     }
 
     #[test]
@@ -145,12 +250,92 @@ mod tests {
     }
 
     #[test]
+    fn another_as_of_day_gives_different_bytes() {
+        let counts = series(30);
+        let a = render("a", MonthKey::new(2023, 1), &counts);
+        let mut later = input("a", MonthKey::new(2023, 1), &counts);
+        later.as_of = NaiveDate::from_ymd_opt(2025, 11, 26).unwrap();
+        assert_ne!(
+            a,
+            render_png(&later, &Style::builtin(), Variant::Light).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_locale_changes_the_words_not_the_title() {
+        let counts = series(30);
+        let en = Style::from_toml("locale = \"en\"\n", "s").unwrap();
+        let ja = decode(&render("Alice", MonthKey::new(2023, 1), &counts)).2;
+        let en = decode(&render_in(
+            &en,
+            Variant::Light,
+            "Alice",
+            MonthKey::new(2023, 1),
+            &counts,
+        ))
+        .2;
+        assert!(ja != en);
+        // Where the title has ink (its blends may map to other palette entries).
+        let ink =
+            |rgb: &[u8]| -> Vec<bool> { title_area(rgb).iter().map(|&p| p != [255; 3]).collect() };
+        assert!(ink(&ja) == ink(&en));
+    }
+
+    #[test]
+    fn the_dark_variant_paints_the_dark_palette() {
+        let style = Style::builtin();
+        let (_, _, rgb) = decode(&render_in(
+            &style,
+            Variant::Dark,
+            "x",
+            MonthKey::new(2024, 1),
+            &series(24),
+        ));
+        assert_eq!(pixel(&rgb, 0, 0), style.dark.background.0);
+        assert!(count_of(&rgb, style.dark.bar) > 1000);
+        assert_eq!(count_of(&rgb, style.light.background), 0);
+    }
+
+    #[test]
+    fn the_month_in_progress_is_drawn_in_the_partial_colour() {
+        let p = light();
+        let (_, _, rgb) = decode(&render("x", MonthKey::new(2025, 9), &[10, 10, 10]));
+        let partial = count_of(&rgb, p.bar_partial);
+        let full = count_of(&rgb, p.bar);
+        // Two full bars, one lighter bar (less its outline), and the note's swatch.
+        assert!(
+            partial > full / 3,
+            "{partial} partial pixels, {full} bar pixels"
+        );
+        // The last bar's centre column is partial, the first bar's is not.
+        let plot_mid = 300;
+        let columns: Vec<u32> = (0..WIDTH)
+            .filter(|&x| pixel(&rgb, x, plot_mid) == p.bar_partial.0)
+            .collect();
+        assert!(columns.iter().all(|&x| x > WIDTH * 2 / 3), "{columns:?}");
+    }
+
+    #[test]
+    fn the_as_of_note_is_drawn_above_the_plot_on_the_right() {
+        let style = Style::builtin();
+        let l = layout::Layout::new(&style).unwrap();
+        let (_, _, rgb) = decode(&render("x", MonthKey::new(2024, 1), &series(24)));
+        let ink = |x0: u32, x1: u32| {
+            (l.subtitle_baseline as u32 + 8..l.note_baseline as u32 + 2)
+                .any(|y| (x0..x1).any(|x| pixel(&rgb, x, y) == style.light.subtitle.0))
+        };
+        assert!(ink(WIDTH / 2, WIDTH), "no note on the right");
+        assert!(!ink(0, WIDTH / 2), "ink on the left");
+    }
+
+    #[test]
     fn a_very_long_name_is_shortened_within_the_margins() {
         let name = "とても長い名前のテスト".repeat(20);
         assert_eq!(name.chars().count(), 220);
         let (_, _, rgb) = decode(&render(&name, MonthKey::new(2020, 1), &series(70)));
-        let margin_start = WIDTH - theme::MARGIN_X as u32 + 1;
-        for y in 0..theme::TITLE_BASELINE as u32 + 10 {
+        let margin = layout::Layout::new(&Style::builtin()).unwrap().margin_x as u32;
+        let margin_start = WIDTH - margin + 1;
+        for y in 0..title_bottom() {
             for x in margin_start..WIDTH {
                 assert_eq!(
                     pixel(&rgb, x, y),
@@ -160,7 +345,7 @@ mod tests {
             }
         }
         // …while the title does reach close to the margin (it was not dropped).
-        let ink_near_margin = (0..theme::TITLE_BASELINE as u32 + 10)
+        let ink_near_margin = (0..title_bottom())
             .any(|y| (margin_start - 40..margin_start).any(|x| pixel(&rgb, x, y) != [255; 3]));
         assert!(ink_near_margin);
     }
@@ -173,17 +358,19 @@ mod tests {
         let suzuki = title("鈴木 亮");
         let yamada = title("山田 花子");
         let tofu = title("\u{10FFFD}\u{10FFFD} \u{10FFFD}");
-        assert_ne!(suzuki, yamada);
-        assert_ne!(suzuki, tofu);
+        assert!(suzuki != yamada);
+        assert!(suzuki != tofu);
         assert!(suzuki.iter().any(|&p| p != [255; 3]));
     }
 
     #[test]
-    fn one_month_renders() {
+    fn one_month_renders_as_partial() {
         let (w, h, rgb) = decode(&render("x", MonthKey::new(2025, 11), &[4]));
         assert_eq!((w, h), (WIDTH, HEIGHT));
-        let bar = [theme::BAR.0, theme::BAR.1, theme::BAR.2];
-        assert!(rgb.chunks_exact(3).any(|p| p == bar), "the bar is drawn");
+        assert!(
+            count_of(&rgb, light().bar_partial) > 1000,
+            "the bar is drawn"
+        );
     }
 
     #[test]
@@ -209,7 +396,7 @@ mod tests {
     fn long_ranges_still_show_every_bar() {
         // 56 years: 1.6 px a month, so each bar is a single pixel wide.
         let (_, _, rgb) = decode(&render("x", MonthKey::new(1970, 1), &[5; 672]));
-        let bar = [theme::BAR.0, theme::BAR.1, theme::BAR.2];
+        let bar = light().bar.0;
         let widest_row = (0..HEIGHT)
             .map(|y| (0..WIDTH).filter(|&x| pixel(&rgb, x, y) == bar).count())
             .max()
@@ -219,32 +406,73 @@ mod tests {
 
     #[test]
     fn empty_counts_are_an_error_not_a_panic() {
-        let input = ChartInput {
-            display_name: "x",
-            first_month: MonthKey::new(2025, 1),
-            counts: &[],
-        };
-        assert!(render_png(&input).is_err());
+        assert!(render_png(
+            &input("x", MonthKey::new(2025, 1), &[]),
+            &Style::builtin(),
+            Variant::Light
+        )
+        .is_err());
     }
 
     #[test]
     fn a_month_without_posts_leaves_a_gap_on_the_baseline() {
-        let (_, _, rgb) = decode(&render("x", MonthKey::new(2025, 1), &[12, 0, 12]));
-        let baseline = [theme::BASELINE.0, theme::BASELINE.1, theme::BASELINE.2];
-        let bar = [theme::BAR.0, theme::BAR.1, theme::BAR.2];
+        let (_, _, rgb) = decode(&render("x", MonthKey::new(2025, 1), &[12, 0, 12, 0]));
+        let p = light();
         let axis_row = (0..HEIGHT)
             .find(|&y| {
                 (0..WIDTH)
-                    .filter(|&x| pixel(&rgb, x, y) == baseline)
+                    .filter(|&x| pixel(&rgb, x, y) == p.baseline.0)
                     .count()
                     > 500
             })
             .expect("a baseline");
-        // Just above the axis (below the trend line at 1–2 posts): two bars, one gap.
+        // Just above the axis (below the trend line at 4–8 posts): two bars, one gap.
         let row: Vec<bool> = (0..WIDTH)
-            .map(|x| pixel(&rgb, x, axis_row - 5) == bar)
+            .map(|x| pixel(&rgb, x, axis_row - 5) == p.bar.0)
             .collect();
         let bars = row.windows(2).filter(|w| !w[0] && w[1]).count();
         assert_eq!(bars, 2);
+    }
+
+    /// `CHART_SAMPLES=DIR cargo test -p author-stats --lib write_samples -- --ignored`
+    /// writes a few charts in every variant and locale to DIR, to look at.
+    #[test]
+    #[ignore]
+    fn write_samples() {
+        let dir = std::env::var("CHART_SAMPLES").expect("CHART_SAMPLES=DIR");
+        let counts: Vec<u32> = (0..130u32).map(|i| (i * 7 + 3) % 11 + i / 20).collect();
+        for locale in ["ja", "en"] {
+            let style = Style::from_toml(&format!("locale = \"{locale}\"\n"), "s").unwrap();
+            for variant in [Variant::Light, Variant::Dark] {
+                for (tag, first, counts) in [
+                    ("long", MonthKey::new(2015, 2), &counts[..]),
+                    ("short", MonthKey::new(2025, 3), &counts[..9]),
+                ] {
+                    let png = render_in(&style, variant, "山田 太郎", first, counts);
+                    let name = format!("{dir}/{tag}-{locale}-{}.png", variant.name());
+                    std::fs::write(name, png).unwrap();
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_trend_leaves_out_the_month_in_progress() {
+        assert_eq!(trend(&[12, 24, 0]), vec![12.0, 18.0]);
+        assert!(trend(&[5]).is_empty());
+    }
+
+    #[test]
+    fn the_summary_names_the_average_of_the_complete_months() {
+        let mut counts = vec![3; 14];
+        counts.push(0);
+        let s = summary(
+            &input("山田太郎", MonthKey::new(2024, 9), &counts),
+            &Style::builtin(),
+        );
+        assert_eq!(
+            s,
+            "山田太郎さんは2024年9月から42件の記事を書いています。直近12か月は月平均3.0件です。"
+        );
     }
 }

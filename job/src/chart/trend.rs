@@ -1,11 +1,13 @@
-//! The trend line: a trailing 12-month moving average of the monthly counts.
-//! Months before the author's first month had no posts, so they count as zero: the value
-//! for month i is (sum of the 12 months ending at i) / 12, from the very first month on.
+//! The trend line: a trailing 12-month average of the monthly counts, over the author's
+//! months only (data-spec §7). For the first k < 12 months it is the mean of those k
+//! months; months before the first post are not taken as zero, so a new author's line
+//! starts at their real pace instead of climbing from nothing. The caller passes only the
+//! complete months: the month in progress would pull the average down.
 
 /// Months in the moving window.
 pub(crate) const WINDOW: usize = 12;
 
-/// `avg[i]` = mean of `counts[i-11..=i]`, with missing earlier months taken as zero.
+/// `avg[i]` = mean of `counts[i+1-min(i+1, 12)..=i]`.
 pub(crate) fn trailing_average(counts: &[u32]) -> Vec<f64> {
     let mut sum: u64 = 0;
     counts
@@ -16,7 +18,7 @@ pub(crate) fn trailing_average(counts: &[u32]) -> Vec<f64> {
             if i >= WINDOW {
                 sum -= u64::from(counts[i - WINDOW]);
             }
-            sum as f64 / WINDOW as f64
+            sum as f64 / (i + 1).min(WINDOW) as f64
         })
         .collect()
 }
@@ -35,8 +37,8 @@ mod tests {
     }
 
     #[test]
-    fn months_before_the_first_count_as_zero() {
-        assert_eq!(trailing_average(&[12, 24]), vec![1.0, 3.0]);
+    fn the_first_months_average_over_the_months_so_far() {
+        assert_eq!(trailing_average(&[12, 24, 0]), vec![12.0, 18.0, 12.0]);
     }
 
     #[test]

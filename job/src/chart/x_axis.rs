@@ -3,11 +3,8 @@
 //! so this plan knows nothing of pixels except how wide a slot and a label are. Three
 //! densities: month names over years (short ranges), one label per year, every k-th year.
 
+use super::locale::Table;
 use crate::month::MonthKey;
-
-const MONTH_NAMES: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
 /// Year steps for long ranges, in order of preference.
 const YEAR_STEPS: [i64; 12] = [2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
@@ -56,14 +53,8 @@ pub(crate) fn month_at(first: MonthKey, i: usize) -> (i64, u32) {
     )
 }
 
-/// "Nov 2025".
-pub(crate) fn month_name(first: MonthKey, i: usize) -> String {
-    let (year, month) = month_at(first, i);
-    format!("{} {year}", MONTH_NAMES[month as usize - 1])
-}
-
-/// The axis plan for `months` months from `first`.
-pub(crate) fn plan(first: MonthKey, months: usize, m: Metrics) -> XAxis {
+/// The axis plan for `months` months from `first`, labelled in `words`.
+pub(crate) fn plan(first: MonthKey, months: usize, m: Metrics, words: &Table) -> XAxis {
     let year_spans = year_spans(first, months);
     let januaries = || {
         year_spans
@@ -75,12 +66,12 @@ pub(crate) fn plan(first: MonthKey, months: usize, m: Metrics) -> XAxis {
         // Short range: every month named, years centred under their months.
         let labels = (0..months)
             .map(|i| Label {
-                text: MONTH_NAMES[month_at(first, i).1 as usize - 1].to_owned(),
+                text: words.month_name(month_at(first, i).1).to_owned(),
                 at: i as f64 + 0.5,
                 row: 0,
             })
             .chain(year_spans.iter().map(|s| Label {
-                text: s.year.to_string(),
+                text: words.year(s.year),
                 at: (s.start + s.end) as f64 / 2.0,
                 row: 1,
             }))
@@ -102,7 +93,7 @@ pub(crate) fn plan(first: MonthKey, months: usize, m: Metrics) -> XAxis {
             .iter()
             .filter(|s| (s.end - s.start) as f64 * m.slot >= m.year_label + 4.0)
             .map(|s| Label {
-                text: s.year.to_string(),
+                text: words.year(s.year),
                 at: (s.start + s.end) as f64 / 2.0,
                 row: 0,
             })
@@ -131,7 +122,7 @@ pub(crate) fn plan(first: MonthKey, months: usize, m: Metrics) -> XAxis {
         let major = year.rem_euclid(step) == 0;
         if major {
             axis.labels.push(Label {
-                text: year.to_string(),
+                text: words.year(year),
                 at,
                 row: 0,
             });
@@ -169,19 +160,20 @@ fn year_spans(first: MonthKey, months: usize) -> Vec<YearSpan> {
 }
 
 /// The widest year label of a range (the years at both ends bound the digit count).
-pub(crate) fn widest_year_labels(first: MonthKey, months: usize) -> [String; 2] {
+pub(crate) fn widest_year_labels(first: MonthKey, months: usize, words: &Table) -> [String; 2] {
     let last = month_at(first, months.saturating_sub(1)).0;
-    [i64::from(first.year).to_string(), last.to_string()]
-}
-
-/// All month names, to measure the widest.
-pub(crate) fn month_names() -> &'static [&'static str; 12] {
-    &MONTH_NAMES
+    [words.year(i64::from(first.year)), words.year(last)]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::locale;
+    use crate::chart::style::Locale;
+
+    fn plan(first: MonthKey, months: usize, m: Metrics) -> XAxis {
+        super::plan(first, months, m, locale::table(Locale::En))
+    }
 
     fn metrics(slot: f64) -> Metrics {
         Metrics {
@@ -205,7 +197,6 @@ mod tests {
         assert_eq!(month_at(nov, 0), (2024, 11));
         assert_eq!(month_at(nov, 2), (2025, 1));
         assert_eq!(month_at(nov, 26), (2027, 1));
-        assert_eq!(month_name(nov, 1), "Dec 2024");
     }
 
     #[test]
@@ -215,6 +206,18 @@ mod tests {
         assert_eq!(texts(&axis, 1), ["2025"]);
         assert_eq!(axis.labels[1].at, 0.5);
         assert!(axis.boundaries.is_empty());
+    }
+
+    #[test]
+    fn japanese_axes_name_months_and_years_in_japanese() {
+        let axis = super::plan(
+            MonthKey::new(2024, 11),
+            4,
+            metrics(200.0),
+            locale::table(Locale::Ja),
+        );
+        assert_eq!(texts(&axis, 0), ["11月", "12月", "1月", "2月"]);
+        assert_eq!(texts(&axis, 1), ["2024年", "2025年"]);
     }
 
     #[test]

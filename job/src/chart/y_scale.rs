@@ -1,6 +1,6 @@
 //! The count axis: a "nice" integer step (1, 2 or 5 × 10ⁿ) and a top that covers the
 //! largest bar, so grid lines land on round whole numbers and never on 0.5.
-//! Also formats counts with thousands separators ("12,345").
+//! Labels are formatted by the locale (`locale::Table::count`).
 
 /// Grid values from 0 to `top` in steps of `step`; both are whole numbers ≥ 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,24 +35,6 @@ impl YScale {
     pub(crate) fn ticks(self) -> impl Iterator<Item = u64> {
         (0..=self.top / self.step).map(move |i| i * self.step)
     }
-}
-
-/// `1234567` → `"1,234,567"`.
-pub(crate) fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    // The first group has 1–3 digits, every later one exactly 3.
-    let head = match digits.len() % 3 {
-        0 => 3,
-        r => r,
-    }
-    .min(digits.len());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    out.push_str(&digits[..head]);
-    for group in digits.as_bytes()[head..].chunks(3) {
-        out.push(',');
-        out.extend(group.iter().map(|&b| char::from(b)));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -100,13 +82,5 @@ mod tests {
             assert!(ticks.len() >= 2 && ticks.len() <= 6, "{max}: {ticks:?}");
             assert_eq!(*ticks.last().unwrap(), scale.top);
         }
-    }
-
-    #[test]
-    fn thousands_are_grouped() {
-        assert_eq!(group_thousands(0), "0");
-        assert_eq!(group_thousands(999), "999");
-        assert_eq!(group_thousands(1000), "1,000");
-        assert_eq!(group_thousands(4_294_967_295), "4,294,967,295");
     }
 }

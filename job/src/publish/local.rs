@@ -103,14 +103,20 @@ impl Publication for LocalPublication<'_> {
                 scope.spawn(|| loop {
                     let next = rx.lock().expect("writer queue").recv();
                     let Ok(chart) = next else { return };
-                    let path = dir.join(chart.slug.chart_file_name());
-                    let same = fs::read(&path).is_ok_and(|old| old == chart.png);
-                    let result = if same {
-                        Ok(())
-                    } else {
-                        write_atomically(&path, &chart.png)
-                            .map_err(|e| format!("{}: {e}", path.display()))
-                    };
+                    let mut same = true;
+                    let mut result = Ok(());
+                    for file in &chart.files {
+                        let path = dir.join(&file.name);
+                        if fs::read(&path).is_ok_and(|old| old == file.bytes) {
+                            continue;
+                        }
+                        same = false;
+                        result = write_atomically(&path, &file.bytes)
+                            .map_err(|e| format!("{}: {e}", path.display()));
+                        if result.is_err() {
+                            break;
+                        }
+                    }
                     if result.is_err() {
                         failed_flag.store(true, Ordering::SeqCst);
                     }
@@ -141,7 +147,10 @@ impl Publication for LocalPublication<'_> {
             .iter()
             .filter_map(|(_, r)| r.as_ref().err())
             .collect();
-        let unchanged = results.iter().filter(|(same, _)| *same).count();
+        let unchanged = results
+            .iter()
+            .filter(|(same, r)| *same && r.is_ok())
+            .count();
         let written = results.len() - unchanged - failed.len();
         if !failed.is_empty() {
             anyhow::bail!(

@@ -1,4 +1,4 @@
-//! Publish: write the charts, then `index.json` last, then remove the files of authors the
+//! Publish: write each author's files (charts, stats), then `index.json` last, then remove the files of authors the
 //! new listing no longer has, to a `Store` (a local folder here; S3 in its own module).
 //! Unchanged chart bytes are not written again. Charts arrive as a stream from the
 //! renderers (`pipeline`), so only a bounded number of PNGs is in memory at a time.
@@ -13,37 +13,58 @@ pub use local::LocalStore;
 use crate::slug::Slug;
 use contract::files::INDEX_FILE;
 
-/// One rendered chart.
-pub struct Chart {
-    pub slug: Slug,
-    pub png: Vec<u8>,
+/// One file of an author: its name in the folder or under the prefix, its bytes and type.
+pub struct AuthorFile {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
 }
 
-/// What a publish did.
+/// Everything one rendered author publishes: the chart in each variant and
+/// `<slug>.stats.json` (data-spec §7), written in this order.
+pub struct Chart {
+    pub slug: Slug,
+    pub files: Vec<AuthorFile>,
+}
+
+/// What a publish did. Counts are of authors: an author is written when any of its files
+/// was, unchanged when every file already had the same bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Published {
-    /// Charts whose bytes were written or uploaded.
+    /// Authors some of whose files were written or uploaded.
     pub written: usize,
-    /// Charts already present with the same bytes.
+    /// Authors whose files were all already present with the same bytes.
     pub unchanged: usize,
-    /// Charts whose bytes were already there but whose headers (S3 `Cache-Control`,
+    /// Objects whose bytes were already there but whose headers (S3 `Cache-Control`,
     /// `Content-Type`) were replaced to follow the configuration (data-spec §7).
     pub refreshed: usize,
 }
 
-/// Extensions of the per-author files the job writes, `<slug>.<ext>` (data-spec §7). Removal
-/// touches only names made of a valid slug, a dot and one of these.
-pub const AUTHOR_FILE_EXTENSIONS: [&str; 1] = ["png"];
+/// What follows `<slug>.` in the name of each per-author file the job writes (data-spec
+/// §7), with its `Content-Type`. Removal touches only names made of a valid slug, a dot
+/// and one of these.
+pub const AUTHOR_FILE_SUFFIXES: [(&str, &str); 3] = [
+    ("png", "image/png"),
+    ("dark.png", "image/png"),
+    ("stats.json", "application/json"),
+];
 
-/// The slug of a per-author file name (`alice.png` → `alice`), or `None` for any other name:
-/// `index.json`, temporary files (they start with `.`), names with an unknown extension or an
-/// invalid slug, anything in a sub-folder.
+/// `Content-Type` of a per-author file name (`application/octet-stream` for other names).
+pub fn content_type_of(name: &str) -> &'static str {
+    name.split_once('.')
+        .and_then(|(_, suffix)| AUTHOR_FILE_SUFFIXES.iter().find(|(s, _)| *s == suffix))
+        .map_or("application/octet-stream", |(_, t)| t)
+}
+
+/// The slug of a per-author file name (`alice.png`, `alice.dark.png`, `alice.stats.json` →
+/// `alice`), or `None` for any other name: `index.json`, temporary files (they start with
+/// `.`), names with an unknown suffix or an invalid slug, anything in a sub-folder.
 pub fn author_file_slug(name: &str) -> Option<Slug> {
     if name == INDEX_FILE {
         return None;
     }
-    let (stem, extension) = name.split_once('.')?;
-    if !AUTHOR_FILE_EXTENSIONS.contains(&extension) {
+    let (stem, suffix) = name.split_once('.')?;
+    if !AUTHOR_FILE_SUFFIXES.iter().any(|(s, _)| *s == suffix) {
         return None;
     }
     Slug::parse(stem)
@@ -93,6 +114,14 @@ mod tests {
     fn only_slug_dot_known_extension_names_are_author_files() {
         assert_eq!(author_file_slug("alice.png").unwrap().as_str(), "alice");
         assert_eq!(author_file_slug("a-1_b.png").unwrap().as_str(), "a-1_b");
+        assert_eq!(
+            author_file_slug("alice.dark.png").unwrap().as_str(),
+            "alice"
+        );
+        assert_eq!(
+            author_file_slug("alice.stats.json").unwrap().as_str(),
+            "alice"
+        );
         for other in [
             "index.json",
             "index.png.tmp",
@@ -101,7 +130,9 @@ mod tests {
             "alice.svg",
             "alice.PNG",
             "Alice.png",
-            "alice.dark.png",
+            "alice.light.png",
+            "alice.dark.png.tmp",
+            "alice.json",
             "../alice.png",
             "sub/alice.png",
             ".png",
@@ -109,5 +140,12 @@ mod tests {
         ] {
             assert!(author_file_slug(other).is_none(), "{other}");
         }
+    }
+
+    #[test]
+    fn charts_are_png_and_stats_are_json() {
+        assert_eq!(content_type_of("a.png"), "image/png");
+        assert_eq!(content_type_of("a.dark.png"), "image/png");
+        assert_eq!(content_type_of("a.stats.json"), "application/json");
     }
 }

@@ -210,11 +210,12 @@ pub(crate) fn months(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }
 
-/// Names of the `.png` files directly in `dir`.
+/// Names of the light charts directly in `dir`: `<name>.png` with no other dot (not
+/// `<slug>.dark.png`).
 pub(crate) fn pngs(dir: &Path) -> BTreeSet<String> {
     files(dir)
         .into_iter()
-        .filter(|name| name.ends_with(".png"))
+        .filter(|name| name.ends_with(".png") && name.matches('.').count() == 1)
         .collect()
 }
 
