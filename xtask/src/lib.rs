@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod bench;
 pub mod bench_s3;
+pub mod bootstrap;
 pub mod build;
 pub mod cdk;
 pub mod cfn;

@@ -47,6 +47,7 @@ pub mod params {
     pub const ARCHITECTURE: &str = "Architecture";
     pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
     pub const ALARM_EMAIL: &str = "AlarmEmail";
+    pub const PERMISSIONS_BOUNDARY: &str = "PermissionsBoundaryArn";
 }
 
 /// Logical ids of the resources, for deploy, teardown and tests.
@@ -65,6 +66,7 @@ pub mod ids {
     pub const JOB_ERRORS_ALARM: &str = "JobErrorsAlarm";
     pub const DEAD_LETTER_ALARM: &str = "DeadLetterAlarm";
     pub const HAS_ALARM_EMAIL: &str = "HasAlarmEmail";
+    pub const HAS_PERMISSIONS_BOUNDARY: &str = "HasPermissionsBoundary";
 }
 
 /// Output names, for deploy, invoke, logs, teardown and the README.
@@ -122,6 +124,7 @@ struct Params<'t> {
     architecture: Param<'t>,
     log_retention_days: Param<'t>,
     alarm_email: Param<'t>,
+    permissions_boundary: Param<'t>,
 }
 
 /// S3 keys that are plain paths: IAM would read `*` or `?` in a key as a wildcard.
@@ -186,7 +189,7 @@ impl<'t> Params<'t> {
                 params::ACTIVE_DAYS,
                 Parameter::number("Authors with a post in this many days get a chart")
                     .default(defaults::ACTIVE_DAYS)
-                    .range(1, 3650),
+                    .range(1, i64::from(defaults::BACKFILL_DAYS)),
             ),
             memory_size: t.parameter(
                 params::MEMORY_SIZE,
@@ -213,6 +216,16 @@ impl<'t> Params<'t> {
                     .allowed_pattern(r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
                     .constraint_description("empty, or one e-mail address"),
             ),
+            permissions_boundary: t.parameter(
+                params::PERMISSIONS_BOUNDARY,
+                Parameter::string(
+                    "Managed policy that caps the stack's roles (the stage's bootstrap stack \
+                     makes it, and its service role creates roles only with it); empty for none",
+                )
+                .default("")
+                .allowed_pattern(r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$")
+                .constraint_description("empty, or the ARN of a managed IAM policy"),
+            ),
         }
     }
 }
@@ -225,8 +238,41 @@ const LOG_RETENTION_VALUES: [u32; 22] = [
     3288, 3653,
 ];
 
+/// Where the stack's roles live (`/<stack name>/`): the stage's service role may create,
+/// change and pass only roles under this path (`bootstrap.rs`), never the bootstrap's own.
+pub fn role_path<'t>() -> Expr<'t> {
+    sub!("/", Pseudo::StackName, "/")
+}
+
+/// What every role of the stack shares: its path and, when given, the permissions boundary.
+struct RolePlacement<'t> {
+    has_boundary: Condition<'t>,
+    boundary: Param<'t>,
+}
+
+impl<'t> RolePlacement<'t> {
+    fn place(&self, role: Role<'t>) -> Role<'t> {
+        Role {
+            path: Some(role_path()),
+            permissions_boundary: Some(Expr::if_(
+                self.has_boundary,
+                self.boundary.reference(),
+                Expr::no_value(),
+            )),
+            ..role
+        }
+    }
+}
+
 fn define(t: &mut Builder<'_>, scope: Scope) {
     let p = Params::declare(t);
+    let placement = RolePlacement {
+        has_boundary: t.condition(
+            ids::HAS_PERMISSIONS_BOUNDARY,
+            Cond::not(Cond::equals(p.permissions_boundary.reference(), "")),
+        ),
+        boundary: p.permissions_boundary,
+    };
     let has_alarm_email = (scope == Scope::Full).then(|| {
         t.condition(
             ids::HAS_ALARM_EMAIL,
@@ -252,13 +298,16 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
             ..Default::default()
         },
     );
-    let role = t.add(ids::JOB_ROLE, job_role(&p, bucket, log_group, dead_letters));
+    let role = t.add(
+        ids::JOB_ROLE,
+        placement.place(job_role(&p, bucket, log_group, dead_letters)),
+    );
     let function = job_function(t, &p, role, bucket, log_group, dead_letters);
     let Some(has_alarm_email) = has_alarm_email else {
         core_outputs(t, bucket, function, log_group, dead_letters);
         return;
     };
-    let schedule = daily_schedule(t, &p, function, dead_letters);
+    let schedule = daily_schedule(t, &p, &placement, function, dead_letters);
     let distribution = charts_distribution(t, bucket);
     t.add(
         ids::CHARTS_BUCKET_POLICY,
@@ -532,6 +581,7 @@ fn job_role<'t>(
                 ),
             ]),
         }],
+        ..Default::default()
     }
 }
 
@@ -600,12 +650,13 @@ fn job_function<'t>(
 fn daily_schedule<'t>(
     t: &mut Builder<'t>,
     p: &Params<'t>,
+    placement: &RolePlacement<'t>,
     function: Handle<'t, Function<'t>>,
     dead_letters: Handle<'t, Queue>,
 ) -> Handle<'t, Schedule<'t>> {
     let role = t.add(
         ids::SCHEDULER_ROLE,
-        Role {
+        placement.place(Role {
             assume_role_policy_document: trust("scheduler.amazonaws.com", true),
             description: Some("author-stats schedule: invokes the job".into()),
             policies: vec![Policy {
@@ -623,7 +674,8 @@ fn daily_schedule<'t>(
                     ),
                 ]),
             }],
-        },
+            ..Default::default()
+        }),
     );
     t.add(
         ids::DAILY_SCHEDULE,

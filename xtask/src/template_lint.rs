@@ -1,40 +1,48 @@
-//! The template's static checks: cfn-lint and checkov (pinned, from `pytools`), both of which
-//! must report zero findings; every checkov suppression in the stack must still suppress
-//! something, so none goes stale.
+//! The templates' static checks (the stack and the bootstrap stack): cfn-lint and checkov
+//! (pinned, from `pytools`), both of which must report zero findings; every checkov
+//! suppression in a template must still suppress something, so none goes stale.
 
 use std::collections::BTreeSet;
 
 use anyhow::{bail, Context, Result};
 use serde_json::Value as Json;
 
+use crate::cfn::Template;
 use crate::pytools;
 use crate::shell::{display, project_root, run};
-use crate::stack;
-use crate::template::{template_path, TEMPLATE_PATH};
+use crate::template::{template_paths, BOOTSTRAP_PATH, TEMPLATE_PATH};
+use crate::{bootstrap, stack};
 
 /// Regions cfn-lint checks resource and property availability in.
 const LINT_REGIONS: [&str; 2] = ["us-east-1", "ap-northeast-1"];
 
-/// cfn-lint on the template, warnings and informational findings included: any finding fails.
+/// cfn-lint on both templates, warnings and informational findings included: any finding fails.
 pub fn cfn_lint() -> Result<()> {
     let mut cmd = pytools::CFN_LINT.command()?;
     cmd.args(["--include-checks", "I", "--regions"])
         .args(LINT_REGIONS)
         .arg("--")
-        .arg(template_path())
+        .args(template_paths())
         .current_dir(project_root());
-    run(&mut cmd).context("cfn-lint reported findings on the template")?;
-    eprintln!("cfn-lint: 0 findings");
+    run(&mut cmd).context("cfn-lint reported findings on the templates")?;
+    eprintln!("cfn-lint: 0 findings in {TEMPLATE_PATH} and {BOOTSTRAP_PATH}");
     Ok(())
 }
 
-/// checkov's CloudFormation checks on the template: fails on any failed check, and on any
-/// suppression in the template that no longer suppresses anything (so none goes stale).
+/// checkov on both templates (see [`checkov_one`]).
 pub fn checkov() -> Result<()> {
+    let [main, boot] = template_paths();
+    checkov_one(&main, TEMPLATE_PATH, &stack::template())?;
+    checkov_one(&boot, BOOTSTRAP_PATH, &bootstrap::template())
+}
+
+/// checkov's CloudFormation checks on one template: fails on any failed check, and on any
+/// suppression in the template that no longer suppresses anything (so none goes stale).
+fn checkov_one(path: &std::path::Path, shown: &str, template: &Template) -> Result<()> {
     let mut cmd = pytools::CHECKOV.command()?;
     cmd.args(["--framework", "cloudformation", "--output", "json"])
         .args(["--skip-download", "--soft-fail", "--file"])
-        .arg(template_path())
+        .arg(path)
         .current_dir(project_root())
         // No telemetry or version checks; everything needed is in the package.
         .env("BC_SKIP_MAPPING", "TRUE")
@@ -78,7 +86,7 @@ pub fn checkov() -> Result<()> {
         ids("skipped_checks"),
     );
     if passed.is_empty() && failed.is_empty() {
-        bail!("checkov ran no check on {TEMPLATE_PATH}: {stdout}");
+        bail!("checkov ran no check on {shown}: {stdout}");
     }
     let mut problems = Vec::new();
     for (id, resource) in &failed {
@@ -88,16 +96,16 @@ pub fn checkov() -> Result<()> {
         let name = c.and_then(|c| c["check_name"].as_str()).unwrap_or("");
         problems.push(format!("failed {id} on {resource}: {name}"));
     }
-    let declared = declared_skips();
+    let declared = skips_of(template);
     let used: BTreeSet<(String, String)> = skipped.iter().cloned().collect();
     for skip in declared.difference(&used) {
         problems.push(format!(
-            "stale suppression {} on {}: checkov no longer reports it, remove it from stack.rs",
+            "stale suppression {} on {} in {shown}: checkov no longer reports it, remove it",
             skip.0, skip.1
         ));
     }
     eprintln!(
-        "checkov: {} passed, {} failed, {} suppressed in the template",
+        "checkov {shown}: {} passed, {} failed, {} suppressed in the template",
         passed.len(),
         failed.len(),
         skipped.len()
@@ -110,7 +118,12 @@ pub fn checkov() -> Result<()> {
 
 /// `(check id, "Type.LogicalId")` of every `Metadata.checkov.skip` entry in the stack.
 pub fn declared_skips() -> BTreeSet<(String, String)> {
-    let template = stack::template().to_value();
+    skips_of(&stack::template())
+}
+
+/// `(check id, "Type.LogicalId")` of every `Metadata.checkov.skip` entry in `template`.
+pub fn skips_of(template: &Template) -> BTreeSet<(String, String)> {
+    let template = template.to_value();
     let mut skips = BTreeSet::new();
     if let Some(resources) = template["Resources"].as_mapping() {
         for (id, resource) in resources {

@@ -553,3 +553,62 @@ fn every_checkov_suppression_names_a_check_and_gives_a_one_line_reason() {
     }
     assert_eq!(count, xtask::template_lint::declared_skips().len());
 }
+
+#[test]
+fn every_role_lives_under_the_stack_path_and_carries_the_boundary_when_given() {
+    for scope in [stack::Scope::Full, stack::Scope::Core] {
+        let t = stack::template_for(scope).to_value();
+        let boundary = &t["Parameters"][params::PERMISSIONS_BOUNDARY];
+        assert_eq!(
+            boundary["Default"], "",
+            "the emulator scope deploys without one"
+        );
+        let condition = &t["Conditions"][ids::HAS_PERMISSIONS_BOUNDARY]["Fn::Not"][0]["Fn::Equals"];
+        assert_eq!(condition[0]["Ref"], params::PERMISSIONS_BOUNDARY);
+        assert_eq!(condition[1], "");
+        let mut roles = 0;
+        for (id, r) in t["Resources"].as_mapping().unwrap() {
+            if r["Type"] != "AWS::IAM::Role" {
+                continue;
+            }
+            roles += 1;
+            let p = &r["Properties"];
+            assert_eq!(
+                resolve(&t, &p["Path"]),
+                "/<AWS::StackName>/",
+                "{id:?}: the service role may manage only roles under the stack's path"
+            );
+            let b = &p["PermissionsBoundary"]["Fn::If"];
+            assert_eq!(b[0], ids::HAS_PERMISSIONS_BOUNDARY, "{id:?}");
+            assert_eq!(b[1]["Ref"], params::PERMISSIONS_BOUNDARY, "{id:?}");
+            assert_eq!(b[2]["Ref"], "AWS::NoValue", "{id:?}");
+            assert!(p["RoleName"].is_null(), "{id:?}: generated names only");
+        }
+        assert_eq!(roles, if scope == stack::Scope::Full { 2 } else { 1 });
+    }
+}
+
+#[test]
+fn the_bootstrap_boundary_covers_what_the_stacks_roles_are_granted() {
+    // Every action a stack role is granted must be one the boundary allows, or the role
+    // would silently lose it on a bootstrapped stage.
+    let boundary: BTreeSet<String> = xtask::bootstrap::template().to_value()["Resources"]
+        [xtask::bootstrap::ids::BOUNDARY]["Properties"]["PolicyDocument"]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|s| strings(&s["Action"]))
+        .collect();
+    let t = template();
+    for (id, s) in statements(&t) {
+        if s["Principal"].is_mapping() || (id != ids::JOB_ROLE && id != ids::SCHEDULER_ROLE) {
+            continue;
+        }
+        for action in strings(&s["Action"]) {
+            assert!(
+                boundary.contains(&action),
+                "{id}: {action} is outside the boundary"
+            );
+        }
+    }
+}

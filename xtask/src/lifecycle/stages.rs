@@ -120,18 +120,26 @@ pub fn resolve(text: &str, path: &Path, name: &str, overrides: &[String]) -> Res
     })
 }
 
-/// Stage names become part of stack names (letters, digits, hyphens; 128 characters at most).
+/// What a stage name may be (the bootstrap template's `Stage` parameter checks the same).
+/// No hyphen: the stage's IAM scope `author-stats-batch-<stage>-*` must not also match
+/// another stage's names (`dev-*` would match stage `dev-x`). At most 18 characters: the
+/// longest generated name, `<stack>-chartsbucket-<13 random>` (63 at most), and the
+/// schedule's `<stack>-DailySchedule-<12>` (64) then keep the stack name whole.
+pub const STAGE_PATTERN: &str = "^[a-z][a-z0-9]{0,17}$";
+
+/// Stage names become part of stack names and of the IAM scope of the stage's roles.
 fn check_stage_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
-        && name.len() <= 32
+        && name.len() <= 18
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     if !ok {
         bail!(
-            "stage name {name:?} is not usable in a stack name: use 1–32 lowercase letters, \
-             digits and hyphens, starting with a letter"
+            "stage name {name:?} is not usable: use 1–18 lowercase letters and digits, \
+             starting with a letter (no hyphen: the stage's IAM scope \
+             author-stats-batch-<stage>-* must not match another stage's resources)"
         );
     }
     Ok(())

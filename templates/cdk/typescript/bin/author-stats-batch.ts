@@ -50,6 +50,7 @@ new AuthorStatsBatchStack(app, 'AuthorStatsBatch', {
   imageUri: requiredText('ImageUri'),
   logRetentionDays: number('LogRetentionDays'),
   memorySize: number('MemorySize'),
+  permissionsBoundaryArn: text('PermissionsBoundaryArn'),
   postsKey: text('PostsKey'),
   scheduleExpression: text('ScheduleExpression'),
   scheduleTimeZone: text('ScheduleTimeZone'),

@@ -71,6 +71,11 @@ export interface AuthorStatsBatchStackProps extends cdk.StackProps {
    * @default ''
    */
   readonly alarmEmail?: string;
+  /**
+   * Managed policy that caps the stack's roles (the stage's bootstrap stack makes it, and its service role creates roles only with it); empty for none
+   * @default ''
+   */
+  readonly permissionsBoundaryArn?: string;
 }
 
 /**
@@ -126,10 +131,11 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       architecture: props.architecture ?? 'x86_64',
       logRetentionDays: props.logRetentionDays ?? 365,
       alarmEmail: props.alarmEmail ?? '',
+      permissionsBoundaryArn: props.permissionsBoundaryArn ?? '',
     };
 
     // Parameter constraints: CloudFormation checks them at deploy time, props here
-    checkParameter("ActiveDays", props.activeDays, { min: 1, max: 3650 });
+    checkParameter("ActiveDays", props.activeDays, { min: 1, max: 5475 });
     checkParameter("AlarmEmail", props.alarmEmail, { pattern: "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$" });
     checkParameter("Architecture", props.architecture, { values: ["x86_64", "arm64"] });
     checkParameter("AuthorsKey", props.authorsKey, { pattern: "^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*$" });
@@ -137,6 +143,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
     checkParameter("ImageUri", props.imageUri, { pattern: "^[^\\s@]+@sha256:[0-9a-f]{64}$" });
     checkParameter("LogRetentionDays", props.logRetentionDays, { values: ["1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365", "400", "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"] });
     checkParameter("MemorySize", props.memorySize, { min: 128, max: 10240 });
+    checkParameter("PermissionsBoundaryArn", props.permissionsBoundaryArn, { pattern: "^$|^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$" });
     checkParameter("PostsKey", props.postsKey, { pattern: "^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*$" });
     checkParameter("ScheduleExpression", props.scheduleExpression, { pattern: "^(cron|rate|at)\\(.+\\)$" });
     checkParameter("ScheduleTimeZone", props.scheduleTimeZone, { pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$" });
@@ -144,6 +151,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
 
     // Conditions
     const hasAlarmEmail = !(props.alarmEmail! === '');
+    const hasPermissionsBoundary = !(props.permissionsBoundaryArn! === '');
 
     // Resources
     const alarmTopic = hasAlarmEmail
@@ -361,6 +369,8 @@ export class AuthorStatsBatchStack extends cdk.Stack {
         ],
       },
       description: 'author-stats job: reads the export, publishes the charts',
+      path: `/${cdk.Aws.STACK_NAME}/`,
+      permissionsBoundary: hasPermissionsBoundary ? props.permissionsBoundaryArn! : undefined,
       policies: [
         {
           policyDocument: {
@@ -561,6 +571,8 @@ export class AuthorStatsBatchStack extends cdk.Stack {
         ],
       },
       description: 'author-stats schedule: invokes the job',
+      path: `/${cdk.Aws.STACK_NAME}/`,
+      permissionsBoundary: hasPermissionsBoundary ? props.permissionsBoundaryArn! : undefined,
       policies: [
         {
           policyDocument: {
