@@ -31,6 +31,9 @@ enum Command {
     Build(xtask::build::Build),
     /// Push the image to ECR (or --registry), print `<repo-uri>@sha256:…`.
     Push(xtask::push::Push),
+    /// Once per stage, as an administrator: the service role, permissions boundary and GitHub
+    /// OIDC deployer role of the stage (stack author-stats-batch-<stage>-bootstrap).
+    Bootstrap(lifecycle::bootstrap::Bootstrap),
     /// Build, push, and deploy the stack of a stage through a change set; stream its events.
     Deploy(lifecycle::deploy::Deploy),
     /// Preview the change set a deploy would make (never executed).
@@ -56,6 +59,7 @@ fn main() {
         Command::Synth(cmd) => cmd.run(),
         Command::Build(cmd) => cmd.run(),
         Command::Push(cmd) => cmd.run(),
+        Command::Bootstrap(cmd) => cmd.run(),
         Command::Deploy(cmd) => cmd.run(),
         Command::Diff(cmd) => cmd.run(),
         Command::Invoke(cmd) => cmd.run(),

@@ -49,6 +49,7 @@ fn options(yes: bool) -> DeployOptions {
         yes,
         poll: Duration::from_millis(1),
         revision: "test".into(),
+        service_role: None,
     }
 }
 

@@ -28,6 +28,10 @@ pub struct Proposal {
     pub tags: Vec<(String, String)>,
     pub create: bool,
     pub description: String,
+    /// The service role CloudFormation acts as (`RoleARN`); `None`: the caller's own rights.
+    pub role_arn: Option<String>,
+    /// The template names its IAM resources (`CAPABILITY_NAMED_IAM`, the bootstrap stack).
+    pub named_iam: bool,
 }
 
 /// One row of the preview.
@@ -100,7 +104,12 @@ pub async fn prepare(cfn: &Client, proposal: &Proposal, poll: Duration) -> Resul
                 .map(|(k, v)| Tag::builder().key(k).value(v).build())
                 .collect(),
         ))
-        .capabilities(Capability::CapabilityIam)
+        .capabilities(if proposal.named_iam {
+            Capability::CapabilityNamedIam
+        } else {
+            Capability::CapabilityIam
+        })
+        .set_role_arn(proposal.role_arn.clone())
         .description(&proposal.description)
         .send()
         .await

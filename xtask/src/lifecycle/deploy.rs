@@ -8,12 +8,13 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use super::aws::{AwsArgs, Clients};
-use super::changeset::{self, Prepared};
+use super::bootstrap::bootstrapped;
+use super::changeset::{self, Prepared, Proposal};
 use super::events;
 use super::proposal::{self, check_pinned, source_revision};
 use super::stack_state::{self, next_step, Next, StackInfo};
-use super::stages::{Stage, StageArgs};
 use super::status::StackStatus;
+use super::stages::{Stage, StageArgs};
 use super::ui::{table, Ui};
 use super::Session;
 use crate::build::Build;
@@ -56,6 +57,8 @@ pub struct DeployOptions {
     pub poll: Duration,
     /// The `source-revision` tag.
     pub revision: String,
+    /// The CloudFormation service role (`RoleARN`) from the stage's bootstrap stack, if any.
+    pub service_role: Option<String>,
 }
 
 impl Deploy {
@@ -67,6 +70,8 @@ impl Deploy {
             clients,
             poll,
         } = Session::open(&self.stage, &self.aws, &self.params)?;
+        let mut stage = stage;
+        let service_role = rt.block_on(bootstrapped(&clients, &mut stage, &ui))?;
         let image = match &self.image {
             Some(reference) => check_pinned(reference)?.to_owned(),
             None => build_and_push(&self.build, &rt, &clients, &stage, &ui)?,
@@ -77,6 +82,7 @@ impl Deploy {
             yes: self.yes,
             poll,
             revision: source_revision(),
+            service_role,
         };
         let report = rt.block_on(deploy(&clients, &stage, &options, &ui))?;
         ui.json(&report);
@@ -126,6 +132,74 @@ pub async fn deploy(
     let cfn = &clients.cloudformation;
     let stack_name = &stage.stack_name;
     let parameters = proposal::parameter_values(options.scope, stage, Some(&options.image))?;
+    let create = settle(
+        cfn,
+        stack_name,
+        stage.production,
+        options.yes,
+        options.poll,
+        ui,
+    )
+    .await?;
+    let proposal = Proposal {
+        role_arn: options.service_role.clone(),
+        ..proposal::propose(
+            stage,
+            options.scope,
+            parameters,
+            &options.revision,
+            create,
+            format!("cargo xtask deploy of {}", options.revision),
+        )
+    };
+    ui.say(format!(
+        "{} change set for stack {stack_name} (image {}){}",
+        if create { "CREATE" } else { "UPDATE" },
+        options.image,
+        options
+            .service_role
+            .as_deref()
+            .map(|role| format!(", as service role {role}"))
+            .unwrap_or_default()
+    ));
+    let Applied { status, changes } =
+        apply(cfn, &proposal, options.yes, options.poll, ui, "deploy").await?;
+    let info = stack_state::describe_with_outputs(cfn, stack_name)
+        .await?
+        .with_context(|| format!("stack {stack_name} is gone right after the deploy"))?;
+    if stage.production && !info.termination_protection {
+        // The deployer may not change termination protection (it could then lift it): an
+        // administrator turns it on once, with the bootstrap.
+        ui.say(format!(
+            "warning: production stack {stack_name} has no termination protection: an \
+             administrator turns it on with `cargo xtask bootstrap --stage {}`",
+            stage.name
+        ));
+    }
+    print_outputs(ui, &info);
+    Ok(json!({
+        "stack": stack_name,
+        "stage": stage.name,
+        "region": clients.region,
+        "status": status,
+        "image": options.image,
+        "changes": changeset::to_json(&changes),
+        "outputs": info.outputs,
+        "termination_protection": info.termination_protection,
+    }))
+}
+
+/// Gets `stack_name` ready for a change set: an error for a stack that is busy or stuck, a
+/// `ROLLBACK_COMPLETE` stack deleted after a yes (never a production one: its deployer may
+/// not delete it). Returns whether the change set creates the stack.
+pub async fn settle(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack_name: &str,
+    production: bool,
+    yes: bool,
+    poll: Duration,
+    ui: &Ui,
+) -> Result<bool> {
     let mut existing = stack_state::describe(cfn, stack_name).await?;
     let status = existing.as_ref().map(|s| s.status.clone());
     match next_step(status.as_ref()) {
@@ -141,6 +215,12 @@ pub async fn deploy(
                 status.as_ref().expect("a stuck stack has a status")
             )
         ),
+        Next::Recreate if production => bail!(
+            "production stack {stack_name} is {}: its creation failed and was rolled back. \
+             The deployer may not delete a production stack: an administrator deletes it \
+             (`aws cloudformation delete-stack --stack-name {stack_name}`), then deploy again",
+            status.as_ref().map(StackStatus::as_str).unwrap_or_default()
+        ),
         Next::Recreate => {
             let info = existing.take().expect("a status means a stack");
             ui.say(format!(
@@ -154,9 +234,9 @@ pub async fn deploy(
             ));
             ui.confirm(
                 &format!("Delete stack {stack_name} and create it again?"),
-                options.yes,
+                yes,
             )?;
-            let finished = events::delete_stack(cfn, &info, options.poll, ui).await?;
+            let finished = events::delete_stack(cfn, &info, poll, ui).await?;
             if !finished.succeeded() {
                 bail!(
                     "could not delete stack {stack_name} before recreating it:\n{}",
@@ -166,25 +246,34 @@ pub async fn deploy(
         }
         Next::Create | Next::Update => {}
     }
-    let create = next_step(existing.as_ref().map(|s| &s.status)) == Next::Create;
-    let proposal = proposal::propose(
-        stage,
-        options.scope,
-        parameters,
-        &options.revision,
-        create,
-        format!("cargo xtask deploy of {}", options.revision),
-    );
-    ui.say(format!(
-        "{} change set for stack {stack_name} (image {})",
-        if create { "CREATE" } else { "UPDATE" },
-        options.image
-    ));
-    let prepared = changeset::prepare(cfn, &proposal, options.poll).await?;
-    let (status, changes) = match prepared {
+    Ok(next_step(existing.as_ref().map(|s| &s.status)) == Next::Create)
+}
+
+/// What [`apply`] did: the stack's final status (or "no changes") and the changes.
+pub struct Applied {
+    pub status: String,
+    pub changes: Vec<changeset::Change>,
+}
+
+/// Proposes the change set, shows it, asks (not with `yes` or in CI), executes it and
+/// streams the stack's events to the end. `verb` names the command in messages.
+pub async fn apply(
+    cfn: &aws_sdk_cloudformation::Client,
+    proposal: &Proposal,
+    yes: bool,
+    poll: Duration,
+    ui: &Ui,
+    verb: &str,
+) -> Result<Applied> {
+    let stack_name = &proposal.stack_name;
+    let create = proposal.create;
+    match changeset::prepare(cfn, proposal, poll).await? {
         Prepared::NoChanges => {
             ui.say(format!("no changes: stack {stack_name} is up to date"));
-            ("no changes".to_owned(), Vec::new())
+            Ok(Applied {
+                status: "no changes".to_owned(),
+                changes: Vec::new(),
+            })
         }
         Prepared::Ready {
             id,
@@ -193,7 +282,7 @@ pub async fn deploy(
         } => {
             ui.say(changeset::render(&changes));
             let question = format!("Execute these {} changes on {stack_name}?", changes.len());
-            if let Err(declined) = ui.confirm(&question, options.yes || ui.ci) {
+            if let Err(declined) = ui.confirm(&question, yes || ui.ci) {
                 changeset::delete(cfn, &id).await?;
                 if create {
                     events::delete_review_shell(cfn, &stack_id).await?;
@@ -202,10 +291,10 @@ pub async fn deploy(
             }
             let mark = events::mark(cfn, &stack_id).await?;
             changeset::execute(cfn, &id).await?;
-            let finished = events::watch(cfn, &stack_id, mark, options.poll, ui, "deploy").await?;
+            let finished = events::watch(cfn, &stack_id, mark, poll, ui, verb).await?;
             if !finished.succeeded() {
                 bail!(
-                    "deploy of {stack_name} failed:\n{}\nFix the cause above and deploy again{}",
+                    "{verb} of {stack_name} failed:\n{}\nFix the cause above and {verb} again{}",
                     finished.failure_report(),
                     if create {
                         " (a stack whose creation rolled back is recreated, with --yes)"
@@ -214,38 +303,12 @@ pub async fn deploy(
                     }
                 );
             }
-            (finished.status.as_str().to_owned(), changes)
+            Ok(Applied {
+                status: finished.status.as_str().to_owned(),
+                changes,
+            })
         }
-    };
-    let info = stack_state::describe_with_outputs(cfn, stack_name)
-        .await?
-        .with_context(|| format!("stack {stack_name} is gone right after the deploy"))?;
-    if stage.production && !info.termination_protection {
-        cfn.update_termination_protection()
-            .stack_name(stack_name)
-            .enable_termination_protection(true)
-            .send()
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot turn on termination protection for {stack_name}: {}",
-                    super::aws::describe_error(&e)
-                )
-            })?;
-        ui.say(format!(
-            "termination protection on for {stack_name} (production stage)"
-        ));
     }
-    print_outputs(ui, &info);
-    Ok(json!({
-        "stack": stack_name,
-        "stage": stage.name,
-        "region": clients.region,
-        "status": status,
-        "image": options.image,
-        "changes": changeset::to_json(&changes),
-        "outputs": info.outputs,
-    }))
 }
 
 /// What to do about a stack in a status deploy cannot work from.

@@ -5,12 +5,13 @@ use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
 use super::aws::{AwsArgs, Clients};
-use super::changeset::{self, Prepared};
+use super::bootstrap::bootstrapped;
+use super::changeset::{self, Prepared, Proposal};
 use super::events;
 use super::proposal::{self, check_pinned, parameter_values, source_revision};
 use super::stack_state::{self, next_step, Next};
-use super::stages::{Stage, StageArgs};
 use super::status::StackStatus;
+use super::stages::{Stage, StageArgs};
 use super::ui::Ui;
 use super::Session;
 use crate::stack::{params, Scope};
@@ -41,18 +42,30 @@ impl Diff {
             clients,
             poll,
         } = Session::open(&self.stage, &self.aws, &self.params)?;
+        let mut stage = stage;
+        let service_role = rt.block_on(bootstrapped(&clients, &mut stage, &ui))?;
         let image = self.image.as_deref().map(check_pinned).transpose()?;
-        let report = rt.block_on(diff(&clients, &stage, image, self.scope, poll, &ui))?;
+        let report = rt.block_on(diff(
+            &clients,
+            &stage,
+            image,
+            service_role.as_deref(),
+            self.scope,
+            poll,
+            &ui,
+        ))?;
         ui.json(&report);
         Ok(())
     }
 }
 
-/// Proposes the change set, prints it, deletes it. Returns the `--output json` report.
+/// Proposes the change set (as `service_role`, when the stage has one), prints it, deletes
+/// it. Returns the `--output json` report.
 pub async fn diff(
     clients: &Clients,
     stage: &Stage,
     image: Option<&str>,
+    service_role: Option<&str>,
     scope: Scope,
     poll: std::time::Duration,
     ui: &Ui,
@@ -78,14 +91,17 @@ pub async fn diff(
              xtask push` prints) to preview its creation"
         );
     }
-    let proposal = proposal::propose(
-        stage,
-        scope,
-        parameter_values(scope, stage, image)?,
-        &source_revision(),
-        create,
-        "cargo xtask diff (preview, never executed)".into(),
-    );
+    let proposal = Proposal {
+        role_arn: service_role.map(str::to_owned),
+        ..proposal::propose(
+            stage,
+            scope,
+            parameter_values(scope, stage, image)?,
+            &source_revision(),
+            create,
+            "cargo xtask diff (preview, never executed)".into(),
+        )
+    };
     let (would_execute, changes) = match changeset::prepare(cfn, &proposal, poll).await? {
         Prepared::NoChanges => {
             ui.say(format!("no changes: stack {stack_name} is up to date"));

@@ -1,4 +1,4 @@
-//! The deploy lifecycle: `deploy`, `diff`, `invoke`, `logs`, `teardown` and `rebuild`, one
+//! The deploy lifecycle: `bootstrap`, `deploy`, `diff`, `invoke`, `logs`, `teardown` and `rebuild`, one
 //! module each, on shared parts: the AWS clients and common flags (`aws`), the stage file
 //! (`stages`), what a stack is now (`stack_state`) and what its
 //! status means (`status`), what a deploy or diff proposes
@@ -8,6 +8,7 @@
 //! exit codes ([`ExitCode`]).
 
 pub mod aws;
+pub mod bootstrap;
 pub mod changeset;
 pub mod deploy;
 pub mod diff;

@@ -29,6 +29,8 @@ pub fn propose(
         tags: tags(stage, revision),
         create,
         description,
+        role_arn: None,
+        named_iam: false,
     }
 }
 

@@ -49,6 +49,9 @@ impl Rebuild {
             clients,
             poll,
         } = Session::open(&self.stage, &self.aws, &self.params)?;
+        let mut stage = stage;
+        let service_role =
+            rt.block_on(super::bootstrap::bootstrapped(&clients, &mut stage, &ui))?;
         // A given image lives in a repository we must not delete under it.
         let keep_images = self.image.is_some();
         ui.say(format!("rebuild 1/3: teardown of {}", stage.stack_name));
@@ -64,6 +67,7 @@ impl Rebuild {
             yes: true,
             poll,
             revision: source_revision(),
+            service_role,
         };
         let deployed = rt.block_on(deploy(&clients, &stage, &options, &ui))?;
         ui.say("rebuild 3/3: smoke run");

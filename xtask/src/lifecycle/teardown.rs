@@ -165,6 +165,16 @@ pub async fn teardown(
 ) -> Result<Value> {
     let cfn = &clients.cloudformation;
     let stack_name = &stage.stack_name;
+    if stage.production {
+        bail!(
+            "stage `{}` is production (deploy/stages.toml): its stack {stack_name} is not torn \
+             down by this command, and its deployer role may not delete it. An administrator \
+             who really means it turns termination protection off \
+             (`aws cloudformation update-termination-protection \
+             --no-enable-termination-protection --stack-name {stack_name}`) and deletes it",
+            stage.name
+        );
+    }
     let existing = stack_state::describe(cfn, stack_name).await?;
     let mut checked: Vec<Value> = Vec::new();
     let mut emptied = 0;
