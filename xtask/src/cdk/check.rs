@@ -30,8 +30,9 @@ pub const REQUIRED: [(&str, &str); 2] =
     [("SourceBucketName", "example-export"), ("ImageUri", IMAGE)];
 
 /// A value different from the default for every other parameter; `AlarmEmail` turns the
-/// `HasAlarmEmail` condition (alarm topic, alarm actions, topic output) on.
-pub const EVERY_FEATURE: [(&str, &str); 10] = [
+/// `HasAlarmEmail` condition (alarm topic, alarm actions, topic output) on, and
+/// `PermissionsBoundaryArn` the roles' `HasPermissionsBoundary`.
+pub const EVERY_FEATURE: [(&str, &str); 11] = [
     ("PostsKey", "exports/posts.jsonl.gz"),
     ("AuthorsKey", "exports/authors.jsonl.gz"),
     ("ScheduleExpression", "rate(1 day)"),
@@ -42,6 +43,10 @@ pub const EVERY_FEATURE: [(&str, &str); 10] = [
     ("Architecture", "arm64"),
     ("LogRetentionDays", "90"),
     ("AlarmEmail", "ops@example.com"),
+    (
+        "PermissionsBoundaryArn",
+        "arn:aws:iam::123456789012:policy/author-stats-batch-dev-boundary",
+    ),
 ];
 
 /// The two runs: name and parameter values.
