@@ -26,6 +26,9 @@ use contract::files::INDEX_FILE;
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     pub days: u32,
+    /// The window `all` (data-spec §6): render every listed author, whatever the age of
+    /// their posts (`days` is then only reported).
+    pub all: bool,
     pub now: Instant,
     pub tz: Tz,
     /// Compute and report, write nothing (the guards are still checked).
@@ -51,6 +54,8 @@ pub struct Summary {
     pub now: String,
     pub timezone: String,
     pub active_days: u32,
+    /// The window `all`: every listed author was rendered (`active_days` did not apply).
+    pub all: bool,
     pub output: String,
     pub dry_run: bool,
     /// Digest of the chart style (`style` in `index.json`).
@@ -135,7 +140,11 @@ pub fn run(
     ));
 
     // 2. Posts, streamed and counted.
-    let window = Window::new(config.now, config.days, config.tz);
+    let window = if config.all {
+        Window::all(config.now, config.tz)
+    } else {
+        Window::new(config.now, config.days, config.tz)
+    };
     let mut tally = Tally::new(&master, window, skipped);
     let task = progress.bytes("posts", posts.len);
     ingest::read_posts(posts, |n| task.set(n), |post| tally.add(post))?;
@@ -274,6 +283,7 @@ pub fn run(
         now: index.now.clone(),
         timezone: tz_name,
         active_days: config.days,
+        all: config.all,
         output: store.location(),
         dry_run: config.dry_run,
         style: index.style.clone(),
@@ -308,8 +318,16 @@ impl Summary {
             output = self.output,
         );
         out += &format!(
-            "posts: {} non-blank lines, {} counted; window {} days up to {} ({})\n",
-            self.post_lines, self.counted_posts, self.active_days, self.now, self.timezone
+            "posts: {} non-blank lines, {} counted; window {} up to {} ({})\n",
+            self.post_lines,
+            self.counted_posts,
+            if self.all {
+                "all".to_owned()
+            } else {
+                format!("{} days", self.active_days)
+            },
+            self.now,
+            self.timezone
         );
         let skipped: Vec<String> = self
             .skipped

@@ -109,3 +109,44 @@ fn dirty_sample_monthly_window_matches_in_new_york() {
 fn clean_sample_matches_in_utc() {
     run(&small(false, 9), 7, "UTC");
 }
+
+#[test]
+fn the_window_all_renders_every_author_the_generator_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, tally) = write_sample_with_tally(&dir.path().join("in"), &small(true, 11)).unwrap();
+    let out = dir.path().join("out");
+    let now = tally.now.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    let output = Command::new(env!("CARGO_BIN_EXE_author-stats"))
+        .arg("run")
+        .arg("--posts")
+        .arg(&files.posts)
+        .arg("--authors")
+        .arg(&files.authors)
+        .arg("--out")
+        .arg(&out)
+        .args(["--all", "--now", &now])
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("window all"));
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(out.join("index.json")).unwrap()).unwrap();
+    let listed = index["authors"].as_array().unwrap();
+    assert_eq!(listed.len(), tally.authors.len());
+    // More than a daily run would draw: the oracle says some authors are not recent.
+    assert!(tally.authors.iter().any(|a| !a.rendered(tally.now, 7)));
+    for (got, want) in listed.iter().zip(&tally.authors) {
+        assert_eq!(got["slug"], want.slug.as_str());
+        assert_eq!(
+            got["rendered"], true,
+            "{} is drawn in the window all",
+            want.slug
+        );
+        assert!(out.join(format!("{}.png", want.slug)).is_file());
+    }
+}

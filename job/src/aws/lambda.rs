@@ -32,6 +32,8 @@ pub const RUNTIME_API: &str = "AWS_LAMBDA_RUNTIME_API";
 pub struct Event {
     /// Active window in days (≥ 1); default: the function's `ACTIVE_DAYS`.
     pub days: Option<i64>,
+    /// The window `all`: render every listed author (data-spec §6); `days` is then ignored.
+    pub all: Option<bool>,
     /// The run's "now" (data-spec §4 grammar); default: the current time.
     pub now: Option<String>,
     /// Compute and report, write nothing.
@@ -47,7 +49,8 @@ pub struct Event {
 impl Event {
     /// Parse an invocation payload; `null` (an empty invocation) is the default event.
     pub fn from_payload(payload: Value) -> Result<Event, String> {
-        let shape = "{\"days\": N, \"now\": \"2025-11-25T00:00:00Z\", \"dry_run\": true, \
+        let shape =
+            "{\"days\": N, \"all\": true, \"now\": \"2025-11-25T00:00:00Z\", \"dry_run\": true, \
              \"allow_empty\": true, \"allow_shrink\": true, \"force\": true} (all optional)";
         match payload {
             Value::Null => Ok(Event::default()),
@@ -69,6 +72,7 @@ impl Event {
         };
         Ok(RunConfig {
             days,
+            all: self.all.unwrap_or(false),
             now,
             tz: settings.tz,
             dry_run: self.dry_run.unwrap_or(false),

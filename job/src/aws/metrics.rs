@@ -114,6 +114,7 @@ mod tests {
             now: "2025-11-25T00:00:00Z".into(),
             timezone: "Asia/Tokyo".into(),
             active_days: 7,
+            all: false,
             output: "s3://charts/author-monthly-stats/".into(),
             dry_run: false,
             style: "0123456789abcdef".into(),

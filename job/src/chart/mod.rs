@@ -434,28 +434,6 @@ mod tests {
         assert_eq!(bars, 2);
     }
 
-    /// `CHART_SAMPLES=DIR cargo test -p author-stats --lib write_samples -- --ignored`
-    /// writes a few charts in every variant and locale to DIR, to look at.
-    #[test]
-    #[ignore]
-    fn write_samples() {
-        let dir = std::env::var("CHART_SAMPLES").expect("CHART_SAMPLES=DIR");
-        let counts: Vec<u32> = (0..130u32).map(|i| (i * 7 + 3) % 11 + i / 20).collect();
-        for locale in ["ja", "en"] {
-            let style = Style::from_toml(&format!("locale = \"{locale}\"\n"), "s").unwrap();
-            for variant in [Variant::Light, Variant::Dark] {
-                for (tag, first, counts) in [
-                    ("long", MonthKey::new(2015, 2), &counts[..]),
-                    ("short", MonthKey::new(2025, 3), &counts[..9]),
-                ] {
-                    let png = render_in(&style, variant, "山田 太郎", first, counts);
-                    let name = format!("{dir}/{tag}-{locale}-{}.png", variant.name());
-                    std::fs::write(name, png).unwrap();
-                }
-            }
-        }
-    }
-
     #[test]
     fn the_trend_leaves_out_the_month_in_progress() {
         assert_eq!(trend(&[12, 24, 0]), vec![12.0, 18.0]);

@@ -29,6 +29,15 @@ impl Window {
             tz,
         }
     }
+
+    /// The window `all` (data-spec §6): every counted post is inside it.
+    pub fn all(now: Instant, tz: Tz) -> Self {
+        Window {
+            now,
+            start: Instant::EPOCH,
+            tz,
+        }
+    }
 }
 
 /// Counted posts of one usable author.
