@@ -6,6 +6,9 @@ pub const NAMESPACE: &str = "AuthorStats";
 pub const DIMENSION_FUNCTION: &str = "FunctionName";
 /// 1 when a run failed, 0 when it succeeded.
 pub const RUN_FAILED: &str = "RunFailed";
+/// 1 when a run succeeded and published (not a dry run), else 0: the heartbeat the stack's
+/// alarm watches, so that a schedule that stops firing is noticed.
+pub const RUN_SUCCEEDED: &str = "RunSucceeded";
 /// Wall time of the run, in milliseconds.
 pub const DURATION: &str = "DurationMs";
 /// Charts drawn by the run.

@@ -4,50 +4,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
-
-/// One output folder, run several times (like a published site).
-struct Site {
-    tmp: TempDir,
-}
-
-impl Site {
-    fn new() -> Site {
-        Site {
-            tmp: TempDir::new().unwrap(),
-        }
-    }
-
-    fn out(&self) -> PathBuf {
-        self.tmp.path().join("out")
-    }
-
-    fn style(&self, name: &str, toml: &str) -> String {
-        let path = self.tmp.path().join(name);
-        std::fs::write(&path, toml).unwrap();
-        path.display().to_string()
-    }
-
-    fn run(&self, posts: &str, authors: &str, args: &[&str]) -> Run {
-        let dir = TempDir::new().unwrap();
-        let p = dir.path().join("posts.jsonl.gz");
-        let a = dir.path().join("authors.jsonl.gz");
-        std::fs::write(&p, gz(posts.as_bytes())).unwrap();
-        std::fs::write(&a, gz(authors.as_bytes())).unwrap();
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        run_paths_strict(dir, &p, &a, &self.out(), &all)
-    }
-
-    fn index(&self) -> Value {
-        serde_json::from_slice(&std::fs::read(self.out().join("index.json")).unwrap()).unwrap()
-    }
-}
 
 fn summary(run: &Run) -> Value {
     assert!(run.status.success(), "stderr:\n{}", run.stderr);
@@ -74,7 +35,7 @@ fn posts() -> String {
 #[test]
 fn the_built_in_style_publishes_light_dark_and_stats_per_rendered_author() {
     let site = Site::new();
-    summary(&site.run(&posts(), TWO, &[]));
+    summary(&publish(&site, &posts(), TWO, &[]));
     assert_eq!(
         files(&site.out()),
         [
@@ -93,7 +54,7 @@ fn the_built_in_style_publishes_light_dark_and_stats_per_rendered_author() {
 #[test]
 fn index_lists_the_style_digest_and_each_rendered_authors_files_with_hashes() {
     let site = Site::new();
-    summary(&site.run(&posts(), TWO, &[]));
+    summary(&publish(&site, &posts(), TWO, &[]));
     let index = site.index();
     let style = index["style"].as_str().unwrap();
     assert_eq!(style.len(), 16, "{style}");
@@ -121,7 +82,7 @@ fn index_lists_the_style_digest_and_each_rendered_authors_files_with_hashes() {
 #[test]
 fn stats_json_holds_the_months_trend_summary_and_image_hashes() {
     let site = Site::new();
-    summary(&site.run(&posts(), TWO, &[]));
+    summary(&publish(&site, &posts(), TWO, &[]));
     let stats: Value =
         serde_json::from_slice(&std::fs::read(site.out().join("alice.stats.json")).unwrap())
             .unwrap();
@@ -150,8 +111,8 @@ fn stats_json_holds_the_months_trend_summary_and_image_hashes() {
 #[test]
 fn an_unchanged_style_renders_only_the_active_authors() {
     let site = Site::new();
-    summary(&site.run(&posts(), TWO, &[]));
-    let again = summary(&site.run(&posts(), TWO, &[]));
+    summary(&publish(&site, &posts(), TWO, &[]));
+    let again = summary(&publish(&site, &posts(), TWO, &[]));
     assert_eq!(again["charts_rendered"], 1);
     assert_eq!(again["restyled"], false);
     assert!(!site.out().join("bob.png").exists());
@@ -160,10 +121,10 @@ fn an_unchanged_style_renders_only_the_active_authors() {
 #[test]
 fn a_changed_style_renders_every_listed_author_once() {
     let site = Site::new();
-    summary(&site.run(&posts(), TWO, &[]));
+    summary(&publish(&site, &posts(), TWO, &[]));
     let before = site.index()["style"].clone();
-    let en = site.style("en.toml", "locale = \"en\"\n");
-    let changed = summary(&site.run(&posts(), TWO, &["--style", &en]));
+    let en = site.file("en.toml", "locale = \"en\"\n");
+    let changed = summary(&publish(&site, &posts(), TWO, &["--style", &en]));
     assert_eq!(changed["restyled"], true);
     assert_eq!(changed["charts_rendered"], 2, "alice and bob");
     let index = site.index();
@@ -175,15 +136,15 @@ fn a_changed_style_renders_every_listed_author_once() {
         .unwrap()
         .starts_with("Bob has written 1 post since May 2024."));
     // The next run with the same style is a daily run again.
-    let daily = summary(&site.run(&posts(), TWO, &["--style", &en]));
+    let daily = summary(&publish(&site, &posts(), TWO, &["--style", &en]));
     assert_eq!(daily["charts_rendered"], 1);
 }
 
 #[test]
 fn a_light_only_style_publishes_no_dark_chart() {
     let site = Site::new();
-    let light = site.style("light.toml", "variants = [\"light\"]\n");
-    summary(&site.run(&posts(), TWO, &["--style", &light]));
+    let light = site.file("light.toml", "variants = [\"light\"]\n");
+    summary(&publish(&site, &posts(), TWO, &["--style", &light]));
     assert!(site.out().join("alice.png").exists());
     assert!(!site.out().join("alice.dark.png").exists());
 }
@@ -191,8 +152,8 @@ fn a_light_only_style_publishes_no_dark_chart() {
 #[test]
 fn a_bad_style_file_is_a_usage_error_naming_the_field_and_writes_nothing() {
     let site = Site::new();
-    let bad = site.style("bad.toml", "[light]\nbar = \"blue\"\n");
-    let run = site.run(&posts(), TWO, &["--style", &bad]);
+    let bad = site.file("bad.toml", "[light]\nbar = \"blue\"\n");
+    let run = publish(&site, &posts(), TWO, &["--style", &bad]);
     assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("bad.toml"), "{}", run.stderr);
     assert!(
@@ -207,8 +168,8 @@ fn a_bad_style_file_is_a_usage_error_naming_the_field_and_writes_nothing() {
 fn the_same_input_and_style_give_the_same_bytes_for_every_file() {
     let a = Site::new();
     let b = Site::new();
-    summary(&a.run(&posts(), TWO, &[]));
-    summary(&b.run(&posts(), TWO, &[]));
+    summary(&publish(&a, &posts(), TWO, &[]));
+    summary(&publish(&b, &posts(), TWO, &[]));
     for name in [
         "alice.png",
         "alice.dark.png",
@@ -221,4 +182,11 @@ fn the_same_input_and_style_give_the_same_bytes_for_every_file() {
             "{name} differs"
         );
     }
+}
+
+/// A `--json` run on `site`.
+fn publish(site: &Site, posts: &str, authors: &str, args: &[&str]) -> Run {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    site.run(posts, authors, &all)
 }

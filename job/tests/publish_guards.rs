@@ -7,11 +7,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use serde_json::Value;
-use tempfile::TempDir;
 
 /// `n` usable authors `a0`…, slugs `author-0`…
 fn master(n: usize) -> String {
@@ -29,38 +28,6 @@ fn master(n: usize) -> String {
 /// One recent post for each of `n` authors.
 fn posts(n: usize) -> String {
     (0..n).map(|i| post(&format!("a{i}"), RECENT)).collect()
-}
-
-/// A folder with the two input files, rewritten between runs, and one `--out`.
-struct Site {
-    tmp: TempDir,
-}
-
-impl Site {
-    fn new() -> Site {
-        Site {
-            tmp: TempDir::new().unwrap(),
-        }
-    }
-
-    fn out(&self) -> PathBuf {
-        self.tmp.path().join("out")
-    }
-
-    /// Run the job with exactly `args` (no override of the harness's own).
-    fn run(&self, posts: &str, authors: &str, args: &[&str]) -> Run {
-        let dir = TempDir::new().unwrap();
-        let p = dir.path().join("posts.jsonl.gz");
-        let a = dir.path().join("authors.jsonl.gz");
-        std::fs::write(&p, gz(posts.as_bytes())).unwrap();
-        std::fs::write(&a, gz(authors.as_bytes())).unwrap();
-        run_paths_strict(dir, &p, &a, &self.out(), args)
-    }
-
-    /// Every file in `--out`, by name.
-    fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
-        snapshot(&self.out())
-    }
 }
 
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -130,12 +97,16 @@ fn an_empty_master_is_published_with_allow_empty() {
 fn a_50_percent_drop_is_refused_and_leaves_the_output_as_it_was() {
     let site = Site::new();
     site.run(&posts(10), &master(10), &[]).index();
-    let before = site.snapshot();
+    let before = site_snapshot(&site);
     let error = refusal(&site.run(&posts(10), &master(5), &[]));
     assert!(error.contains("from 10 to 5 authors"), "{error}");
     assert!(error.contains("--max-shrink 10 %"), "{error}");
     assert!(error.contains("--allow-shrink"), "{error}");
-    assert_eq!(site.snapshot(), before, "nothing written, nothing removed");
+    assert_eq!(
+        site_snapshot(&site),
+        before,
+        "nothing written, nothing removed"
+    );
 }
 
 #[test]
@@ -179,12 +150,12 @@ fn max_shrink_out_of_range_is_a_usage_error() {
 fn an_older_now_than_the_published_one_is_refused() {
     let site = Site::new();
     site.run(&posts(3), &master(3), &[]).index();
-    let before = site.snapshot();
+    let before = site_snapshot(&site);
     let error = refusal(&site.run(&posts(3), &master(3), &["--now", "2025-11-24T23:59:59Z"]));
     assert!(error.contains("now=2025-11-25T00:00:00Z"), "{error}");
     assert!(error.contains("now=2025-11-24T23:59:59Z"), "{error}");
     assert!(error.contains("--force"), "{error}");
-    assert_eq!(site.snapshot(), before);
+    assert_eq!(site_snapshot(&site), before);
 }
 
 #[test]
@@ -240,4 +211,9 @@ fn a_first_run_reports_no_previous_index() {
 
 fn summary_of(site: &Site, n: usize) -> Value {
     summary(&site.run(&posts(n), &master(n), &["--json"]))
+}
+
+/// Every file in the site's `--out`, by name.
+fn site_snapshot(site: &Site) -> BTreeMap<String, Vec<u8>> {
+    snapshot(&site.out())
 }

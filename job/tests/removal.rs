@@ -6,11 +6,9 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use common::*;
 use serde_json::Value;
-use tempfile::TempDir;
 
 fn master(ids: &[usize]) -> String {
     ids.iter()
@@ -28,36 +26,6 @@ fn posts(ids: &[usize], ts: &str) -> String {
     ids.iter().map(|i| post(&format!("a{i}"), ts)).collect()
 }
 
-struct Site {
-    tmp: TempDir,
-}
-
-impl Site {
-    fn new() -> Site {
-        Site {
-            tmp: TempDir::new().unwrap(),
-        }
-    }
-
-    fn out(&self) -> PathBuf {
-        self.tmp.path().join("out")
-    }
-
-    fn run(&self, posts: &str, authors: &str, args: &[&str]) -> (Run, Value) {
-        let dir = TempDir::new().unwrap();
-        let p = dir.path().join("posts.jsonl.gz");
-        let a = dir.path().join("authors.jsonl.gz");
-        std::fs::write(&p, gz(posts.as_bytes())).unwrap();
-        std::fs::write(&a, gz(authors.as_bytes())).unwrap();
-        let mut all = vec!["--json"];
-        all.extend_from_slice(args);
-        let run = run_paths_strict(dir, &p, &a, &self.out(), &all);
-        assert!(run.status.success(), "stderr:\n{}", run.stderr);
-        let summary = serde_json::from_str(run.stdout.trim()).unwrap();
-        (run, summary)
-    }
-}
-
 fn names(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -66,7 +34,7 @@ fn names(list: &[&str]) -> BTreeSet<String> {
 fn a_run_after_authors_leave_the_master_deletes_exactly_their_files() {
     let site = Site::new();
     let all: Vec<usize> = (0..20).collect();
-    site.run(&posts(&all, RECENT), &master(&all), &[]);
+    publish(&site, &posts(&all, RECENT), &master(&all), &[]);
     // Files the job must not touch, and one chart of an author listed long ago.
     for name in [
         "notes.txt",
@@ -82,7 +50,7 @@ fn a_run_after_authors_leave_the_master_deletes_exactly_their_files() {
     let before = files(&site.out());
 
     let stay: Vec<usize> = (0..18).collect();
-    let (_, summary) = site.run(&posts(&all, RECENT), &master(&stay), &[]);
+    let (_, summary) = publish(&site, &posts(&all, RECENT), &master(&stay), &[]);
     assert_eq!(summary["charts_removed"], 7);
     let gone = names(&[
         "author-18.png",
@@ -100,9 +68,10 @@ fn a_run_after_authors_leave_the_master_deletes_exactly_their_files() {
 #[test]
 fn authors_still_listed_keep_their_charts_when_not_rendered() {
     let site = Site::new();
-    site.run(&posts(&[0, 1], RECENT), &master(&[0, 1]), &[]);
+    publish(&site, &posts(&[0, 1], RECENT), &master(&[0, 1]), &[]);
     // A month later nobody is in the 7-day window: both stay listed, neither is rendered.
-    let (run, summary) = site.run(
+    let (run, summary) = publish(
+        &site,
         &posts(&[0, 1], RECENT),
         &master(&[0, 1]),
         &["--now", "2025-12-25T00:00:00Z"],
@@ -117,10 +86,20 @@ fn authors_still_listed_keep_their_charts_when_not_rendered() {
 fn a_dry_run_removes_nothing() {
     let site = Site::new();
     let all: Vec<usize> = (0..20).collect();
-    site.run(&posts(&all, RECENT), &master(&all), &[]);
+    publish(&site, &posts(&all, RECENT), &master(&all), &[]);
     let before = files(&site.out());
     let stay: Vec<usize> = (0..19).collect();
-    let (_, summary) = site.run(&posts(&all, RECENT), &master(&stay), &["--dry-run"]);
+    let (_, summary) = publish(&site, &posts(&all, RECENT), &master(&stay), &["--dry-run"]);
     assert_eq!(summary["charts_removed"], 0);
     assert_eq!(files(&site.out()), before);
+}
+
+/// A `--json` run on `site` that must succeed, and its summary.
+fn publish(site: &Site, posts: &str, authors: &str, args: &[&str]) -> (Run, Value) {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let run = site.run(posts, authors, &all);
+    assert!(run.status.success(), "stderr:\n{}", run.stderr);
+    let summary = serde_json::from_str(run.stdout.trim()).unwrap();
+    (run, summary)
 }

@@ -3,31 +3,41 @@
 //! author by author, months computed independently in the zone.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use chrono::{Datelike, SecondsFormat};
 use chrono_tz::Tz;
-use sample::{write_sample_with_tally, SampleSpec};
+use sample::{write_sample_with_tally, SampleFiles, SampleSpec};
 use serde_json::Value;
 
-fn run(spec: &SampleSpec, days: u32, tz: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let (files, tally) = write_sample_with_tally(&dir.path().join("in"), spec).unwrap();
-    let out = dir.path().join("out");
-    let now = tally.now.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    let status = Command::new(env!("CARGO_BIN_EXE_author-stats"))
+/// `author-stats run` on the sample `files` into `out` with `args`.
+fn run_job(files: &SampleFiles, out: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_author-stats"))
         .arg("run")
         .arg("--posts")
         .arg(&files.posts)
         .arg("--authors")
         .arg(&files.authors)
         .arg("--out")
-        .arg(&out)
-        .args(["--days", &days.to_string(), "--now", &now, "--tz", tz])
+        .arg(out)
+        .args(args)
         .env("CI", "true")
-        .status()
-        .unwrap();
-    assert!(status.success());
+        .output()
+        .unwrap()
+}
+
+fn run(spec: &SampleSpec, days: u32, tz: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let (files, tally) = write_sample_with_tally(&dir.path().join("in"), spec).unwrap();
+    let out = dir.path().join("out");
+    let now = tally.now.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    let output = run_job(
+        &files,
+        &out,
+        &["--days", &days.to_string(), "--now", &now, "--tz", tz],
+    );
+    assert!(output.status.success());
     let index: Value =
         serde_json::from_slice(&std::fs::read(out.join("index.json")).unwrap()).unwrap();
 
@@ -116,18 +126,7 @@ fn the_window_all_renders_every_author_the_generator_lists() {
     let (files, tally) = write_sample_with_tally(&dir.path().join("in"), &small(true, 11)).unwrap();
     let out = dir.path().join("out");
     let now = tally.now.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    let output = Command::new(env!("CARGO_BIN_EXE_author-stats"))
-        .arg("run")
-        .arg("--posts")
-        .arg(&files.posts)
-        .arg("--authors")
-        .arg(&files.authors)
-        .arg("--out")
-        .arg(&out)
-        .args(["--all", "--now", &now])
-        .env("CI", "true")
-        .output()
-        .unwrap();
+    let output = run_job(&files, &out, &["--all", "--now", &now]);
     assert!(
         output.status.success(),
         "{}",

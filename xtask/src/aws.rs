@@ -24,6 +24,15 @@ impl AwsAccess {
     pub async fn sdk_config(&self, fallback_region: Option<&str>) -> Result<SdkConfig> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest());
         if let Some(profile) = &self.profile {
+            if !profile_exists(profile) {
+                bail!(
+                    "AWS profile `{profile}` (from --profile or AWS_PROFILE) is not in \
+                     {} or {}: create it with `aws configure --profile {profile}` (or `aws \
+                     configure sso`), or name another profile",
+                    profile_file("AWS_CONFIG_FILE", "config"),
+                    profile_file("AWS_SHARED_CREDENTIALS_FILE", "credentials")
+                );
+            }
             loader = loader.profile_name(profile);
         }
         if let Some(region) = self.region.as_deref().or(fallback_region) {
@@ -38,6 +47,33 @@ impl AwsAccess {
         }
         Ok(config)
     }
+}
+
+/// The shared config or credentials file: `$VAR`, else `~/.aws/<name>`.
+fn profile_file(var: &str, name: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| {
+        let home = std::env::var("HOME").unwrap_or_default();
+        format!("{home}/.aws/{name}")
+    })
+}
+
+/// Whether either shared file has a section for `profile` (`[profile x]` or `[x]`).
+fn profile_exists(profile: &str) -> bool {
+    [
+        profile_file("AWS_CONFIG_FILE", "config"),
+        profile_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+    ]
+    .iter()
+    .filter_map(|path| std::fs::read_to_string(path).ok())
+    .any(|text| {
+        text.lines().any(|line| {
+            let line = line.trim();
+            line.strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .map(|name| name.trim().trim_start_matches("profile ").trim())
+                .is_some_and(|name| name == profile)
+        })
+    })
 }
 
 /// A current-thread runtime for one command.
@@ -59,6 +95,15 @@ const CREDENTIAL_CODES: [&str; 7] = [
     "InvalidAccessKeyId",
 ];
 
+/// Error codes of rate limiting.
+const THROTTLING_CODES: [&str; 5] = [
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "SlowDown",
+];
+
 /// One line for an SDK error: the service's code and message (with the fix for refused
 /// credentials), or, when no answer came, the cause in words and what to check.
 pub fn describe_error<E, R>(error: &SdkError<E, R>) -> String
@@ -72,9 +117,28 @@ where
                 "AWS rejected the credentials ({code}): refresh them (`aws sso login`, \
                  AWS_PROFILE) and retry"
             ),
+            (Some(code), Some(message)) if code.starts_with("AccessDenied") => format!(
+                "access denied ({message}): the identity lacks this permission \
+                 (spec/deployer-policy.json lists what the lifecycle needs)"
+            ),
+            (Some(code), Some(message)) if THROTTLING_CODES.contains(&code) => format!(
+                "{code}: {message}: AWS kept rate-limiting the calls after the SDK's retries; \
+                 wait a minute and run the command again"
+            ),
             (Some(code), Some(message)) => format!("{code}: {message}"),
             (Some(code), None) => code.to_owned(),
-            _ => root_cause(error),
+            (None, _) => {
+                let status = match error {
+                    SdkError::ServiceError(context) => http_status(&format!("{:?}", context.raw())),
+                    _ => "unreadable".to_owned(),
+                };
+                format!(
+                    "the endpoint answered {status} with something that is not an AWS error \
+                     ({}): if AWS_ENDPOINT_URL points at an emulator, it may not implement \
+                     this call (moto, for one, cannot run image functions)",
+                    root_cause(error)
+                )
+            }
         },
         SdkError::TimeoutError(_) => "the AWS endpoint did not answer in time: check the \
                                       network, AWS_REGION and AWS_ENDPOINT_URL"
@@ -85,17 +149,20 @@ where
             http_status(&format!("{:?}", response.raw()))
         ),
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => {
-            let cause = root_cause(error);
             if is_about_credentials(&DisplayErrorContext(error).to_string()) {
-                format!(
-                    "no usable AWS credentials ({cause}): set AWS_PROFILE to a configured \
-                     profile (then `aws sso login` if it uses SSO), or \
-                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-                )
+                "no usable AWS credentials: set AWS_PROFILE (or --profile) to a configured \
+                 profile, then `aws sso login` if it uses SSO, or set \
+                 AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                    .to_owned()
             } else {
+                let endpoint = std::env::var("AWS_ENDPOINT_URL").map_or_else(
+                    |_| "the AWS endpoint of the region".to_owned(),
+                    |url| format!("{url} (AWS_ENDPOINT_URL)"),
+                );
                 format!(
-                    "cannot reach the AWS endpoint ({cause}): check the network, AWS_REGION \
-                     and AWS_ENDPOINT_URL"
+                    "cannot reach {endpoint}: {}; check the network, the region and \
+                     AWS_ENDPOINT_URL",
+                    root_cause(error)
                 )
             }
         }

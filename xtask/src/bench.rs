@@ -28,17 +28,25 @@ pub struct Bench {
     /// Also measure publishing to S3 against a local moto server.
     #[arg(long)]
     s3: bool,
+    /// Also run the daily run and the backfill on N× the seed data (N× authors and posts;
+    /// repeatable, e.g. --scale 10 --scale 100; 100× is ~5.5 GB of gzip, generated once).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    scale: Vec<u32>,
+    /// Also measure peak memory on hostile input: a gzip bomb without a newline and a
+    /// 20 MB display name.
+    #[arg(long)]
+    bombs: bool,
 }
 
-/// A data set: the sample spec, generated once.
-struct DataSet {
-    name: &'static str,
-    authors: usize,
-    posts: usize,
-    body_bytes: usize,
+/// A data set: the sample spec, generated once under `target/bench/<name>/`.
+pub(crate) struct DataSet {
+    pub(crate) name: &'static str,
+    pub(crate) authors: usize,
+    pub(crate) posts: usize,
+    pub(crate) body_bytes: usize,
 }
 
-const SEED_SCALE: DataSet = DataSet {
+pub(crate) const SEED_SCALE: DataSet = DataSet {
     name: "seed-1x",
     authors: 1056,
     posts: 60_000,
@@ -52,8 +60,14 @@ const TEN_X_BODIES: DataSet = DataSet {
 };
 
 impl DataSet {
-    fn ensure(&self) -> Result<PathBuf> {
-        let dir = project_root().join("target/bench").join(self.name);
+    /// The folder of the data set, generated when missing or made from another spec.
+    pub(crate) fn ensure(&self) -> Result<PathBuf> {
+        self.ensure_in(self.name)
+    }
+
+    /// [`DataSet::ensure`] in `target/bench/<folder>/`.
+    pub(crate) fn ensure_in(&self, folder: &str) -> Result<PathBuf> {
+        let dir = project_root().join("target/bench").join(folder);
         let stamp = dir.join(".spec");
         let spec = format!(
             "{} {} {} {SAMPLE_NOW}",
@@ -63,14 +77,20 @@ impl DataSet {
             return Ok(dir);
         }
         let started = Instant::now();
-        crate::sample::write(
-            &dir,
-            &SampleSpec {
-                authors: self.authors,
-                posts: self.posts,
-                body_bytes: self.body_bytes,
-                ..SampleSpec::default()
-            },
+        // In a child process (`cargo xtask sample`): generating grows this process, and a
+        // child's peak RSS as `wait4` reports it includes the parent's pages it was forked
+        // with, so every job measured afterwards would seem as large.
+        let exe = std::env::current_exe().context("finding the xtask executable")?;
+        let defaults = SampleSpec::default();
+        crate::shell::run(
+            Command::new(exe)
+                .arg("sample")
+                .arg("--out")
+                .arg(&dir)
+                .args(["--authors", &self.authors.to_string()])
+                .args(["--posts", &self.posts.to_string()])
+                .args(["--body-bytes", &self.body_bytes.to_string()])
+                .args(["--seed", &defaults.seed.to_string(), "--until", SAMPLE_NOW]),
         )?;
         fs::write(&stamp, spec)?;
         eprintln!(
@@ -83,15 +103,15 @@ impl DataSet {
 }
 
 /// Wall time and peak resident memory of one child process.
-struct Measured {
-    wall: Duration,
-    max_rss_kib: u64,
+pub(crate) struct Measured {
+    pub(crate) wall: Duration,
+    pub(crate) max_rss_kib: u64,
 }
 
 /// Run `cmd` to completion (output discarded) and measure it.
 // The one `unsafe` of the workspace: `wait4`, for the child's peak RSS (SAFETY below).
 #[allow(unsafe_code)]
-fn measure(cmd: &mut Command) -> Result<Measured> {
+pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
     let line = display(cmd);
     let started = Instant::now();
     let child = cmd
@@ -152,7 +172,8 @@ fn bare_inflate(path: &Path) -> Result<(Duration, u64)> {
     Ok((started.elapsed(), bytes))
 }
 
-fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command {
+/// `author-stats run` on a data set into a fresh `out`, at the sample's `--now`.
+pub(crate) fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command {
     let _ = fs::remove_dir_all(out);
     let mut cmd = Command::new(job);
     cmd.arg("run")
@@ -166,7 +187,8 @@ fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command {
     cmd
 }
 
-fn pngs(dir: &Path) -> Result<(usize, u64)> {
+/// Number and total size of the PNGs in `dir`.
+pub(crate) fn pngs(dir: &Path) -> Result<(usize, u64)> {
     let mut count = 0;
     let mut bytes = 0;
     for entry in fs::read_dir(dir)? {
@@ -179,11 +201,11 @@ fn pngs(dir: &Path) -> Result<(usize, u64)> {
     Ok((count, bytes))
 }
 
-fn mib(kib: u64) -> f64 {
+pub(crate) fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-fn verdict(ok: bool) -> &'static str {
+pub(crate) fn verdict(ok: bool) -> &'static str {
     if ok {
         "ok"
     } else {
@@ -305,6 +327,12 @@ impl Bench {
         }
         if self.s3 {
             crate::bench_s3::run(&job, &data)?;
+        }
+        for &n in &self.scale {
+            crate::bench_scale::run(&job, n)?;
+        }
+        if self.bombs {
+            crate::bench_bombs::run(&job)?;
         }
         println!("(a seaborn-based Python job: ~180 s and ~600 MiB for the backfill on this data)");
         Ok(())

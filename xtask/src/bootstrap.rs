@@ -713,7 +713,8 @@ pub fn main_stack_resource_types() -> Vec<String> {
 }
 
 /// The deployer on every stage: change sets on its stack through the service role, the
-/// bootstrap stack's outputs, its image repository, and the reads of `invoke` and `logs`.
+/// bootstrap stack's outputs, its image repository, and the reads of `invoke`, `logs`,
+/// `status` and `drift`.
 fn deployer_statements<'t>(a: &Arns<'t>, cfn_exec: Expr<'t>) -> Vec<Statement<'t>> {
     let types = Expr::list(main_stack_resource_types().into_iter().map(Expr::from));
     let create = when(
@@ -798,6 +799,16 @@ fn deployer_statements<'t>(a: &Arns<'t>, cfn_exec: Expr<'t>) -> Vec<Statement<'t
             &["logs:DescribeLogGroups", "logs:FilterLogEvents"],
             vec![a.log_group.clone()],
         ),
+        allow(
+            "StatusQueue",
+            &["sqs:GetQueueAttributes"],
+            vec![a.queue.clone()],
+        ),
+        allow(
+            "StatusAlarms",
+            &["cloudwatch:DescribeAlarms"],
+            vec![a.alarm.clone()],
+        ),
     ]
 }
 
@@ -833,11 +844,6 @@ fn teardown_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
         ),
         allow("CheckRoles", &["iam:GetRole"], vec![a.stack_roles.clone()]),
         allow(
-            "CheckQueue",
-            &["sqs:GetQueueAttributes"],
-            vec![a.queue.clone()],
-        ),
-        allow(
             "CheckSchedule",
             &["scheduler:GetSchedule"],
             vec![a.schedule.clone()],
@@ -846,11 +852,6 @@ fn teardown_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             "CheckTopic",
             &["sns:GetTopicAttributes"],
             vec![a.topic.clone()],
-        ),
-        allow(
-            "CheckAlarms",
-            &["cloudwatch:DescribeAlarms"],
-            vec![a.alarm.clone()],
         ),
         allow(
             "CheckCloudFront",

@@ -44,7 +44,7 @@ impl Build {
         let image = &built.image;
         eprintln!(
             "build: {} image, {} layers, in {:.1} s → {}",
-            image.platform.architecture,
+            image.platform.architecture(),
             image.layers.len(),
             started.elapsed().as_secs_f64(),
             built.layout_dir.display()

@@ -58,7 +58,8 @@ impl Demo {
         let root = project_root().join("target").join("demo");
         let input = root.join("input");
         let charts = root.join("charts");
-        // A fresh output folder each time: the job itself never deletes anything.
+        // A fresh output folder each time: a demo of another size would otherwise meet the
+        // publish guards (a shrunken listing) of the previous one.
         if charts.exists() {
             fs::remove_dir_all(&charts)
                 .with_context(|| format!("cannot clear {}", charts.display()))?;
@@ -108,7 +109,9 @@ pub fn write_gallery(charts: &Path) -> Result<PathBuf> {
          body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f7f9;color:#222}\
          figure{background:#fff;margin:0 0 2rem;padding:1rem;border-radius:8px;box-shadow:0 1px 3px #0002}\
          img{max-width:100%;height:auto}figcaption{margin-top:.5rem;color:#555}\
-         code{background:#eee;padding:0 .2em}</style></head><body>\n",
+         code{background:#eee;padding:0 .2em}\
+         @media (prefers-color-scheme: dark){body{background:#0b1220;color:#ddd}figure{background:#111827}}\
+         </style></head><body>\n",
     );
     let _ = writeln!(
         html,
@@ -126,12 +129,19 @@ pub fn write_gallery(charts: &Path) -> Result<PathBuf> {
     );
     for author in rendered {
         let slug = author["slug"].as_str().unwrap_or("");
+        let name = escape(author["display_name"].as_str().unwrap_or(""));
+        // The embed a site pastes: dark variant by `prefers-color-scheme`, the summary as
+        // alt text (spec/chart-style.md).
+        let alt = author["summary"]
+            .as_str()
+            .map_or_else(|| name.clone(), escape);
         let _ = writeln!(
             html,
-            "<figure><img src=\"{slug}.png\" alt=\"{name}\" loading=\"lazy\">\
-             <figcaption><b>{name}</b> ({slug}) — {total} posts, {first} to {last}</figcaption></figure>",
+            "<figure><picture><source srcset=\"{slug}.dark.png\" media=\"(prefers-color-scheme: dark)\">\
+             <img src=\"{slug}.png\" alt=\"{alt}\" width=\"1200\" height=\"600\" loading=\"lazy\"></picture>\
+             <figcaption><b>{name}</b> ({slug}) — {total} posts, {first} to {last} · \
+             <a href=\"{slug}.stats.json\">stats.json</a></figcaption></figure>",
             slug = escape(slug),
-            name = escape(author["display_name"].as_str().unwrap_or("")),
             total = author["total_posts"],
             first = escape(author["first_month"].as_str().unwrap_or("")),
             last = escape(author["last_month"].as_str().unwrap_or("")),

@@ -3,7 +3,9 @@
 
 pub mod aws;
 pub mod bench;
+pub mod bench_bombs;
 pub mod bench_s3;
+pub mod bench_scale;
 pub mod bootstrap;
 pub mod build;
 pub mod cdk;

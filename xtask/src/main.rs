@@ -42,6 +42,10 @@ enum Command {
     Invoke(lifecycle::invoke::Invoke),
     /// The function's recent log lines (--follow to keep reading).
     Logs(lifecycle::logs::Logs),
+    /// Recent runs, dead letters, alarms and a verdict: exit 0 healthy, 1 not.
+    Status(lifecycle::run_status::Status),
+    /// Resources changed outside CloudFormation, with their differences: exit 1 on drift.
+    Drift(lifecycle::drift::Drift),
     /// Empty the charts bucket, delete the stack and the image repository, verify all gone.
     Teardown(lifecycle::teardown::Teardown),
     /// Teardown, deploy and a smoke run: a clean environment in one command.
@@ -64,6 +68,8 @@ fn main() {
         Command::Diff(cmd) => cmd.run(),
         Command::Invoke(cmd) => cmd.run(),
         Command::Logs(cmd) => cmd.run(),
+        Command::Status(cmd) => cmd.run(),
+        Command::Drift(cmd) => cmd.run(),
         Command::Teardown(cmd) => cmd.run(),
         Command::Rebuild(cmd) => cmd.run(),
         Command::Cdk(cmd) => cmd.run(),

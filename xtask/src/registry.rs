@@ -163,7 +163,7 @@ impl Registry {
             .map(|i| format!("layer {i}/{count}"))
             .chain(std::iter::once("config".to_owned()));
         for (blob, label) in image.blobs().zip(labels) {
-            let size = human_size(blob.descriptor.size);
+            let size = human_size(blob.size());
             let short = blob.digest().short();
             if self.blob_exists(repository, blob.digest())? {
                 eprintln!("push: {label} {short} ({size}) already in {target}");
@@ -176,10 +176,10 @@ impl Registry {
             let secs = started.elapsed().as_secs_f64();
             eprintln!(
                 "push: {label} {short} ({size}) uploaded in {secs:.1} s ({}/s)",
-                human_size((blob.descriptor.size as f64 / secs.max(1e-3)) as u64)
+                human_size((blob.size() as f64 / secs.max(1e-3)) as u64)
             );
             report.uploaded.push(blob.digest().clone());
-            report.bytes_uploaded += blob.descriptor.size;
+            report.bytes_uploaded += blob.size();
         }
         if self.manifest_digest(repository, tag)?.as_ref() == Some(image.digest()) {
             eprintln!(
@@ -259,7 +259,7 @@ impl Registry {
         let mut resp = self.send(
             "PUT",
             &url,
-            Some(("Content-Type", &manifest.descriptor.media_type)),
+            Some(("Content-Type", manifest.descriptor.media_type().as_ref())),
             Some(&manifest.bytes),
         )?;
         if resp.status().as_u16() != 201 {

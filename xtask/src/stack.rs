@@ -28,6 +28,9 @@ pub const DESCRIPTION: &str = "author-stats-batch: a daily Lambda job that draws
 
 /// The Lambda maximum: a run must never be cut short by the platform before the job's own checks.
 pub const TIMEOUT_SECONDS: u32 = 900;
+/// Hours without a successful run after which the heartbeat alarm fires (a daily job, plus
+/// slack; `cargo xtask status` uses the same figure).
+pub const HEARTBEAT_HOURS: u32 = 26;
 /// Failed events stay this long in the dead-letter queue (the SQS maximum, 14 days).
 pub const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
 /// Older versions of a chart are kept this long after being replaced.
@@ -65,6 +68,9 @@ pub mod ids {
     pub const ALARM_TOPIC: &str = "AlarmTopic";
     pub const JOB_ERRORS_ALARM: &str = "JobErrorsAlarm";
     pub const DEAD_LETTER_ALARM: &str = "DeadLetterAlarm";
+    pub const HEARTBEAT_ALARM: &str = "HeartbeatAlarm";
+    pub const DURATION_ALARM: &str = "DurationAlarm";
+    pub const THROTTLES_ALARM: &str = "ThrottlesAlarm";
     pub const HAS_ALARM_EMAIL: &str = "HasAlarmEmail";
     pub const HAS_PERMISSIONS_BOUNDARY: &str = "HasPermissionsBoundary";
 }
@@ -856,6 +862,7 @@ fn alarms<'t>(
             alarm_actions: actions(),
             alarm_description: Some("The author-stats job failed".into()),
             comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            datapoints_to_alarm: None,
             dimensions: vec![Dimension {
                 name: "FunctionName".into(),
                 value: function.reference(),
@@ -878,15 +885,85 @@ fn alarms<'t>(
                     .into(),
             ),
             comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            datapoints_to_alarm: None,
             dimensions: vec![Dimension {
                 name: "QueueName".into(),
                 value: dead_letters.get_att(QueueAttr::QueueName),
             }],
             evaluation_periods: 1,
-            metric_name: "ApproximateNumberOfMessagesVisible".into(),
+            // Messages *sent* in the period, not those waiting: each new failure notifies,
+            // while old ones sit in the queue.
+            metric_name: "NumberOfMessagesSent".into(),
             namespace: "AWS/SQS".into(),
             period: 300,
+            statistic: cloudwatch::Statistic::Sum,
+            threshold: 1,
+            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
+        },
+    );
+    let on_function = || {
+        vec![Dimension {
+            name: "FunctionName".into(),
+            value: function.reference(),
+        }]
+    };
+    t.add(
+        ids::HEARTBEAT_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some(format!(
+                "No successful author-stats run in {HEARTBEAT_HOURS} hours: is the schedule \
+                 enabled, is the function failing? `cargo xtask status` shows the recent runs"
+            )),
+            comparison_operator: cloudwatch::ComparisonOperator::LessThanThreshold,
+            datapoints_to_alarm: Some(HEARTBEAT_HOURS),
+            dimensions: on_function(),
+            evaluation_periods: HEARTBEAT_HOURS,
+            metric_name: contract::metrics::RUN_SUCCEEDED.into(),
+            namespace: contract::metrics::NAMESPACE.into(),
+            period: 3600,
+            statistic: cloudwatch::Statistic::Sum,
+            threshold: 1,
+            treat_missing_data: cloudwatch::TreatMissingData::Breaching,
+        },
+    );
+    t.add(
+        ids::DURATION_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some(format!(
+                "An author-stats run took more than 80 % of the {TIMEOUT_SECONDS} s timeout: \
+                 raise MemorySize (CPU grows with it) before runs are killed"
+            )),
+            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            datapoints_to_alarm: None,
+            dimensions: on_function(),
+            evaluation_periods: 1,
+            metric_name: "Duration".into(),
+            namespace: "AWS/Lambda".into(),
+            period: 3600,
             statistic: cloudwatch::Statistic::Maximum,
+            threshold: TIMEOUT_SECONDS * 1000 / 10 * 8,
+            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
+        },
+    );
+    t.add(
+        ids::THROTTLES_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some(
+                "An author-stats invocation was throttled (reserved concurrency 1: a run was \
+                 still going, or the account is at its limit)"
+                    .into(),
+            ),
+            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            datapoints_to_alarm: None,
+            dimensions: on_function(),
+            evaluation_periods: 1,
+            metric_name: "Throttles".into(),
+            namespace: "AWS/Lambda".into(),
+            period: 3600,
+            statistic: cloudwatch::Statistic::Sum,
             threshold: 1,
             treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
         },

@@ -109,6 +109,7 @@ fn required_actions() -> BTreeSet<String> {
             "iam",
             "sqs",
             "cloudcontrol",
+            "cloudwatch",
         ]
         .iter()
         .map(|s| (format!("clients.{s}."), *s))

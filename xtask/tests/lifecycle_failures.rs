@@ -567,7 +567,13 @@ fn invoke_runs_the_stack_function_with_the_event_and_returns_its_summary() {
         &[],
         r#"{"authors_listed": 12, "charts_rendered": 12, "dry_run": true}"#,
     );
-    let summary = block_on(invoke(&clients(&replay), &stage(), Some(5475), true, &ui())).unwrap();
+    let summary = block_on(invoke(
+        &clients(&replay),
+        &stage(),
+        serde_json::json!({"dry_run": true, "days": 5475}),
+        &ui(),
+    ))
+    .unwrap();
     assert_eq!(summary["charts_rendered"], 12);
     let sent: serde_json::Value = serde_json::from_str(&replay.calls(INVOCATIONS)[0].body).unwrap();
     assert_eq!(sent, serde_json::json!({"days": 5475, "dry_run": true}));
@@ -587,9 +593,14 @@ fn a_failed_invocation_is_an_error_with_the_message_the_log_tail_and_where_to_lo
         &[("X-Amz-Function-Error", "Unhandled"), ("X-Amz-Log-Result", &tail)],
         r#"{"errorType": "Failure", "errorMessage": "s3://export/posts.jsonl.gz: NoSuchKey: check POSTS_KEY"}"#,
     );
-    let err = block_on(invoke(&clients(&replay), &stage(), None, false, &ui()))
-        .unwrap_err()
-        .to_string();
+    let err = block_on(invoke(
+        &clients(&replay),
+        &stage(),
+        serde_json::json!({"dry_run": false}),
+        &ui(),
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("fn-1 failed (Unhandled)"), "{err}");
     assert!(err.contains("NoSuchKey: check POSTS_KEY"), "{err}");
     assert!(
@@ -597,4 +608,76 @@ fn a_failed_invocation_is_an_error_with_the_message_the_log_tail_and_where_to_lo
         "{err}"
     );
     assert!(err.contains("cargo xtask logs --stage replay"), "{err}");
+}
+
+#[test]
+fn drift_lists_each_changed_resource_with_its_differences() {
+    let replay = Replay::start();
+    replay.ok(
+        "DetectStackDrift",
+        "<StackDriftDetectionId>d-1</StackDriftDetectionId>",
+    );
+    replay
+        .ok(
+            "DescribeStackDriftDetectionStatus",
+            "<StackDriftDetectionId>d-1</StackDriftDetectionId><DetectionStatus>DETECTION_IN_PROGRESS</DetectionStatus>",
+        )
+        .ok(
+            "DescribeStackDriftDetectionStatus",
+            "<StackDriftDetectionId>d-1</StackDriftDetectionId><DetectionStatus>DETECTION_COMPLETE</DetectionStatus><StackDriftStatus>DRIFTED</StackDriftStatus>",
+        );
+    replay.ok(
+        "DescribeStackResourceDrifts",
+        "<StackResourceDrifts><member><LogicalResourceId>JobFunction</LogicalResourceId>\
+         <ResourceType>AWS::Lambda::Function</ResourceType>\
+         <StackResourceDriftStatus>MODIFIED</StackResourceDriftStatus>\
+         <PropertyDifferences><member><PropertyPath>/MemorySize</PropertyPath>\
+         <ExpectedValue>1024</ExpectedValue><ActualValue>2048</ActualValue>\
+         <DifferenceType>NOT_EQUAL</DifferenceType></member></PropertyDifferences>\
+         </member></StackResourceDrifts>",
+    );
+    let drifted = block_on(xtask::lifecycle::drift::detect(
+        &clients(&replay),
+        STACK,
+        Duration::from_millis(1),
+    ))
+    .unwrap();
+    assert_eq!(drifted.len(), 1);
+    assert_eq!(drifted[0].logical_id, "JobFunction");
+    assert_eq!(drifted[0].status, "MODIFIED");
+    assert_eq!(
+        drifted[0].differences,
+        vec![(
+            "/MemorySize".to_owned(),
+            "1024".to_owned(),
+            "2048".to_owned(),
+            "NOT_EQUAL".to_owned()
+        )]
+    );
+    assert_eq!(replay.calls("DescribeStackDriftDetectionStatus").len(), 2);
+}
+
+#[test]
+fn a_failed_drift_detection_is_an_error_naming_the_reason() {
+    let replay = Replay::start();
+    replay.ok(
+        "DetectStackDrift",
+        "<StackDriftDetectionId>d-2</StackDriftDetectionId>",
+    );
+    replay.ok(
+        "DescribeStackDriftDetectionStatus",
+        "<StackDriftDetectionId>d-2</StackDriftDetectionId><DetectionStatus>DETECTION_FAILED</DetectionStatus><DetectionStatusReason>Access denied for AWS::Scheduler::Schedule</DetectionStatusReason>",
+    );
+    let err = block_on(xtask::lifecycle::drift::detect(
+        &clients(&replay),
+        STACK,
+        Duration::from_millis(1),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("Access denied for AWS::Scheduler::Schedule"),
+        "{err}"
+    );
+    assert!(err.contains("read permissions"), "{err}");
 }

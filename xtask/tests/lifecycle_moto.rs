@@ -378,8 +378,15 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
     )
     .unwrap();
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
-    let charts = keys.iter().filter(|k| k.ends_with(".png")).count();
-    assert_eq!(charts, summary.charts_rendered, "{keys:?}");
+    // Each rendered author: `<slug>.png`, `<slug>.dark.png` and `<slug>.stats.json`.
+    let light = keys
+        .iter()
+        .filter(|k| k.ends_with(".png") && !k.ends_with(".dark.png"))
+        .count();
+    let dark = keys.iter().filter(|k| k.ends_with(".dark.png")).count();
+    let stats = keys.iter().filter(|k| k.ends_with(".stats.json")).count();
+    assert_eq!(light, summary.charts_rendered, "{keys:?}");
+    assert_eq!((dark, stats), (light, light), "{keys:?}");
     assert!(
         keys.contains(&"author-monthly-stats/index.json"),
         "{keys:?}"
@@ -439,6 +446,153 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
     );
 
     let torn = report(&["teardown", "--stage", "wire", "--yes"], &stages);
-    assert_eq!(torn["objects_deleted"], charts + 1);
+    // Every object the run wrote: three per rendered author, and the index.
+    assert_eq!(torn["objects_deleted"], keys.len());
     assert_moto_supported_every_type();
+}
+
+/// One EMF line of the job, as `job/src/aws/metrics.rs` prints it.
+fn emf_line(failed: bool, written: u64) -> String {
+    json!({
+        "_aws": {"Timestamp": 0, "CloudWatchMetrics": []},
+        "RunFailed": u64::from(failed),
+        "DurationMs": 2100,
+        "ChartsUploaded": written,
+        "ChartsUnchanged": 250,
+        "AuthorsListed": 291,
+        "SkippedMissingPublishedAt": 4,
+        "DryRun": false,
+    })
+    .to_string()
+}
+
+fn write_log(group: &str, stream: &str, events: &[(chrono::DateTime<chrono::Utc>, String)]) {
+    let logs = clients().logs;
+    block_on(
+        logs.create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send(),
+    )
+    .unwrap();
+    let events: Vec<_> = events
+        .iter()
+        .map(|(at, message)| {
+            aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                .timestamp(at.timestamp_millis())
+                .message(message)
+                .build()
+                .unwrap()
+        })
+        .collect();
+    block_on(
+        logs.put_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .set_log_events(Some(events))
+            .send(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage_file(dir.path(), "watch");
+    let created = report(
+        &[
+            "deploy",
+            "--stage",
+            "watch",
+            "--scope",
+            "core",
+            "--image",
+            &image('5'),
+            "--yes",
+        ],
+        &stages,
+    );
+    let group = created["outputs"]["LogGroupName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = chrono::Utc::now();
+    let failure = json!({"level": "ERROR", "fields": {"message": "run failed",
+        "error": "RunFailed(\"cannot read s3://export/posts.jsonl.gz: NoSuchKey\")"}})
+    .to_string();
+    write_log(
+        &group,
+        "old",
+        &[
+            (now - chrono::Duration::hours(74), emf_line(false, 12)),
+            (now - chrono::Duration::hours(50), failure),
+            (now - chrono::Duration::hours(50), emf_line(true, 0)),
+        ],
+    );
+    let (out, stderr) = xtask(&["status", "--stage", "watch"], &stages);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["healthy"], false);
+    assert_eq!(status["runs"].as_array().unwrap().len(), 2, "{status:#}");
+    assert_eq!(
+        status["runs"][1]["error"],
+        "cannot read s3://export/posts.jsonl.gz: NoSuchKey"
+    );
+    let verdict = status["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains("74 h ago") && verdict.contains("latest run failed"),
+        "{verdict}"
+    );
+    assert!(stderr.contains("error: unhealthy"), "{stderr}");
+
+    write_log(
+        &group,
+        "new",
+        &[(now - chrono::Duration::hours(2), emf_line(false, 3))],
+    );
+    let healthy = report(&["status", "--stage", "watch"], &stages);
+    assert_eq!(healthy["healthy"], true, "{healthy:#}");
+    assert_eq!(healthy["runs"][2]["charts_written"], 3);
+    assert_eq!(healthy["dead_letter_messages"], 0);
+    report(&["teardown", "--stage", "watch", "--yes"], &stages);
+}
+
+#[test]
+fn a_parameter_the_template_forbids_is_refused_before_any_stack_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage_file(dir.path(), "strict");
+    for (param, rule) in [
+        ("ActiveDays=0", "below the minimum 1"),
+        ("ActiveDays=abc", "not a number"),
+        ("LogRetentionDays=8", "allowed values"),
+    ] {
+        let (out, stderr) = xtask(
+            &[
+                "deploy",
+                "--stage",
+                "strict",
+                "--scope",
+                "core",
+                "--image",
+                &image('6'),
+                "--yes",
+                "--param",
+                param,
+            ],
+            &stages,
+        );
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(rule) && stderr.contains("nothing was sent to AWS"),
+            "{stderr}"
+        );
+        let stacks = block_on(
+            clients()
+                .cloudformation
+                .describe_stacks()
+                .stack_name("author-stats-batch-strict")
+                .send(),
+        );
+        assert!(stacks.is_err(), "a refused deploy left a stack behind");
+    }
 }

@@ -484,9 +484,42 @@ fn dead_letter_queue_is_encrypted_and_watched() {
         alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0],
         ids::DEAD_LETTER_QUEUE
     );
+    // Each new dead letter notifies: messages sent in the period, not those waiting.
+    assert_eq!(alarm["MetricName"], "NumberOfMessagesSent");
+    assert_eq!(alarm["Statistic"], "Sum");
     let errors = props(&t, ids::JOB_ERRORS_ALARM);
     assert_eq!(errors["MetricName"], "Errors");
     assert_eq!(errors["Dimensions"][0]["Value"]["Ref"], ids::JOB_FUNCTION);
+}
+
+#[test]
+fn a_schedule_that_stops_firing_is_noticed_by_the_heartbeat() {
+    let t = template();
+    let heartbeat = props(&t, ids::HEARTBEAT_ALARM);
+    assert_eq!(heartbeat["Namespace"], contract::metrics::NAMESPACE);
+    assert_eq!(heartbeat["MetricName"], contract::metrics::RUN_SUCCEEDED);
+    assert_eq!(heartbeat["TreatMissingData"], "breaching");
+    assert_eq!(heartbeat["ComparisonOperator"], "LessThanThreshold");
+    // 26 hourly periods, all of them without a success: one daily run keeps it quiet.
+    assert_eq!(heartbeat["EvaluationPeriods"], 26);
+    assert_eq!(heartbeat["DatapointsToAlarm"], 26);
+    assert_eq!(heartbeat["Period"], 3600);
+    assert_eq!(
+        heartbeat["Dimensions"][0]["Value"]["Ref"],
+        ids::JOB_FUNCTION
+    );
+}
+
+#[test]
+fn slow_and_throttled_runs_are_alarmed_before_they_fail() {
+    let t = template();
+    let duration = props(&t, ids::DURATION_ALARM);
+    assert_eq!(duration["MetricName"], "Duration");
+    assert_eq!(
+        duration["Threshold"],
+        u64::from(stack::TIMEOUT_SECONDS) * 1000 * 8 / 10
+    );
+    assert_eq!(props(&t, ids::THROTTLES_ALARM)["MetricName"], "Throttles");
 }
 
 #[test]
@@ -497,7 +530,13 @@ fn alarm_topic_exists_only_when_an_email_is_given() {
         ids::HAS_ALARM_EMAIL
     );
     assert_eq!(t["Parameters"][params::ALARM_EMAIL]["Default"], "");
-    for alarm in [ids::JOB_ERRORS_ALARM, ids::DEAD_LETTER_ALARM] {
+    for alarm in [
+        ids::JOB_ERRORS_ALARM,
+        ids::DEAD_LETTER_ALARM,
+        ids::HEARTBEAT_ALARM,
+        ids::DURATION_ALARM,
+        ids::THROTTLES_ALARM,
+    ] {
         let actions = &props(&t, alarm)["AlarmActions"]["Fn::If"];
         assert_eq!(actions[0], ids::HAS_ALARM_EMAIL, "{alarm}");
         assert_eq!(actions[1][0]["Ref"], ids::ALARM_TOPIC, "{alarm}");

@@ -5,7 +5,7 @@
 
 use contract::metrics::{
     AUTHORS_LISTED, CHARTS_REMOVED, CHARTS_RENDERED, CHARTS_UNCHANGED, CHARTS_UPLOADED,
-    DIMENSION_FUNCTION, DURATION, NAMESPACE, POSTS_COUNTED, RUN_FAILED,
+    DIMENSION_FUNCTION, DURATION, NAMESPACE, POSTS_COUNTED, RUN_FAILED, RUN_SUCCEEDED,
 };
 use serde_json::{json, Map, Value};
 
@@ -20,6 +20,11 @@ pub fn emf_line(
 ) -> String {
     let mut values: Vec<(String, u64, &str)> = vec![
         (RUN_FAILED.to_owned(), u64::from(outcome.is_err()), "Count"),
+        (
+            RUN_SUCCEEDED.to_owned(),
+            u64::from(outcome.is_ok_and(|s| !s.dry_run)),
+            "Count",
+        ),
         (DURATION.to_owned(), duration_ms, "Milliseconds"),
     ];
     if let Ok(summary) = outcome {
@@ -146,12 +151,13 @@ mod tests {
         assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
         assert_eq!(v["FunctionName"], "fn");
         let metrics = directive["Metrics"].as_array().unwrap();
-        assert_eq!(metrics.len(), 2 + 6 + 8);
+        assert_eq!(metrics.len(), 3 + 6 + 8);
         for m in metrics {
             let name = m["Name"].as_str().unwrap();
             assert!(v[name].is_u64(), "{name} has no value");
         }
         assert_eq!(v[RUN_FAILED], 0);
+        assert_eq!(v[RUN_SUCCEEDED], 1);
         assert_eq!(v[CHARTS_UPLOADED], 1);
         assert_eq!(v[CHARTS_REMOVED], 4);
         assert_eq!(v["SkippedMalformedLines"], 2);
@@ -163,6 +169,7 @@ mod tests {
         let line = emf_line(Err(()), 50, 1, None);
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v[RUN_FAILED], 1);
+        assert_eq!(v[RUN_SUCCEEDED], 0);
         assert_eq!(v[DURATION], 50);
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([[]]));
         assert!(v.get(CHARTS_UPLOADED).is_none());

@@ -297,3 +297,44 @@ pub(crate) fn png_size(bytes: &[u8]) -> (u32, u32) {
     reader.finish().expect("PNG does not decode to its end");
     (frame.width, frame.height)
 }
+
+/// One output folder that several runs publish to, as a site's charts folder is.
+pub(crate) struct Site {
+    tmp: TempDir,
+}
+
+impl Site {
+    pub(crate) fn new() -> Site {
+        Site {
+            tmp: TempDir::new().unwrap(),
+        }
+    }
+
+    /// The `--out` folder.
+    pub(crate) fn out(&self) -> PathBuf {
+        self.tmp.path().join("out")
+    }
+
+    /// A file beside the output folder (a style file, say).
+    pub(crate) fn file(&self, name: &str, text: &str) -> String {
+        let path = self.tmp.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    /// Run the job on plain JSONL into [`Site::out`] with exactly `args` (no override of
+    /// the harness's own).
+    pub(crate) fn run(&self, posts: &str, authors: &str, args: &[&str]) -> Run {
+        let dir = TempDir::new().unwrap();
+        let p = dir.path().join("posts.jsonl.gz");
+        let a = dir.path().join("authors.jsonl.gz");
+        std::fs::write(&p, gz(posts.as_bytes())).unwrap();
+        std::fs::write(&a, gz(authors.as_bytes())).unwrap();
+        run_paths_strict(dir, &p, &a, &self.out(), args)
+    }
+
+    /// The published `index.json`.
+    pub(crate) fn index(&self) -> Value {
+        serde_json::from_slice(&std::fs::read(self.out().join("index.json")).unwrap()).unwrap()
+    }
+}

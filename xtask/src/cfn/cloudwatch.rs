@@ -17,6 +17,9 @@ pub struct Alarm<'t> {
     pub alarm_actions: Option<Expr<'t>>,
     pub alarm_description: Option<String>,
     pub comparison_operator: ComparisonOperator,
+    /// M of the M-out-of-N evaluation (`None`: all `evaluation_periods`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datapoints_to_alarm: Option<u32>,
     pub dimensions: Vec<Dimension<'t>>,
     pub evaluation_periods: u32,
     pub metric_name: String,
@@ -42,6 +45,7 @@ pub struct Dimension<'t> {
 #[derive(Clone, Copy, Debug, Serialize)]
 pub enum ComparisonOperator {
     GreaterThanOrEqualToThreshold,
+    LessThanThreshold,
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -54,4 +58,7 @@ pub enum Statistic {
 pub enum TreatMissingData {
     #[serde(rename = "notBreaching")]
     NotBreaching,
+    /// No data is as bad as a breach: for heartbeats.
+    #[serde(rename = "breaching")]
+    Breaching,
 }

@@ -2,14 +2,16 @@
 //! `cargo xtask build` leaves under `target/` and `cargo xtask push` reads back. The index
 //! names one single-architecture manifest; reading checks every blob against its digest.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
 use super::digest::Digest;
-use super::spec::{self, Descriptor, ImageConfig, Index, Manifest};
+use oci_spec::image::{ImageIndexBuilder, PlatformBuilder};
+
+use super::spec::{self, Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType};
 use super::{Blob, Image};
 
 const OCI_LAYOUT: &str = r#"{"imageLayoutVersion":"1.0.0"}"#;
@@ -30,13 +32,16 @@ pub fn write(image: &Image, dir: &Path, tag: &str) -> Result<()> {
         fs::write(&path, &blob.bytes).with_context(|| format!("writing {}", path.display()))?;
     }
     let mut manifest = image.manifest.descriptor.clone();
-    manifest.platform = Some(image.platform.clone());
-    manifest.annotations = BTreeMap::from([(spec::ANNOTATION_REF_NAME.to_owned(), tag.to_owned())]);
-    let index = Index {
-        schema_version: 2,
-        media_type: spec::MEDIA_TYPE_INDEX.to_owned(),
-        manifests: vec![manifest],
-    };
+    manifest.set_platform(Some(image.platform.clone()));
+    manifest.set_annotations(Some(HashMap::from([(
+        spec::ANNOTATION_REF_NAME.to_owned(),
+        tag.to_owned(),
+    )])));
+    let index = ImageIndexBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageIndex)
+        .manifests(vec![manifest])
+        .build()?;
     fs::write(
         staging.join("index.json"),
         serde_json::to_vec_pretty(&index)?,
@@ -55,51 +60,50 @@ pub fn write(image: &Image, dir: &Path, tag: &str) -> Result<()> {
 /// Reads the one image an OCI layout at `dir` holds.
 pub fn read(dir: &Path) -> Result<Image> {
     let index_path = dir.join("index.json");
-    let index: Index = serde_json::from_slice(&fs::read(&index_path).with_context(|| {
+    let index: ImageIndex = serde_json::from_slice(&fs::read(&index_path).with_context(|| {
         format!(
             "no OCI image layout at {} (cannot read index.json): run `cargo xtask build` first",
             dir.display()
         )
     })?)
     .with_context(|| format!("{} is not an OCI index", index_path.display()))?;
-    let [descriptor] = index.manifests.as_slice() else {
+    let [descriptor] = index.manifests().as_slice() else {
         bail!(
             "{} lists {} manifests; a Lambda image has exactly one: rebuild with `cargo xtask build`",
             index_path.display(),
-            index.manifests.len()
+            index.manifests().len()
         );
     };
-    if descriptor.media_type != spec::MEDIA_TYPE_MANIFEST {
+    if descriptor.media_type() != &MediaType::ImageManifest {
         bail!(
             "{} points at a {}, not a single-architecture image manifest",
             index_path.display(),
-            descriptor.media_type
+            descriptor.media_type()
         );
     }
-    let manifest = read_blob(dir, descriptor)?;
-    let parsed: Manifest = serde_json::from_slice(&manifest.bytes)
-        .with_context(|| format!("manifest {} is not an OCI manifest", descriptor.digest))?;
-    let config = read_blob(dir, &parsed.config)?;
-    let run: ImageConfig = serde_json::from_slice(&config.bytes)
-        .with_context(|| format!("config {} is not an OCI image config", parsed.config.digest))?;
-    let platform = spec::Platform {
-        architecture: run.architecture,
-        os: run.os,
-    };
+    let mut manifest = read_blob(dir, descriptor)?;
+    let parsed: ImageManifest = serde_json::from_slice(&manifest.bytes)
+        .with_context(|| format!("manifest {} is not an OCI manifest", descriptor.digest()))?;
+    let config = read_blob(dir, parsed.config())?;
+    let run: ImageConfiguration = serde_json::from_slice(&config.bytes).with_context(|| {
+        format!(
+            "config {} is not an OCI image config",
+            parsed.config().digest()
+        )
+    })?;
+    let platform = PlatformBuilder::default()
+        .architecture(run.architecture().clone())
+        .os(run.os().clone())
+        .build()?;
     let layers = parsed
-        .layers
+        .layers()
         .iter()
         .map(|l| read_blob(dir, l))
         .collect::<Result<Vec<_>>>()?;
+    manifest.descriptor.set_platform(None);
+    manifest.descriptor.set_annotations(None);
     Ok(Image {
-        manifest: Blob {
-            descriptor: Descriptor {
-                platform: None,
-                annotations: BTreeMap::new(),
-                ..descriptor.clone()
-            },
-            bytes: manifest.bytes,
-        },
+        manifest,
         config,
         layers,
         platform,
@@ -107,7 +111,8 @@ pub fn read(dir: &Path) -> Result<Image> {
 }
 
 fn read_blob(dir: &Path, descriptor: &Descriptor) -> Result<Blob> {
-    let path = blob_path(dir, &descriptor.digest);
+    let digest = spec::from_oci(descriptor.digest())?;
+    let path = blob_path(dir, &digest);
     let bytes = fs::read(&path).with_context(|| {
         format!(
             "missing blob {} in the OCI layout: rebuild with `cargo xtask build`",
@@ -115,7 +120,7 @@ fn read_blob(dir: &Path, descriptor: &Descriptor) -> Result<Blob> {
         )
     })?;
     let actual = Digest::of(&bytes);
-    if actual != descriptor.digest || bytes.len() as u64 != descriptor.size {
+    if actual != digest || bytes.len() as u64 != descriptor.size() {
         bail!(
             "blob {} is corrupt (digest {actual}, {} bytes): rebuild with `cargo xtask build`",
             path.display(),
@@ -124,6 +129,7 @@ fn read_blob(dir: &Path, descriptor: &Descriptor) -> Result<Blob> {
     }
     Ok(Blob {
         descriptor: descriptor.clone(),
+        digest,
         bytes,
     })
 }
@@ -159,7 +165,7 @@ mod tests {
         let back = read(&dir).unwrap();
         assert_eq!(back.digest(), image.digest());
         assert_eq!(back.manifest.bytes, image.manifest.bytes);
-        assert_eq!(back.platform.architecture, "amd64");
+        assert_eq!(back.platform.architecture().to_string(), "amd64");
         let names: Vec<_> = fs::read_dir(tmp.path())
             .unwrap()
             .map(|e| e.unwrap().file_name())

@@ -13,7 +13,6 @@ pub mod layout;
 pub mod spec;
 pub mod static_build;
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +21,11 @@ use anyhow::{bail, Context, Result};
 use crate::shell::project_root;
 use digest::Digest;
 use layer::{Layer, LayerBuilder};
-use spec::{Descriptor, History, ImageConfig, Manifest, Platform, RootFs, RunConfig};
+use oci_spec::image::{
+    ConfigBuilder, HistoryBuilder, ImageConfigurationBuilder, ImageManifestBuilder, Os,
+    PlatformBuilder, RootFsBuilder,
+};
+use spec::{Descriptor, MediaType, Platform};
 
 /// Where the function's executable lives: absolute, a regular file (Lambda wants no
 /// symlink), in the directory the AWS base images use for custom runtimes.
@@ -90,25 +93,29 @@ pub struct Contents {
 #[derive(Clone, Debug)]
 pub struct Blob {
     pub descriptor: Descriptor,
+    /// The descriptor's digest, in the form the layout and the registry use.
+    pub digest: Digest,
     pub bytes: Vec<u8>,
 }
 
 impl Blob {
-    fn new(media_type: &str, bytes: Vec<u8>) -> Blob {
+    fn new(media_type: MediaType, bytes: Vec<u8>) -> Blob {
+        let digest = Digest::of(&bytes);
         Blob {
-            descriptor: Descriptor {
-                media_type: media_type.to_owned(),
-                digest: Digest::of(&bytes),
-                size: bytes.len() as u64,
-                platform: None,
-                annotations: BTreeMap::new(),
-            },
+            descriptor: Descriptor::new(media_type, bytes.len() as u64, spec::to_oci(&digest)),
+            digest,
             bytes,
         }
     }
 
+    /// The blob's content digest.
     pub fn digest(&self) -> &Digest {
-        &self.descriptor.digest
+        &self.digest
+    }
+
+    /// Its size in bytes.
+    pub fn size(&self) -> u64 {
+        self.descriptor.size()
     }
 }
 
@@ -130,7 +137,7 @@ impl Image {
 
     /// Bytes a registry stores and Lambda pulls: manifest, config and compressed layers.
     pub fn compressed_size(&self) -> u64 {
-        self.blobs().map(|b| b.descriptor.size).sum::<u64>() + self.manifest.descriptor.size
+        self.blobs().map(Blob::size).sum::<u64>() + self.manifest.size()
     }
 
     /// Config and layers: the blobs a push uploads before the manifest.
@@ -160,48 +167,62 @@ pub fn assemble(contents: &Contents) -> Result<Image> {
         ),
     ];
 
-    let config = ImageConfig {
-        architecture: contents.arch.oci_name().to_owned(),
-        os: "linux".to_owned(),
-        config: RunConfig {
-            env: vec![
-                "PATH=/var/runtime:/usr/local/bin:/usr/bin:/bin".to_owned(),
-                format!("SSL_CERT_FILE={CA_BUNDLE_PATH}"),
-            ],
-            entrypoint: vec![ENTRYPOINT.to_owned()],
-        },
-        rootfs: RootFs {
-            kind: "layers".to_owned(),
-            diff_ids: layers.iter().map(|(l, _)| l.diff_id.clone()).collect(),
-        },
-        history: layers
-            .iter()
-            .map(|(_, created_by)| History {
-                created_by: created_by.clone(),
-                comment: None,
-            })
-            .collect(),
-    };
-    let config = Blob::new(spec::MEDIA_TYPE_CONFIG, serde_json::to_vec(&config)?);
+    let run = ConfigBuilder::default()
+        .env(vec![
+            "PATH=/var/runtime:/usr/local/bin:/usr/bin:/bin".to_owned(),
+            format!("SSL_CERT_FILE={CA_BUNDLE_PATH}"),
+        ])
+        .entrypoint(vec![ENTRYPOINT.to_owned()])
+        .build()?;
+    let rootfs = RootFsBuilder::default()
+        .typ("layers")
+        .diff_ids(
+            layers
+                .iter()
+                .map(|(l, _)| l.diff_id.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .build()?;
+    let history = layers
+        .iter()
+        .map(|(_, created_by)| {
+            HistoryBuilder::default()
+                .created_by(created_by.clone())
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let config = ImageConfigurationBuilder::default()
+        .architecture(contents.arch.oci_name())
+        .os(Os::Linux)
+        .config(run)
+        .rootfs(rootfs)
+        .history(history)
+        .build()?;
+    let config = Blob::new(MediaType::ImageConfig, serde_json::to_vec(&config)?);
     let layers: Vec<Blob> = layers
         .into_iter()
-        .map(|(l, _)| Blob::new(spec::MEDIA_TYPE_LAYER_GZIP, l.blob))
+        .map(|(l, _)| Blob::new(MediaType::ImageLayerGzip, l.blob))
         .collect();
-    let manifest = Manifest {
-        schema_version: 2,
-        media_type: spec::MEDIA_TYPE_MANIFEST.to_owned(),
-        config: config.descriptor.clone(),
-        layers: layers.iter().map(|l| l.descriptor.clone()).collect(),
-    };
-    let manifest = Blob::new(spec::MEDIA_TYPE_MANIFEST, serde_json::to_vec(&manifest)?);
+    let manifest = ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(config.descriptor.clone())
+        .layers(
+            layers
+                .iter()
+                .map(|l| l.descriptor.clone())
+                .collect::<Vec<_>>(),
+        )
+        .build()?;
+    let manifest = Blob::new(MediaType::ImageManifest, serde_json::to_vec(&manifest)?);
     Ok(Image {
         manifest,
         config,
         layers,
-        platform: Platform {
-            architecture: contents.arch.oci_name().to_owned(),
-            os: "linux".to_owned(),
-        },
+        platform: PlatformBuilder::default()
+            .architecture(contents.arch.oci_name())
+            .os(Os::Linux)
+            .build()?,
     })
 }
 
@@ -327,13 +348,13 @@ mod tests {
     #[test]
     fn manifest_points_at_config_and_gzip_layers() {
         let image = assemble(&contents()).unwrap();
-        let manifest: Manifest = serde_json::from_slice(&image.manifest.bytes).unwrap();
-        assert_eq!(manifest.media_type, spec::MEDIA_TYPE_MANIFEST);
-        assert_eq!(manifest.config, image.config.descriptor);
+        let manifest: spec::ImageManifest = serde_json::from_slice(&image.manifest.bytes).unwrap();
+        assert_eq!(manifest.media_type(), &Some(MediaType::ImageManifest));
+        assert_eq!(manifest.config(), &image.config.descriptor);
         assert!(manifest
-            .layers
+            .layers()
             .iter()
-            .all(|l| l.media_type == spec::MEDIA_TYPE_LAYER_GZIP));
+            .all(|l| l.media_type() == &MediaType::ImageLayerGzip));
     }
 
     #[test]
@@ -348,4 +369,15 @@ mod tests {
         assert_eq!(a.layers[0].digest(), c.layers[0].digest());
         assert_ne!(a.layers[1].digest(), c.layers[1].digest());
     }
+
+    #[test]
+    fn the_image_documents_keep_their_bytes() {
+        // Pinned when the documents moved to the oci-spec types: the same contents must
+        // keep giving the same manifest, whatever models the JSON.
+        let image = assemble(&contents()).unwrap();
+        assert_eq!(image.digest().to_string(), PINNED_DIGEST);
+    }
+
+    const PINNED_DIGEST: &str =
+        "sha256:9ac0b9dd6c63d6c8721840838e175efc87d9cad32471d4d193c7df8887c18b63";
 }

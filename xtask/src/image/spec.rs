@@ -1,93 +1,56 @@
-//! The OCI image JSON documents this project writes and reads: manifest, config, index and
-//! the descriptors that link them, with exactly the fields a Lambda image uses. Field order
-//! is fixed by the structs and nothing optional is written empty, so the bytes (and so the
-//! digests) depend only on the content. No `created` timestamps anywhere.
+//! The OCI image documents this project writes and reads (manifest, config, index and the
+//! descriptors that link them), as the `oci-spec` crate models the image-spec, with the
+//! media types as text and the bridge between its digest type and ours ([`Digest`], which
+//! the registry client and the layout name blobs by). The documents carry no `created`
+//! timestamps and nothing optional is written empty, so their bytes, and so the digests,
+//! depend only on the content (pinned by a test in `image/mod.rs`).
 
-use std::collections::BTreeMap;
+use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use anyhow::{Context, Result};
+pub use oci_spec::image::{
+    Descriptor, ImageConfiguration, ImageIndex, ImageManifest, MediaType, Platform,
+};
 
 use super::digest::Digest;
 
+/// `application/vnd.oci.image.manifest.v1+json`.
 pub const MEDIA_TYPE_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+/// `application/vnd.oci.image.index.v1+json`.
 pub const MEDIA_TYPE_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// `application/vnd.oci.image.config.v1+json`.
 pub const MEDIA_TYPE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+/// `application/vnd.oci.image.layer.v1.tar+gzip`.
 pub const MEDIA_TYPE_LAYER_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
 /// The annotation an OCI layout's `index.json` uses to name a manifest (its tag).
-pub const ANNOTATION_REF_NAME: &str = "org.opencontainers.image.ref.name";
+pub const ANNOTATION_REF_NAME: &str = oci_spec::image::ANNOTATION_REF_NAME;
 
-/// A pointer to a blob: what it is, its digest and its size in bytes.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct Descriptor {
-    #[serde(rename = "mediaType")]
-    pub media_type: String,
-    pub digest: Digest,
-    pub size: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<Platform>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+/// Our digest as oci-spec's.
+pub fn to_oci(digest: &Digest) -> oci_spec::image::Digest {
+    oci_spec::image::Digest::from_str(&digest.to_string())
+        .expect("a parsed sha256 digest is a valid OCI digest")
 }
 
-/// Operating system and CPU architecture in OCI/Go spelling (`linux`, `amd64`/`arm64`).
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct Platform {
-    pub architecture: String,
-    pub os: String,
+/// oci-spec's digest as ours (only sha256 is accepted).
+pub fn from_oci(digest: &oci_spec::image::Digest) -> Result<Digest> {
+    Digest::parse(digest.as_ref()).with_context(|| format!("unsupported digest {digest}"))
 }
 
-/// A single-architecture image manifest: one config, the layers bottom-up.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct Manifest {
-    #[serde(rename = "schemaVersion")]
-    pub schema_version: u32,
-    #[serde(rename = "mediaType")]
-    pub media_type: String,
-    pub config: Descriptor,
-    pub layers: Vec<Descriptor>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The image configuration: platform, how to run it, the layer chain and its history.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct ImageConfig {
-    pub architecture: String,
-    pub os: String,
-    pub config: RunConfig,
-    pub rootfs: RootFs,
-    pub history: Vec<History>,
-}
+    #[test]
+    fn the_media_type_texts_are_oci_specs() {
+        assert_eq!(MediaType::ImageManifest.to_string(), MEDIA_TYPE_MANIFEST);
+        assert_eq!(MediaType::ImageIndex.to_string(), MEDIA_TYPE_INDEX);
+        assert_eq!(MediaType::ImageConfig.to_string(), MEDIA_TYPE_CONFIG);
+        assert_eq!(MediaType::ImageLayerGzip.to_string(), MEDIA_TYPE_LAYER_GZIP);
+    }
 
-/// The part of the config a container runtime (and Lambda) executes.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct RunConfig {
-    #[serde(rename = "Env")]
-    pub env: Vec<String>,
-    #[serde(rename = "Entrypoint")]
-    pub entrypoint: Vec<String>,
-}
-
-/// The uncompressed layer digests, bottom-up.
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct RootFs {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub diff_ids: Vec<Digest>,
-}
-
-/// What made one layer (one entry per layer, in layer order).
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct History {
-    pub created_by: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-}
-
-/// An OCI layout's `index.json`: the manifests the layout holds (one here).
-#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct Index {
-    #[serde(rename = "schemaVersion")]
-    pub schema_version: u32,
-    #[serde(rename = "mediaType")]
-    pub media_type: String,
-    pub manifests: Vec<Descriptor>,
+    #[test]
+    fn digests_cross_the_bridge_both_ways() {
+        let ours = Digest::of(b"x");
+        assert_eq!(from_oci(&to_oci(&ours)).unwrap(), ours);
+    }
 }

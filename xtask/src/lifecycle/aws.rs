@@ -50,6 +50,7 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub cloudcontrol: aws_sdk_cloudcontrol::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -69,6 +70,7 @@ impl Clients {
             iam: aws_sdk_iam::Client::new(config),
             sqs: aws_sdk_sqs::Client::new(config),
             cloudcontrol: aws_sdk_cloudcontrol::Client::new(config),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
         }
     }

@@ -12,7 +12,7 @@ use aws_sdk_cloudformation::Client;
 
 use super::aws::describe_error;
 use super::stack_state::{self, ending, Ending};
-use super::status::{ResourceStatus, ResourceStatusExt, StackStatus};
+use super::stack_status::{ResourceStatus, ResourceStatusExt, StackStatus};
 use super::ui::{print_line, Ui};
 
 /// The longest a create, update or delete is waited for (CloudFront can take 20 minutes).

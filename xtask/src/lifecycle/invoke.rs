@@ -23,9 +23,42 @@ pub struct Invoke {
     /// Active window in days [default: the function's ACTIVE_DAYS]; 5475 is the backfill.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5475))]
     pub days: Option<u32>,
+    /// Render every listed author, whatever the age of their posts (the window `all`).
+    #[arg(long, conflicts_with = "days")]
+    pub all: bool,
     /// Compute and report, write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Publish this once although the listing shrank past the guard's threshold.
+    #[arg(long)]
+    pub allow_shrink: bool,
+    /// Publish this once although it lists no author.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Replace a published index.json whose `now` is later than this run's.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl Invoke {
+    /// The event the function receives: the window and the one-time guard overrides.
+    fn event(&self) -> Value {
+        let mut event = json!({ "dry_run": self.dry_run });
+        if let Some(days) = self.days {
+            event["days"] = json!(days);
+        }
+        for (flag, name) in [
+            (self.all, "all"),
+            (self.allow_shrink, "allow_shrink"),
+            (self.allow_empty, "allow_empty"),
+            (self.force, "force"),
+        ] {
+            if flag {
+                event[name] = json!(true);
+            }
+        }
+        event
+    }
 }
 
 impl Invoke {
@@ -37,7 +70,7 @@ impl Invoke {
             clients,
             ..
         } = Session::open(&self.stage, &self.aws, &[])?;
-        let summary = rt.block_on(invoke(&clients, &stage, self.days, self.dry_run, &ui))?;
+        let summary = rt.block_on(invoke(&clients, &stage, self.event(), &ui))?;
         if ui.format == super::aws::OutputFormat::Json {
             ui.json(&summary);
         } else {
@@ -48,18 +81,8 @@ impl Invoke {
 }
 
 /// Invokes synchronously; the function's summary, or an error with its message and log tail.
-pub async fn invoke(
-    clients: &Clients,
-    stage: &Stage,
-    days: Option<u32>,
-    dry_run: bool,
-    ui: &Ui,
-) -> Result<Value> {
+pub async fn invoke(clients: &Clients, stage: &Stage, event: Value, ui: &Ui) -> Result<Value> {
     let function = stack_state::stage_output(clients, stage, outputs::FUNCTION_NAME).await?;
-    let mut event = json!({ "dry_run": dry_run });
-    if let Some(days) = days {
-        event["days"] = json!(days);
-    }
     ui.say(format!("invoking {function} with {event}"));
     let spinner = ui.spinner(format!("{function} is running"));
     let out = clients

@@ -52,6 +52,12 @@ impl Logs {
                 stack_state::stage_output(&clients, &stage, outputs::LOG_GROUP_NAME).await?;
             let mut start = chrono::Utc::now().timestamp_millis() - i64::from(self.since) * 60_000;
             let mut seen = HashSet::new();
+            if self.follow {
+                ui.say(format!(
+                    "following {group}: new lines appear as the function logs them (Ctrl-C \
+                     stops)"
+                ));
+            }
             loop {
                 let lines = read(&clients, &group, start, &mut seen).await?;
                 for line in &lines {

@@ -1,25 +1,28 @@
-//! The deploy lifecycle: `bootstrap`, `deploy`, `diff`, `invoke`, `logs`, `teardown` and `rebuild`, one
-//! module each, on shared parts: the AWS clients and common flags (`aws`), the stage file
-//! (`stages`), what a stack is now (`stack_state`) and what its
-//! status means (`status`), what a deploy or diff proposes
-//! (`proposal`), change sets (`changeset`), live stack
-//! events (`events`), what teardown checks is gone (`verify`) and the terminal/CI/JSON
-//! presentation (`ui`). `spec/batch-setup.md` describes the procedure; the README lists the
-//! exit codes ([`ExitCode`]).
+//! The deploy lifecycle: `bootstrap`, `deploy`, `diff`, `invoke`, `logs`, `status`
+//! (`run_status`), `drift`, `teardown` and `rebuild`, one module each, on shared parts: the
+//! AWS clients and common flags (`aws`), the stage file (`stages`), what a stack is now
+//! (`stack_state`) and what its status means (`stack_status`), what a deploy or diff
+//! proposes (`proposal`) with its parameters checked (`parameter_check`), change sets
+//! (`changeset`), live stack events (`events`), what teardown checks is gone (`verify`) and
+//! the terminal/CI/JSON presentation (`ui`). `spec/batch-setup.md` describes the
+//! procedure; the README lists the exit codes ([`ExitCode`]).
 
 pub mod aws;
 pub mod bootstrap;
 pub mod changeset;
 pub mod deploy;
 pub mod diff;
+pub mod drift;
 pub mod events;
 pub mod invoke;
 pub mod logs;
+pub mod parameter_check;
 pub mod proposal;
 pub mod rebuild;
+pub mod run_status;
 pub mod stack_state;
+pub mod stack_status;
 pub mod stages;
-pub mod status;
 pub mod teardown;
 pub mod ui;
 pub mod verify;

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::{bail, Result};
 
 use super::changeset::Proposal;
+use super::parameter_check;
 use super::stages::{Stage, STACK_PREFIX};
 use crate::shell::project_root;
 use crate::stack::{self, params, Scope};
@@ -128,6 +129,19 @@ pub fn parameter_values(
             );
         }
     }
+    let specs = stack::template_for(scope).to_value();
+    for (name, value) in &values {
+        if let Some(value) = value {
+            let spec = &specs["Parameters"][name.as_str()];
+            parameter_check::check(name, value, spec).map_err(|rule| {
+                anyhow::anyhow!(
+                    "{rule}: fix it in [{}.parameters] of deploy/stages.toml or in --param \
+                     (nothing was sent to AWS)",
+                    stage.name
+                )
+            })?;
+        }
+    }
     Ok(values)
 }
 
@@ -177,7 +191,7 @@ mod tests {
         let image = format!("r@sha256:{}", "a".repeat(64));
         let values = parameter_values(
             Scope::Full,
-            &stage(&[("SourceBucketName", "b")]),
+            &stage(&[("SourceBucketName", "export-bucket")]),
             Some(&image),
         )
         .unwrap();

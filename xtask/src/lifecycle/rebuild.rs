@@ -88,7 +88,11 @@ pub async fn smoke(
     days: Option<u32>,
     ui: &Ui,
 ) -> Result<serde_json::Value> {
-    let summary = invoke::invoke(clients, stage, days, false, ui).await?;
+    let mut event = serde_json::json!({ "dry_run": false });
+    if let Some(days) = days {
+        event["days"] = serde_json::json!(days);
+    }
+    let summary = invoke::invoke(clients, stage, event, ui).await?;
     let bucket = &stack_state::stage_output(clients, stage, outputs::CHARTS_BUCKET).await?;
     let key = format!("{}{}", files::DEFAULT_CHARTS_PREFIX, files::INDEX_FILE);
     match clients

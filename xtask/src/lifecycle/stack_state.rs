@@ -8,7 +8,7 @@ use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::Client;
 
 use super::aws::describe_error;
-use super::status::{StackStatus, StackStatusExt};
+use super::stack_status::{StackStatus, StackStatusExt};
 use crate::stack::outputs;
 
 /// A stack that exists (in any status but `DELETE_COMPLETE`).
@@ -30,10 +30,10 @@ pub async fn describe(cfn: &Client, name_or_id: &str) -> Result<Option<StackInfo
         Ok(out) => out,
         Err(e) if is_missing_stack(&e) => return Ok(None),
         Err(e) => {
-            return Err(anyhow!(
-                "cannot describe stack {name_or_id}: {} (check the region and that the \
-                 identity may call cloudformation:DescribeStacks)",
-                describe_error(&e)
+            return Err(crate::aws::explain(
+                e,
+                &format!("cannot describe stack {name_or_id}"),
+                "cloudformation:DescribeStacks",
             ))
         }
     };

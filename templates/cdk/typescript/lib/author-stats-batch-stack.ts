@@ -345,10 +345,10 @@ export class AuthorStatsBatchStack extends cdk.Stack {
         },
       ],
       evaluationPeriods: 1,
-      metricName: 'ApproximateNumberOfMessagesVisible',
+      metricName: 'NumberOfMessagesSent',
       namespace: 'AWS/SQS',
       period: 300,
-      statistic: 'Maximum',
+      statistic: 'Sum',
       threshold: 1,
       treatMissingData: 'notBreaching',
     });
@@ -529,6 +529,49 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       },
     };
 
+    const durationAlarm = new cloudwatch.CfnAlarm(this, 'DurationAlarm', {
+      alarmActions: hasAlarmEmail ? [
+        alarmTopic!.ref,
+      ] : undefined,
+      alarmDescription: 'An author-stats run took more than 80 % of the 900 s timeout: raise MemorySize (CPU grows with it) before runs are killed',
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      dimensions: [
+        {
+          name: 'FunctionName',
+          value: jobFunction.ref,
+        },
+      ],
+      evaluationPeriods: 1,
+      metricName: 'Duration',
+      namespace: 'AWS/Lambda',
+      period: 3600,
+      statistic: 'Maximum',
+      threshold: 720000,
+      treatMissingData: 'notBreaching',
+    });
+
+    const heartbeatAlarm = new cloudwatch.CfnAlarm(this, 'HeartbeatAlarm', {
+      alarmActions: hasAlarmEmail ? [
+        alarmTopic!.ref,
+      ] : undefined,
+      alarmDescription: 'No successful author-stats run in 26 hours: is the schedule enabled, is the function failing? `cargo xtask status` shows the recent runs',
+      comparisonOperator: 'LessThanThreshold',
+      datapointsToAlarm: 26,
+      dimensions: [
+        {
+          name: 'FunctionName',
+          value: jobFunction.ref,
+        },
+      ],
+      evaluationPeriods: 26,
+      metricName: 'RunSucceeded',
+      namespace: 'AuthorStats',
+      period: 3600,
+      statistic: 'Sum',
+      threshold: 1,
+      treatMissingData: 'breaching',
+    });
+
     const jobErrorsAlarm = new cloudwatch.CfnAlarm(this, 'JobErrorsAlarm', {
       alarmActions: hasAlarmEmail ? [
         alarmTopic!.ref,
@@ -603,6 +646,27 @@ export class AuthorStatsBatchStack extends cdk.Stack {
           policyName: 'author-stats-schedule',
         },
       ],
+    });
+
+    const throttlesAlarm = new cloudwatch.CfnAlarm(this, 'ThrottlesAlarm', {
+      alarmActions: hasAlarmEmail ? [
+        alarmTopic!.ref,
+      ] : undefined,
+      alarmDescription: 'An author-stats invocation was throttled (reserved concurrency 1: a run was still going, or the account is at its limit)',
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      dimensions: [
+        {
+          name: 'FunctionName',
+          value: jobFunction.ref,
+        },
+      ],
+      evaluationPeriods: 1,
+      metricName: 'Throttles',
+      namespace: 'AWS/Lambda',
+      period: 3600,
+      statistic: 'Sum',
+      threshold: 1,
+      treatMissingData: 'notBreaching',
     });
 
     const dailySchedule = new scheduler.CfnSchedule(this, 'DailySchedule', {

@@ -1,0 +1,444 @@
+//! `cargo xtask status`: did the job run, and was it healthy? One row per recent run, read
+//! from the job's own EMF line (`job/src/aws/metrics.rs`) in the function's log group, with
+//! the error line of a failed run; the dead-letter queue's depth; every alarm's state; the
+//! age of the last successful run; and a one-line verdict. Exit 0 healthy, 1 not.
+
+use std::collections::BTreeMap;
+
+use anyhow::{anyhow, Result};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::aws::{describe_error, AwsArgs, Clients};
+use super::stack_state;
+use super::stages::StageArgs;
+use super::ui::table;
+use super::Session;
+use crate::stack::outputs;
+
+/// A successful run older than this makes the stage unhealthy: the heartbeat alarm's figure.
+pub const STALE_AFTER_HOURS: i64 = crate::stack::HEARTBEAT_HOURS as i64;
+
+/// Flags of `cargo xtask status`.
+#[derive(clap::Args, Debug)]
+pub struct Status {
+    #[command(flatten)]
+    pub stage: StageArgs,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// How many recent runs to show.
+    #[arg(long, default_value_t = 10)]
+    pub runs: usize,
+    /// How far back to look for runs, in days.
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+}
+
+/// One run, as its EMF line tells it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    /// When the line was logged (the end of the run).
+    #[serde(serialize_with = "rfc3339")]
+    pub at: DateTime<Utc>,
+    pub failed: bool,
+    pub duration_ms: u64,
+    pub charts_rendered: u64,
+    pub charts_written: u64,
+    pub charts_unchanged: u64,
+    pub charts_removed: u64,
+    pub authors_listed: u64,
+    pub posts_counted: u64,
+    pub dry_run: bool,
+    /// `Skipped*` counters without the prefix, e.g. `MalformedLines`.
+    pub skipped: BTreeMap<String, u64>,
+    /// The error of a failed run (the function's `run failed` log line).
+    pub error: Option<String>,
+}
+
+/// The state of one alarm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlarmState {
+    pub name: String,
+    pub state: String,
+}
+
+/// What `status` concludes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    pub healthy: bool,
+    /// One line: "healthy: …" or the problems, most urgent first.
+    pub line: String,
+}
+
+/// The runs in `messages` (`(timestamp ms, message)`, oldest first): every EMF line of the
+/// job, each failed one with the error of the `run failed` line logged before it.
+pub fn runs_from_log(messages: &[(i64, String)]) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let mut last_error: Option<String> = None;
+    for (timestamp, message) in messages {
+        let Ok(value) = serde_json::from_str::<Value>(message.trim()) else {
+            continue;
+        };
+        if value["fields"]["message"] == "run failed" {
+            last_error = value["fields"]["error"].as_str().map(clean_error);
+            continue;
+        }
+        if value.get("_aws").is_none() || value.get(contract::metrics::RUN_FAILED).is_none() {
+            continue;
+        }
+        let n = |name: &str| value[name].as_u64().unwrap_or(0);
+        let failed = n(contract::metrics::RUN_FAILED) > 0;
+        let skipped = value
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k.strip_prefix("Skipped")?.to_owned(), v.as_u64()?)))
+            .collect();
+        runs.push(Run {
+            at: DateTime::from_timestamp_millis(*timestamp).unwrap_or_default(),
+            failed,
+            duration_ms: n(contract::metrics::DURATION),
+            charts_rendered: n(contract::metrics::CHARTS_RENDERED),
+            charts_written: n(contract::metrics::CHARTS_UPLOADED),
+            charts_unchanged: n(contract::metrics::CHARTS_UNCHANGED),
+            charts_removed: n(contract::metrics::CHARTS_REMOVED),
+            authors_listed: n(contract::metrics::AUTHORS_LISTED),
+            posts_counted: n(contract::metrics::POSTS_COUNTED),
+            dry_run: value["DryRun"] == true,
+            skipped,
+            error: if failed { last_error.take() } else { None },
+        });
+    }
+    runs
+}
+
+/// `RunFailed("cannot read …")` (the Debug of the function's failure) → `cannot read …`.
+fn clean_error(debug: &str) -> String {
+    let inner = debug
+        .split_once('(')
+        .and_then(|(_, rest)| rest.strip_suffix(')'))
+        .unwrap_or(debug);
+    serde_json::from_str::<String>(inner).unwrap_or_else(|_| inner.to_owned())
+}
+
+/// Healthy when the last successful (non-dry) run is younger than [`STALE_AFTER_HOURS`], no
+/// alarm is in ALARM and the dead-letter queue is empty.
+pub fn assess(
+    runs: &[Run],
+    now: DateTime<Utc>,
+    dead_letters: Option<u64>,
+    alarms: &[AlarmState],
+) -> Verdict {
+    let mut problems = Vec::new();
+    let last_success = runs.iter().rev().find(|r| !r.failed && !r.dry_run);
+    match last_success {
+        None => problems.push("no successful run in the period looked at".to_owned()),
+        Some(run) => {
+            let age = now - run.at;
+            if age.num_hours() >= STALE_AFTER_HOURS {
+                problems.push(format!(
+                    "the last successful run was {} h ago (more than {STALE_AFTER_HOURS} h): \
+                     is the schedule enabled?",
+                    age.num_hours()
+                ));
+            }
+        }
+    }
+    if let Some(latest) = runs.last().filter(|r| r.failed) {
+        problems.push(format!(
+            "the latest run failed: {}",
+            latest.error.as_deref().unwrap_or("see `cargo xtask logs`")
+        ));
+    }
+    for alarm in alarms.iter().filter(|a| a.state == "ALARM") {
+        problems.push(format!("alarm {} is in ALARM", alarm.name));
+    }
+    if let Some(depth) = dead_letters.filter(|&d| d > 0) {
+        problems.push(format!(
+            "{depth} undelivered invocation(s) in the dead-letter queue"
+        ));
+    }
+    match (problems.is_empty(), last_success) {
+        (true, Some(run)) => Verdict {
+            healthy: true,
+            line: format!(
+                "healthy: last successful run {} h ago, no alarm, dead-letter queue empty",
+                (now - run.at).num_hours()
+            ),
+        },
+        _ => Verdict {
+            healthy: false,
+            line: format!("unhealthy: {}", problems.join("; ")),
+        },
+    }
+}
+
+impl Status {
+    /// Print the runs, queue, alarms and verdict; exit 1 when unhealthy.
+    pub fn run(self) -> Result<()> {
+        let Session {
+            ui,
+            stage,
+            rt,
+            clients,
+            ..
+        } = Session::open(&self.stage, &self.aws, &[])?;
+        let zone: Tz = stage
+            .parameters
+            .get(crate::stack::params::CHART_TIME_ZONE)
+            .map_or(contract::defaults::TIME_ZONE, String::as_str)
+            .parse()
+            .unwrap_or(chrono_tz::UTC);
+        let report = rt.block_on(async {
+            let group =
+                stack_state::stage_output(&clients, &stage, outputs::LOG_GROUP_NAME).await?;
+            let since = Utc::now() - chrono::Duration::days(i64::from(self.days));
+            let mut seen = Default::default();
+            let lines =
+                super::logs::read(&clients, &group, since.timestamp_millis(), &mut seen).await?;
+            let messages: Vec<(i64, String)> = lines
+                .into_iter()
+                .map(|l| (l.timestamp, l.message))
+                .collect();
+            let mut runs = runs_from_log(&messages);
+            let keep = runs.len().saturating_sub(self.runs);
+            let all_runs = runs.clone();
+            runs.drain(..keep);
+            let dead_letters = dead_letter_depth(&clients, &stage).await?;
+            let alarms = alarm_states(&clients, &stage.stack_name).await?;
+            let verdict = assess(&all_runs, Utc::now(), dead_letters, &alarms);
+            anyhow::Ok((runs, dead_letters, alarms, verdict))
+        })?;
+        let (runs, dead_letters, alarms, verdict) = report;
+        let rows: Vec<Vec<String>> = runs
+            .iter()
+            .map(|r| {
+                vec![
+                    r.at.with_timezone(&zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    if r.failed {
+                        "FAILED"
+                    } else if r.dry_run {
+                        "dry run"
+                    } else {
+                        "ok"
+                    }
+                    .into(),
+                    format!("{:.1} s", r.duration_ms as f64 / 1000.0),
+                    format!(
+                        "{}/{}/{}",
+                        r.charts_written, r.charts_unchanged, r.charts_removed
+                    ),
+                    r.authors_listed.to_string(),
+                    skipped_text(&r.skipped),
+                    r.error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            ui.say(format!(
+                "no runs of {} in the last {} days",
+                stage.stack_name, self.days
+            ));
+        } else {
+            ui.say(table(
+                &[
+                    &format!("Ended ({zone})"),
+                    "Outcome",
+                    "Took",
+                    "Written/unchanged/removed",
+                    "Listed",
+                    "Skipped",
+                    "Error",
+                ],
+                &rows,
+            ));
+        }
+        match dead_letters {
+            Some(depth) => ui.say(format!("dead-letter queue: {depth} message(s)")),
+            None => ui.say("dead-letter queue: not found in the stack"),
+        }
+        for alarm in &alarms {
+            ui.say(format!("alarm {}: {}", alarm.name, alarm.state));
+        }
+        if verdict.healthy {
+            ui.say(&verdict.line);
+        }
+        ui.json(&json!({
+            "stage": stage.name,
+            "stack": stage.stack_name,
+            "runs": runs,
+            "dead_letter_messages": dead_letters,
+            "alarms": alarms,
+            "healthy": verdict.healthy,
+            "verdict": verdict.line,
+        }));
+        if verdict.healthy {
+            Ok(())
+        } else {
+            Err(anyhow!(verdict.line))
+        }
+    }
+}
+
+fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn skipped_text(skipped: &BTreeMap<String, u64>) -> String {
+    let nonzero: Vec<String> = skipped
+        .iter()
+        .filter(|(_, &n)| n > 0)
+        .map(|(k, n)| format!("{k}={n}"))
+        .collect();
+    nonzero.join(" ")
+}
+
+/// Messages waiting in the stack's dead-letter queue (`None` when the stack has none).
+async fn dead_letter_depth(clients: &Clients, stage: &super::stages::Stage) -> Result<Option<u64>> {
+    let Ok(url) = stack_state::stage_output(clients, stage, outputs::DEAD_LETTER_QUEUE_URL).await
+    else {
+        return Ok(None);
+    };
+    let out = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(&url)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .map_err(|e| anyhow!("cannot read the depth of {url}: {}", describe_error(&e)))?;
+    Ok(out
+        .attributes()
+        .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages))
+        .and_then(|n| n.parse().ok()))
+}
+
+/// The state of every alarm the stack holds.
+async fn alarm_states(clients: &Clients, stack_name: &str) -> Result<Vec<AlarmState>> {
+    let resources = clients
+        .cloudformation
+        .list_stack_resources()
+        .stack_name(stack_name)
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "cannot list the resources of {stack_name}: {}",
+                describe_error(&e)
+            )
+        })?;
+    let names: Vec<String> = resources
+        .stack_resource_summaries()
+        .iter()
+        .filter(|r| r.resource_type() == Some("AWS::CloudWatch::Alarm"))
+        .filter_map(|r| r.physical_resource_id().map(str::to_owned))
+        .collect();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let out = clients
+        .cloudwatch
+        .describe_alarms()
+        .set_alarm_names(Some(names))
+        .send()
+        .await
+        .map_err(|e| {
+            anyhow!(
+                "cannot read the alarms of {stack_name}: {}",
+                describe_error(&e)
+            )
+        })?;
+    Ok(out
+        .metric_alarms()
+        .iter()
+        .map(|a| AlarmState {
+            name: a.alarm_name().unwrap_or_default().to_owned(),
+            state: a
+                .state_value()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn emf(failed: bool, written: u64) -> String {
+        json!({
+            "_aws": {"Timestamp": 0, "CloudWatchMetrics": []},
+            "RunFailed": u64::from(failed),
+            "DurationMs": 1500,
+            "ChartsUploaded": written,
+            "AuthorsListed": 291,
+            "SkippedMissingPublishedAt": 12,
+            "DryRun": false,
+        })
+        .to_string()
+    }
+
+    fn at(hours_ago: i64) -> i64 {
+        (Utc::now() - chrono::Duration::hours(hours_ago)).timestamp_millis()
+    }
+
+    #[test]
+    fn runs_are_read_from_emf_lines_with_the_error_of_a_failed_one() {
+        let failure = json!({"level": "ERROR", "fields": {"message": "run failed",
+            "error": "RunFailed(\"cannot read s3://export/posts.jsonl.gz: NoSuchKey\")"}})
+        .to_string();
+        let runs = runs_from_log(&[
+            (at(30), emf(false, 40)),
+            (at(6), "START RequestId: x".into()),
+            (at(6), failure),
+            (at(6), emf(true, 0)),
+        ]);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].charts_written, 40);
+        assert_eq!(runs[0].skipped["MissingPublishedAt"], 12);
+        assert!(runs[1].failed);
+        assert_eq!(
+            runs[1].error.as_deref(),
+            Some("cannot read s3://export/posts.jsonl.gz: NoSuchKey")
+        );
+    }
+
+    #[test]
+    fn a_recent_success_with_nothing_wrong_is_healthy() {
+        let runs = runs_from_log(&[(at(3), emf(false, 1))]);
+        let verdict = assess(&runs, Utc::now(), Some(0), &[]);
+        assert!(verdict.healthy, "{}", verdict.line);
+    }
+
+    #[test]
+    fn a_gap_of_two_days_is_unhealthy_and_says_so() {
+        let runs = runs_from_log(&[(at(49), emf(false, 1))]);
+        let verdict = assess(&runs, Utc::now(), Some(0), &[]);
+        assert!(!verdict.healthy);
+        assert!(verdict.line.contains("49 h ago"), "{}", verdict.line);
+    }
+
+    #[test]
+    fn a_failed_latest_run_an_alarm_or_dead_letters_are_unhealthy() {
+        let runs = runs_from_log(&[(at(20), emf(false, 1)), (at(2), emf(true, 0))]);
+        assert!(!assess(&runs, Utc::now(), Some(0), &[]).healthy);
+        let ok = runs_from_log(&[(at(2), emf(false, 1))]);
+        let alarm = AlarmState {
+            name: "JobErrors".into(),
+            state: "ALARM".into(),
+        };
+        let v = assess(&ok, Utc::now(), Some(0), &[alarm]);
+        assert!(!v.healthy && v.line.contains("JobErrors"), "{}", v.line);
+        let v = assess(&ok, Utc::now(), Some(3), &[]);
+        assert!(!v.healthy && v.line.contains("3 undelivered"), "{}", v.line);
+    }
+
+    #[test]
+    fn no_run_at_all_is_unhealthy() {
+        assert!(!assess(&[], Utc::now(), None, &[]).healthy);
+    }
+}
