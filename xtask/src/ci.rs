@@ -49,10 +49,20 @@ impl Ci {
         // are compiled once, for the tests. `cargo clippy` would check every dependency a
         // second time: a fifth of a CI run.
         let t = Instant::now();
+        // Never off loopback: no instance-metadata probe, and no credentials but those each
+        // test sets for its own emulator (no profile, no shared files of this machine).
+        let no_files = crate::pytools::tools_dir().join("no-aws-config");
         run(cargo()
             .args(["test", "--workspace"])
             .env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()?)
-            .env("CLIPPY_ARGS", CLIPPY_ARGS))?;
+            .env("CLIPPY_ARGS", CLIPPY_ARGS)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", &no_files)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &no_files)
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN"))?;
         step("clippy and tests", t);
 
         // The CloudFormation template: current, and clean for cfn-lint and checkov; the
