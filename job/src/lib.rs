@@ -1,9 +1,20 @@
 //! author-stats: turns a blog's post export into one monthly chart per author.
 //!
 //! Stages, one module each: `ingest` (stream gzip JSONL into records), `stats` (join,
-//! count per month, select active authors), `chart` (PNG bytes), `publish` (stores);
-//! `index` is the output model, `guard` the publish guards and `run` wires the stages. The names the job shares with
-//! its deployment (environment variables, files, metrics, defaults) are in `contract`.
+//! count per month, select active authors), `guard` (the publish guards), `chart` (PNG
+//! bytes per style and variant), `render` (an author's files), `publish` (stores); `index`
+//! is the output model and `run` wires the stages. The names the job shares with its
+//! deployment (environment variables, files, metrics, defaults) are in `contract`. The
+//! rules are `spec/data-spec.md`.
+//!
+//! The few types a caller needs are re-exported here; the stage modules stay public for
+//! the integration tests and the fuzz target, which pin each stage down.
+
+pub use chart::Style;
+pub use cli::Cli;
+pub use ingest::Source;
+pub use publish::{LocalStore, Store};
+pub use run::{run, RunConfig, Summary};
 
 pub mod aws;
 pub mod chart;

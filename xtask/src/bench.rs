@@ -258,7 +258,12 @@ impl Bench {
             "≤ 0.6 s",
             daily.wall.as_secs_f64() <= 0.6,
         );
-        row("daily run: charts", format!("{daily_charts}"), "", true);
+        row(
+            "daily run: PNGs (light + dark)",
+            format!("{daily_charts}"),
+            "",
+            true,
+        );
         row(
             "daily run: ingest MB/s (raw)",
             format!("{:.0}", mb(raw_bytes) / daily.wall.as_secs_f64()),
@@ -268,24 +273,29 @@ impl Bench {
         row(
             "daily run / bare inflate",
             format!("{:.2}×", daily.wall.as_secs_f64() / inflate_s),
-            "≤ 1.2× (ingest)",
-            daily.wall.as_secs_f64() / inflate_s <= 1.2,
+            "≤ 1.3× (ingest, every variant)",
+            daily.wall.as_secs_f64() / inflate_s <= 1.3,
         );
         row(
             "backfill --days 5475: wall",
             format!("{:.3} s", backfill.wall.as_secs_f64()),
-            "≤ 1.2 s",
-            backfill.wall.as_secs_f64() <= 1.2,
+            "≤ 2.5 s (every variant)",
+            backfill.wall.as_secs_f64() <= 2.5,
         );
-        row("backfill: charts", format!("{charts}"), "", true);
         row(
-            "backfill: charts/s (whole run)",
+            "backfill: PNGs (light + dark)",
+            format!("{charts}"),
+            "",
+            true,
+        );
+        row(
+            "backfill: PNGs/s (whole run)",
             format!("{:.0}", charts as f64 / backfill.wall.as_secs_f64()),
             "",
             true,
         );
         row(
-            "backfill: charts/s (beyond daily run)",
+            "backfill: PNGs/s (beyond daily run)",
             format!(
                 "{:.0}",
                 (charts - daily_charts) as f64 / render_share.max(1e-9)

@@ -36,6 +36,9 @@ pub struct Rebuild {
     /// Active window of the smoke run in days [default: the function's].
     #[arg(long)]
     pub days: Option<u32>,
+    /// `full` (production) or `core` (what local emulators support), as for deploy.
+    #[arg(long, value_enum, default_value_t = Scope::Full)]
+    pub scope: Scope,
     #[command(flatten)]
     pub build: Build,
 }
@@ -63,7 +66,7 @@ impl Rebuild {
         };
         let options = DeployOptions {
             image,
-            scope: Scope::Full,
+            scope: self.scope,
             yes: true,
             poll,
             revision: source_revision(),
