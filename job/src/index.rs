@@ -42,7 +42,7 @@ pub struct IndexAuthor {
 
 impl IndexAuthor {
     /// `None` for an author with no counted post (not listed).
-    pub fn new(author: &Author, counts: &AuthorCounts) -> Option<IndexAuthor> {
+    pub fn new(author: &Author, counts: AuthorCounts) -> Option<IndexAuthor> {
         let first_month = *counts.monthly.keys().next()?;
         let last_month = *counts.monthly.keys().next_back()?;
         Some(IndexAuthor {
@@ -52,7 +52,7 @@ impl IndexAuthor {
             total_posts: counts.monthly.values().map(|&n| u64::from(n)).sum(),
             first_month,
             last_month,
-            monthly: counts.monthly.clone(),
+            monthly: counts.monthly,
             rendered: counts.active,
             summary: None,
             files: None,

@@ -156,10 +156,12 @@ pub fn run(
 
     // 3. Index entries.
     let now_month = config.now.month_in(config.tz);
+    // The counts move into the index entries (one copy of every author's months, not two).
+    let counted_posts = tally.counted();
     let listed: Vec<IndexAuthor> = master
         .authors
         .iter()
-        .zip(&tally.counts)
+        .zip(std::mem::take(&mut tally.counts))
         .filter_map(|(author, counts)| IndexAuthor::new(author, counts))
         .collect();
     let tz_name = config.tz.name().to_owned();
@@ -197,20 +199,15 @@ pub fn run(
     // were drawn in another style (data-spec §7).
     let restyle =
         published.is_some() && published_style(published.as_deref()) != Some(style_digest);
+    // The published listing can be as large as this one: not held while rendering.
+    drop(published);
+    // Positions in `index.authors`: each author's months become a dense series only when
+    // its chart is drawn, so memory does not grow with the number of charts.
     let mut to_render = Vec::new();
-    for entry in &mut index.authors {
+    for (i, entry) in index.authors.iter_mut().enumerate() {
         entry.rendered |= restyle;
         if entry.rendered {
-            to_render.push(render::Job {
-                slug: Slug::parse(&entry.slug).expect("listed slugs are valid"),
-                display_name: entry.display_name.clone(),
-                first_month: entry.first_month,
-                counts: entry
-                    .first_month
-                    .through(now_month)
-                    .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
-                    .collect(),
-            });
+            to_render.push(i);
         }
     }
 
@@ -220,8 +217,20 @@ pub fn run(
     let task = progress.items("charts", to_render.len() as u64);
     let today = config.now.date_in(config.tz);
     let style = &config.style;
-    let render = |job: &render::Job| {
-        let files = render::author(job, style, &index.now, today)
+    let authors = &index.authors;
+    let render = |&i: &usize| {
+        let entry = &authors[i];
+        let job = render::Job {
+            slug: Slug::parse(&entry.slug).expect("listed slugs are valid"),
+            display_name: entry.display_name.clone(),
+            first_month: entry.first_month,
+            counts: entry
+                .first_month
+                .through(now_month)
+                .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
+                .collect(),
+        };
+        let files = render::author(&job, style, &index.now, today)
             .with_context(|| format!("rendering the chart of {}", job.slug))?;
         rendered.fetch_add(1, Ordering::Relaxed);
         Ok(files)
@@ -289,7 +298,7 @@ pub fn run(
         style: index.style.clone(),
         restyled: restyle,
         post_lines: tally.lines,
-        counted_posts: tally.counted(),
+        counted_posts,
         authors_listed: index.authors.len(),
         charts_rendered: rendered.into_inner(),
         charts_written: published.written,

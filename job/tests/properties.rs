@@ -227,7 +227,7 @@ proptest! {
         let text: String = lines.iter().map(|l| format!("{}\n", render(l).0)).collect();
         let (tally, _) = tally_of(&text);
         for (author, counts) in tally.master().authors.iter().zip(&tally.counts) {
-            match IndexAuthor::new(author, counts) {
+            match IndexAuthor::new(author, counts.clone()) {
                 None => prop_assert!(counts.monthly.is_empty()),
                 Some(entry) => {
                     prop_assert_eq!(entry.total_posts, entry.monthly.values().map(|&n| u64::from(n)).sum::<u64>());
