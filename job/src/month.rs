@@ -51,6 +51,32 @@ impl serde::Serialize for MonthKey {
     }
 }
 
+impl std::str::FromStr for MonthKey {
+    type Err = String;
+
+    /// `YYYY-MM`, as displayed.
+    fn from_str(text: &str) -> Result<MonthKey, String> {
+        let bad = || format!("{text:?} is not a month like 2025-11");
+        let (year, month) = text.split_once('-').ok_or_else(bad)?;
+        let (year, month): (i32, u32) = (
+            year.parse().map_err(|_| bad())?,
+            month.parse().map_err(|_| bad())?,
+        );
+        if year.to_string().len() != 4 || month.to_string().len() > 2 || !(1..=12).contains(&month)
+        {
+            return Err(bad());
+        }
+        Ok(MonthKey::new(year, month))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MonthKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<MonthKey, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +84,16 @@ mod tests {
     #[test]
     fn displays_as_yyyy_mm() {
         assert_eq!(MonthKey::new(2024, 2).to_string(), "2024-02");
+    }
+
+    #[test]
+    fn parses_what_it_displays_and_nothing_else() {
+        for m in [MonthKey::new(2024, 2), MonthKey::new(1999, 12)] {
+            assert_eq!(m.to_string().parse::<MonthKey>(), Ok(m));
+        }
+        for bad in ["2024-13", "2024-00", "24-01", "2024/01", "2024-1x", ""] {
+            assert!(bad.parse::<MonthKey>().is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -14,8 +14,9 @@ use crate::chart::Style;
 use crate::guard::{self, Guards, Previous};
 use crate::index::{Index, IndexAuthor};
 use crate::ingest::{self, Source};
+use crate::month::MonthKey;
 use crate::progress::Progress;
-use crate::publish::{pipeline, Published, Store};
+use crate::publish::{pipeline, Publication, Published, Store};
 use crate::render::{self, FileRef};
 use crate::slug::Slug;
 use crate::stats::{MasterBuilder, Skipped, Tally, Window};
@@ -110,15 +111,32 @@ pub fn parse_tz(text: &str) -> Result<Tz, String> {
     })
 }
 
-/// Run the batch from two opened sources into `store`.
-pub fn run(
+/// What steps 1–5 of a run established before anything is written: the listing (the
+/// index without files), which entries to render, and what the summary reports of reading.
+/// The single run ([`run`]) renders straight from it; the fan-out's `count` step
+/// (`crate::fanout`) writes it down for the `render` and `finish` steps.
+pub(crate) struct Prepared {
+    pub index: Index,
+    /// Positions in `index.authors` of the authors to render.
+    pub to_render: Vec<usize>,
+    pub restyle: bool,
+    pub previous_index: &'static str,
+    pub warnings: Vec<String>,
+    pub post_lines: u64,
+    pub counted_posts: u64,
+    /// The newest counted post, for the empty-window warning.
+    pub newest: Option<Instant>,
+}
+
+/// Steps 1–5: ingest both inputs, count, build the listing, check the guards against the
+/// published `index.json` (one read) and choose what to render. Writes nothing.
+pub(crate) fn prepare(
     config: &RunConfig,
     posts: Source,
     authors: Source,
     store: &dyn Store,
     progress: &Progress,
-) -> Result<Summary> {
-    let started = Clock::now();
+) -> Result<Prepared> {
     let mut skipped = Skipped::default();
 
     // 1. Author master, whole file first (the join needs it).
@@ -155,7 +173,6 @@ pub fn run(
     ));
 
     // 3. Index entries.
-    let now_month = config.now.month_in(config.tz);
     // The counts move into the index entries (one copy of every author's months, not two).
     let counted_posts = tally.counted();
     let listed: Vec<IndexAuthor> = master
@@ -164,10 +181,9 @@ pub fn run(
         .zip(std::mem::take(&mut tally.counts))
         .filter_map(|(author, counts)| IndexAuthor::new(author, counts))
         .collect();
-    let tz_name = config.tz.name().to_owned();
     let style_digest = config.style.digest();
     let mut index = Index::new(
-        &tz_name,
+        config.tz.name(),
         config.now,
         config.days,
         style_digest.clone(),
@@ -210,34 +226,141 @@ pub fn run(
             to_render.push(i);
         }
     }
+    Ok(Prepared {
+        index,
+        to_render,
+        restyle,
+        previous_index: previous.state(),
+        warnings,
+        post_lines: tally.lines,
+        counted_posts,
+        newest: tally.newest,
+    })
+}
+
+/// What to draw for one listed author: its months as a dense series through `now_month`.
+pub(crate) fn render_job(entry: &IndexAuthor, now_month: MonthKey) -> render::Job {
+    render::Job {
+        slug: Slug::parse(&entry.slug).expect("listed slugs are valid"),
+        display_name: entry.display_name.clone(),
+        first_month: entry.first_month,
+        counts: entry
+            .first_month
+            .through(now_month)
+            .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
+            .collect(),
+    }
+}
+
+/// Render `job` and count it.
+pub(crate) fn render_counted(
+    job: &render::Job,
+    config: &RunConfig,
+    now: &str,
+    rendered: &AtomicUsize,
+) -> Result<render::Rendered> {
+    let files = render::author(job, &config.style, now, config.now.date_in(config.tz))
+        .with_context(|| format!("rendering the chart of {}", job.slug))?;
+    rendered.fetch_add(1, Ordering::Relaxed);
+    Ok(files)
+}
+
+/// The last writes of a publication, after every author's files: attach each rendered
+/// author's files and summary to its entry, refresh headers, write `index.json`, remove
+/// the files of authors no longer listed. Returns (refreshed, removed).
+pub(crate) fn conclude(
+    publication: &mut dyn Publication,
+    index: &mut Index,
+    mut described: HashMap<String, (Vec<FileRef>, String)>,
+) -> Result<(usize, usize)> {
+    for entry in &mut index.authors {
+        if let Some((files, summary)) = described.remove(&entry.slug) {
+            entry.files = Some(files);
+            entry.summary = Some(summary);
+        }
+    }
+    let keep: BTreeSet<&str> = index.authors.iter().map(|a| a.slug.as_str()).collect();
+    let refreshed = publication.refresh_headers(&keep)?;
+    publication.put_index(&index.to_json())?;
+    let removed = publication.remove_unlisted(&keep)?;
+    Ok((refreshed, removed))
+}
+
+impl Prepared {
+    /// The summary of a run that prepared this, rendered `rendered` authors, published
+    /// `published` and removed `removed` files.
+    pub(crate) fn summary(
+        mut self,
+        config: &RunConfig,
+        location: String,
+        rendered: usize,
+        published: Published,
+        removed: usize,
+        started: Clock,
+    ) -> Summary {
+        if self.to_render.is_empty() {
+            if let Some(newest) = self.newest {
+                self.warnings.push(format!(
+                    "no author has a counted post in the {} days up to {}; the newest counted \
+                     post is from {newest}: pass --now with a later time, or a longer --days \
+                     (5475 covers 15 years)",
+                    config.days, self.index.now
+                ));
+            }
+        }
+        for warning in &self.warnings {
+            tracing::warn!(warning = %warning, "run warning");
+        }
+        Summary {
+            now: self.index.now,
+            timezone: self.index.timezone,
+            active_days: config.days,
+            all: config.all,
+            output: location,
+            dry_run: config.dry_run,
+            style: self.index.style,
+            restyled: self.restyle,
+            post_lines: self.post_lines,
+            counted_posts: self.counted_posts,
+            authors_listed: self.index.authors.len(),
+            charts_rendered: rendered,
+            charts_written: published.written,
+            charts_unchanged: published.unchanged,
+            charts_refreshed: published.refreshed,
+            charts_removed: removed,
+            previous_index: self.previous_index,
+            warnings: self.warnings,
+            skipped: self.index.skipped,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+        }
+    }
+}
+
+/// Run the batch from two opened sources into `store`.
+pub fn run(
+    config: &RunConfig,
+    posts: Source,
+    authors: Source,
+    store: &dyn Store,
+    progress: &Progress,
+) -> Result<Summary> {
+    let started = Clock::now();
+    let mut prepared = prepare(config, posts, authors, store, progress)?;
 
     // 6. Render and publish as one pipeline: renderers feed a bounded channel the store
     // drains, so only a few authors' files are in memory at once. Index last, removal after.
     let rendered = AtomicUsize::new(0);
+    let to_render = std::mem::take(&mut prepared.to_render);
     let task = progress.items("charts", to_render.len() as u64);
-    let today = config.now.date_in(config.tz);
-    let style = &config.style;
-    let authors = &index.authors;
+    let now_month = config.now.month_in(config.tz);
+    let index = &prepared.index;
     let render = |&i: &usize| {
-        let entry = &authors[i];
-        let job = render::Job {
-            slug: Slug::parse(&entry.slug).expect("listed slugs are valid"),
-            display_name: entry.display_name.clone(),
-            first_month: entry.first_month,
-            counts: entry
-                .first_month
-                .through(now_month)
-                .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
-                .collect(),
-        };
-        let files = render::author(&job, style, &index.now, today)
-            .with_context(|| format!("rendering the chart of {}", job.slug))?;
-        rendered.fetch_add(1, Ordering::Relaxed);
-        Ok(files)
+        let job = render_job(&index.authors[i], now_month);
+        render_counted(&job, config, &index.now, &rendered)
     };
-    let mut described: HashMap<Slug, (Vec<FileRef>, String)> = HashMap::new();
+    let mut described = HashMap::new();
     let mut describe = |r: render::Rendered| {
-        described.insert(r.chart.slug.clone(), (r.files, r.summary));
+        described.insert(r.chart.slug.as_str().to_owned(), (r.files, r.summary));
         r.chart
     };
     let bound = pipeline::default_bound();
@@ -256,60 +379,24 @@ pub fn run(
         let mut published = pipeline::stream(&to_render, bound, render, |charts| {
             publication.put_charts(&mut charts.map(&mut describe), &|| task.inc())
         })?;
-        for entry in &mut index.authors {
-            if let Some((files, summary)) =
-                Slug::parse(&entry.slug).and_then(|s| described.remove(&s))
-            {
-                entry.files = Some(files);
-                entry.summary = Some(summary);
-            }
-        }
-        let keep: BTreeSet<&str> = index.authors.iter().map(|a| a.slug.as_str()).collect();
-        published.refreshed = publication.refresh_headers(&keep)?;
-        publication.put_index(&index.to_json())?;
-        let removed = publication.remove_unlisted(&keep)?;
+        let (refreshed, removed) = conclude(publication.as_mut(), &mut prepared.index, described)?;
+        published.refreshed = refreshed;
         task.finish(&format!(
             "{} written, {} unchanged, {} refreshed, {} removed",
             published.written, published.unchanged, published.refreshed, removed
         ));
         (published, removed)
     };
-    if to_render.is_empty() {
-        if let Some(newest) = tally.newest {
-            warnings.push(format!(
-                "no author has a counted post in the {} days up to {}; the newest counted post \
-                 is from {newest}: pass --now with a later time, or a longer --days (5475 \
-                 covers 15 years)",
-                config.days, index.now
-            ));
-        }
-    }
-    for warning in &warnings {
-        tracing::warn!(warning = %warning, "run warning");
-    }
-
-    Ok(Summary {
-        now: index.now.clone(),
-        timezone: tz_name,
-        active_days: config.days,
-        all: config.all,
-        output: store.location(),
-        dry_run: config.dry_run,
-        style: index.style.clone(),
-        restyled: restyle,
-        post_lines: tally.lines,
-        counted_posts,
-        authors_listed: index.authors.len(),
-        charts_rendered: rendered.into_inner(),
-        charts_written: published.written,
-        charts_unchanged: published.unchanged,
-        charts_refreshed: published.refreshed,
-        charts_removed: removed,
-        previous_index: previous.state(),
-        warnings,
-        skipped: index.skipped,
-        elapsed_ms: started.elapsed().as_millis() as u64,
-    })
+    // Keep the positions for the summary's empty-window check.
+    prepared.to_render = to_render;
+    Ok(prepared.summary(
+        config,
+        store.location(),
+        rendered.into_inner(),
+        published,
+        removed,
+        started,
+    ))
 }
 
 impl Summary {
