@@ -11,3 +11,7 @@ pub const DEFAULT_CHARTS_PREFIX: &str = "author-monthly-stats/";
 /// The folder of the source bucket the export lands in (the template's default keys are
 /// this prefix and the file names).
 pub const EXPORT_PREFIX: &str = "contentful/";
+/// Where a fan-out run keeps its working files in the charts bucket (data-spec §9): a
+/// sibling of the charts prefix, so CloudFront never serves them, and the only place the
+/// state machine may read. `<RUNS_PREFIX><run id>/`.
+pub const RUNS_PREFIX: &str = "author-stats-runs/";
