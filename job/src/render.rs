@@ -1,6 +1,7 @@
-//! One rendered author's published files (data-spec §7): the chart in each variant of the
-//! style (`<slug>.png`, `<slug>.dark.png`), then `<slug>.stats.json` (the numbers as drawn,
-//! the summary sentence and each image's SHA-256), and what `index.json` says about them.
+//! One rendered author's published files (data-spec §7): the chart in each format and
+//! variant of the style (`<slug>.png`, `<slug>.dark.png`, `<slug>.svg`, `<slug>.dark.svg`),
+//! then `<slug>.stats.json` (the numbers as drawn, the summary sentence and each image's
+//! SHA-256), and what `index.json` says about them.
 //! Pure: the same author, style and `now` give the same bytes.
 
 use std::collections::BTreeMap;
@@ -74,7 +75,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// `<slug>.png` for light, `<slug>.<variant>.png` otherwise.
+/// `<slug>.<ext>` for light, `<slug>.<variant>.<ext>` otherwise.
 pub fn image_name(slug: &Slug, variant: Variant, extension: &str) -> String {
     match variant {
         Variant::Light => format!("{slug}.{extension}"),
@@ -95,10 +96,13 @@ pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<R
     let mut refs = Vec::new();
     for &format in &style.formats {
         for &variant in &style.variants {
-            let bytes = match format {
-                chart::Format::Png => chart::render_png(&input, style, variant),
-            }
-            .with_context(|| format!("rendering the {} chart", variant.name()))?;
+            let bytes = chart::render(&input, style, variant, format).with_context(|| {
+                format!(
+                    "rendering the {} chart as {}",
+                    variant.name(),
+                    format.extension()
+                )
+            })?;
             let name = image_name(&job.slug, variant, format.extension());
             refs.push(FileRef {
                 name: name.clone(),
@@ -199,7 +203,7 @@ mod tests {
     }
 
     #[test]
-    fn the_builtin_style_publishes_light_dark_and_stats() {
+    fn the_builtin_style_publishes_png_and_svg_in_light_and_dark_and_stats() {
         let names: Vec<String> = render(&Style::builtin())
             .chart
             .files
@@ -211,6 +215,8 @@ mod tests {
             [
                 "yamada.png image/png",
                 "yamada.dark.png image/png",
+                "yamada.svg image/svg+xml",
+                "yamada.dark.svg image/svg+xml",
                 "yamada.stats.json application/json"
             ]
         );
@@ -220,8 +226,16 @@ mod tests {
     fn a_light_only_style_publishes_no_dark_chart() {
         let style = Style::from_toml("variants = [\"light\"]\n", "s").unwrap();
         let r = render(&style);
-        assert_eq!(r.chart.files.len(), 2);
-        assert_eq!(r.chart.files[0].name, "yamada.png");
+        let names: Vec<&str> = r.chart.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["yamada.png", "yamada.svg", "yamada.stats.json"]);
+    }
+
+    #[test]
+    fn a_png_only_style_publishes_no_svg() {
+        let style = Style::from_toml("formats = [\"png\"]\n", "s").unwrap();
+        let r = render(&style);
+        assert!(r.chart.files.iter().all(|f| !f.name.ends_with(".svg")));
+        assert_eq!(r.chart.files.len(), 3);
     }
 
     #[test]
@@ -258,14 +272,25 @@ mod tests {
         let r = render(&Style::builtin());
         let s = stats(&r);
         let files = s["files"].as_array().unwrap();
-        assert_eq!(files.len(), 2);
+        assert_eq!(files.len(), 4);
         for (listed, file) in files.iter().zip(&r.chart.files) {
             assert_eq!(listed["name"], file.name.as_str());
             assert_eq!(listed["sha256"], sha256_hex(&file.bytes).as_str());
+            assert_eq!(listed["width"], 1200);
         }
         assert_eq!(files[1]["variant"], "dark");
-        assert_eq!(r.files.len(), 3, "the index also lists the stats file");
-        assert_eq!(r.files[2].sha256, sha256_hex(&r.chart.files[2].bytes));
+        assert_eq!(files[3]["name"], "yamada.dark.svg");
+        assert_eq!(files[3]["variant"], "dark");
+        assert_eq!(r.files.len(), 5, "the index also lists the stats file");
+        assert_eq!(r.files[4].sha256, sha256_hex(&r.chart.files[4].bytes));
+    }
+
+    #[test]
+    fn the_svg_describes_itself_with_the_stats_summary() {
+        let r = render(&Style::builtin());
+        let svg = std::str::from_utf8(&r.chart.files[2].bytes).unwrap();
+        assert!(svg.contains(&format!("<desc id=\"desc\">{}</desc>", r.summary)));
+        assert_eq!(stats(&r)["summary"], r.summary.as_str());
     }
 
     #[test]

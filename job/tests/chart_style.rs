@@ -1,6 +1,7 @@
 //! spec/chart-style.md and data-spec §7: the style file (`--style`), the files a rendered
-//! author gets (`<slug>.png`, `<slug>.dark.png`, `<slug>.stats.json`), what `index.json`
-//! says about them, and the re-render of every listed author when the style changes.
+//! author gets (`<slug>.png`, `<slug>.dark.png`, `<slug>.svg`, `<slug>.dark.svg`,
+//! `<slug>.stats.json`), what `index.json` says about them, and the re-render of every
+//! listed author when the style changes.
 
 mod common;
 
@@ -33,15 +34,17 @@ fn posts() -> String {
 }
 
 #[test]
-fn the_built_in_style_publishes_light_dark_and_stats_per_rendered_author() {
+fn the_built_in_style_publishes_png_and_svg_light_dark_and_stats_per_rendered_author() {
     let site = Site::new();
     summary(&publish(&site, &posts(), TWO, &[]));
     assert_eq!(
         files(&site.out()),
         [
             "alice.dark.png",
+            "alice.dark.svg",
             "alice.png",
             "alice.stats.json",
+            "alice.svg",
             "index.json"
         ]
         .map(String::from)
@@ -61,13 +64,24 @@ fn index_lists_the_style_digest_and_each_rendered_authors_files_with_hashes() {
     let alice = listed(&index, "alice");
     let files = alice["files"].as_array().unwrap();
     let names: Vec<&str> = files.iter().map(|f| f["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["alice.png", "alice.dark.png", "alice.stats.json"]);
+    assert_eq!(
+        names,
+        [
+            "alice.png",
+            "alice.dark.png",
+            "alice.svg",
+            "alice.dark.svg",
+            "alice.stats.json"
+        ]
+    );
     for f in files {
         let path = site.out().join(f["name"].as_str().unwrap());
         assert_eq!(f["sha256"], sha256(&path).as_str(), "{f}");
     }
     assert_eq!(files[1]["variant"], "dark");
+    assert_eq!(files[3]["variant"], "dark");
     assert_eq!(files[0]["width"], 1200);
+    assert_eq!(files[2]["height"], 600);
     assert_eq!(
         alice["summary"],
         "山田 太郎さんは2024年5月から2件の記事を書いています。直近12か月は月平均0.0件です。"
@@ -101,7 +115,7 @@ fn stats_json_holds_the_months_trend_summary_and_image_hashes() {
     assert_eq!(stats["trend"]["2024-06"], 0.5);
     assert_eq!(stats["summary"], listed(&site.index(), "alice")["summary"]);
     let images = stats["files"].as_array().unwrap();
-    assert_eq!(images.len(), 2);
+    assert_eq!(images.len(), 4);
     for f in images {
         let path = site.out().join(f["name"].as_str().unwrap());
         assert_eq!(f["sha256"], sha256(&path).as_str());
@@ -173,6 +187,8 @@ fn the_same_input_and_style_give_the_same_bytes_for_every_file() {
     for name in [
         "alice.png",
         "alice.dark.png",
+        "alice.svg",
+        "alice.dark.svg",
         "alice.stats.json",
         "index.json",
     ] {
@@ -182,6 +198,121 @@ fn the_same_input_and_style_give_the_same_bytes_for_every_file() {
             "{name} differs"
         );
     }
+}
+
+/// What a reader of `<slug>.svg` relies on: an image with the display name as its title
+/// and the stats' summary as its description, drawn with paths (no `<text>`), no script,
+/// no reference outside the file; colours from the variant's palette.
+fn check_svg(path: &Path, title: &str, summary: &str, background: &str, bar: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.attribute("role"), Some("img"));
+    assert_eq!(root.attribute("viewBox"), Some("0 0 1200 600"));
+    assert_eq!(
+        (root.attribute("width"), root.attribute("height")),
+        (Some("1200"), Some("600"))
+    );
+    let text_of = |name: &str| {
+        root.children()
+            .find(|n| n.has_tag_name(name))
+            .and_then(|n| n.text())
+    };
+    assert_eq!(text_of("title"), Some(title));
+    assert_eq!(text_of("desc"), Some(summary));
+    let mut fills = std::collections::BTreeSet::new();
+    for node in doc.descendants().filter(|n| n.is_element()) {
+        let name = node.tag_name().name();
+        assert!(
+            !["script", "text", "image", "foreignObject", "style", "a"].contains(&name),
+            "<{name}> in {}",
+            path.display()
+        );
+        for a in node.attributes() {
+            if a.name() == "href" {
+                assert!(a.value().starts_with('#'), "href={}", a.value());
+            }
+            assert!(!a.name().starts_with("on"), "{}", a.name());
+        }
+        fills.extend(node.attribute("fill"));
+    }
+    assert!(
+        doc.descendants().any(|n| n.has_tag_name("use")),
+        "no glyphs"
+    );
+    assert!(
+        fills.contains(background) && fills.contains(bar),
+        "{fills:?}"
+    );
+}
+
+#[test]
+fn the_svgs_are_accessible_self_contained_images_in_each_locale_and_variant() {
+    for (locale, args) in [("ja", None), ("en", Some("locale = \"en\"\n"))] {
+        let site = Site::new();
+        let style = args.map(|toml| site.file("style.toml", toml));
+        let flags: Vec<&str> = style.iter().flat_map(|s| ["--style", s.as_str()]).collect();
+        summary(&publish(&site, &posts(), TWO, &flags));
+        let stats: Value =
+            serde_json::from_slice(&std::fs::read(site.out().join("alice.stats.json")).unwrap())
+                .unwrap();
+        let said = stats["summary"].as_str().unwrap();
+        assert_eq!(
+            said.starts_with("山田 太郎さんは"),
+            locale == "ja",
+            "{said}"
+        );
+        check_svg(
+            &site.out().join("alice.svg"),
+            "山田 太郎",
+            said,
+            "#ffffff",
+            "#4e79a7",
+        );
+        check_svg(
+            &site.out().join("alice.dark.svg"),
+            "山田 太郎",
+            said,
+            "#111827",
+            "#7aa5d6",
+        );
+    }
+}
+
+#[test]
+fn a_style_change_changes_the_svg_bytes() {
+    let site = Site::new();
+    summary(&publish(&site, &posts(), TWO, &[]));
+    let before = std::fs::read(site.out().join("alice.svg")).unwrap();
+    let green = site.file("green.toml", "[light]\nbar = \"#2F6F4E\"\n");
+    summary(&publish(&site, &posts(), TWO, &["--style", &green]));
+    let after = std::fs::read_to_string(site.out().join("alice.svg")).unwrap();
+    assert!(after.as_bytes() != before.as_slice());
+    assert!(after.contains("fill=\"#2f6f4e\""));
+}
+
+#[test]
+fn a_png_only_style_publishes_no_svg() {
+    let site = Site::new();
+    let png = site.file("png.toml", "formats = [\"png\"]\n");
+    summary(&publish(&site, &posts(), TWO, &["--style", &png]));
+    assert!(site.out().join("alice.png").exists());
+    assert!(!site.out().join("alice.svg").exists());
+    assert!(!site.out().join("alice.dark.svg").exists());
+}
+
+#[test]
+fn an_unknown_format_is_a_usage_error_listing_png_and_svg() {
+    let site = Site::new();
+    let bad = site.file("bad.toml", "formats = [\"webp\"]\n");
+    let run = publish(&site, &posts(), TWO, &["--style", &bad]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("webp") && run.stderr.contains("`png`") && run.stderr.contains("`svg`"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// A `--json` run on `site`.

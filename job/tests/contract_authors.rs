@@ -353,8 +353,10 @@ fn a_path_like_slug_writes_nothing_outside_the_output_folder() {
         files(&out),
         [
             "alice.dark.png".to_string(),
+            "alice.dark.svg".to_string(),
             "alice.png".to_string(),
             "alice.stats.json".to_string(),
+            "alice.svg".to_string(),
             "index.json".to_string()
         ]
         .into()

@@ -322,10 +322,14 @@ fn there_is_exactly_one_png_per_rendered_author_and_no_other() {
         key_set(&[
             "alice.png",
             "alice.dark.png",
+            "alice.dark.svg",
             "alice.stats.json",
+            "alice.svg",
             "bob.png",
             "bob.dark.png",
+            "bob.dark.svg",
             "bob.stats.json",
+            "bob.svg",
             "index.json"
         ])
     );
@@ -393,7 +397,9 @@ fn the_output_folder_is_created_if_missing() {
         key_set(&[
             "alice.png",
             "alice.dark.png",
+            "alice.dark.svg",
             "alice.stats.json",
+            "alice.svg",
             "index.json"
         ])
     );
@@ -422,7 +428,9 @@ fn the_job_deletes_nothing_in_the_output_folder() {
         key_set(&[
             "alice.png",
             "alice.dark.png",
+            "alice.dark.svg",
             "alice.stats.json",
+            "alice.svg",
             "index.json",
             "keep.txt",
             "sub"

@@ -39,7 +39,7 @@ fn a_run_after_authors_leave_the_master_deletes_exactly_their_files() {
     for name in [
         "notes.txt",
         "Author-3.png",
-        "author-3.svg",
+        "author-3.light.svg",
         "author-18.png.bak",
         ".author-19.png.tmp-1",
         "old-author.png",
@@ -51,13 +51,17 @@ fn a_run_after_authors_leave_the_master_deletes_exactly_their_files() {
 
     let stay: Vec<usize> = (0..18).collect();
     let (_, summary) = publish(&site, &posts(&all, RECENT), &master(&stay), &[]);
-    assert_eq!(summary["charts_removed"], 7);
+    assert_eq!(summary["charts_removed"], 11);
     let gone = names(&[
         "author-18.png",
         "author-18.dark.png",
+        "author-18.svg",
+        "author-18.dark.svg",
         "author-18.stats.json",
         "author-19.png",
         "author-19.dark.png",
+        "author-19.svg",
+        "author-19.dark.svg",
         "author-19.stats.json",
         "old-author.png",
     ]);

@@ -73,7 +73,7 @@ fn read_dir(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 fn charts_in(listing: &BTreeMap<String, Listed>) -> usize {
     listing
         .keys()
-        .filter(|k| k.ends_with(".png") || k.ends_with(".stats.json"))
+        .filter(|k| k.ends_with(".png") || k.ends_with(".svg") || k.ends_with(".stats.json"))
         .count()
 }
 
@@ -217,10 +217,19 @@ fn changing_one_authors_posts_uploads_exactly_that_chart() {
     let index_key = format!("{PREFIX}{INDEX_FILE}");
     let chart_key = format!("{PREFIX}{slug}.png");
     let dark_key = format!("{PREFIX}{slug}.dark.png");
+    let svg_key = format!("{PREFIX}{slug}.svg");
+    let dark_svg_key = format!("{PREFIX}{slug}.dark.svg");
     let stats_key = format!("{PREFIX}{slug}.stats.json");
     assert_eq!(
         changed,
-        BTreeSet::from([&index_key, &chart_key, &dark_key, &stats_key])
+        BTreeSet::from([
+            &index_key,
+            &chart_key,
+            &dark_key,
+            &svg_key,
+            &dark_svg_key,
+            &stats_key
+        ])
     );
 }
 

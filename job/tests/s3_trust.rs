@@ -74,7 +74,7 @@ fn s3_run_after_authors_leave_deletes_exactly_their_objects() {
         "stats/sub/author-19.png",
         "other/author-19.png",
         "stats/Author-18.png",
-        "stats/author-18.svg",
+        "stats/author-18.light.svg",
         "stats/old-author.png",
     ] {
         put_object(bucket, key, b"x".to_vec());
@@ -91,13 +91,17 @@ fn s3_run_after_authors_leave_deletes_exactly_their_objects() {
     let stay: Vec<usize> = (0..18).collect();
     export(bucket, &posts(&all), &master(&stay));
     let s = summary(&run(bucket, &[]));
-    assert_eq!(s["charts_removed"], 7);
+    assert_eq!(s["charts_removed"], 11);
     let gone: BTreeSet<String> = [
         "stats/author-18.png",
         "stats/author-18.dark.png",
+        "stats/author-18.svg",
+        "stats/author-18.dark.svg",
         "stats/author-18.stats.json",
         "stats/author-19.png",
         "stats/author-19.dark.png",
+        "stats/author-19.svg",
+        "stats/author-19.dark.svg",
         "stats/author-19.stats.json",
         "stats/old-author.png",
     ]
@@ -140,8 +144,8 @@ fn an_s3_guard_refusal_reads_the_index_once_and_writes_nothing() {
     let s = summary(&run(bucket, &["--allow-shrink"]));
     assert_eq!(s["authors_listed"], 5);
     assert_eq!(
-        s["charts_removed"], 15,
-        "light, dark and stats of 5 authors"
+        s["charts_removed"], 25,
+        "PNG and SVG in light and dark, and stats, of 5 authors"
     );
 }
 
@@ -161,13 +165,15 @@ fn a_changed_cache_control_refreshes_charts_whose_bytes_are_unchanged() {
     assert_eq!(s["charts_written"], 0);
     assert_eq!(s["charts_unchanged"], 4);
     assert_eq!(
-        s["charts_refreshed"], 12,
-        "light, dark and stats of 4 authors"
+        s["charts_refreshed"], 20,
+        "PNG and SVG in light and dark, and stats, of 4 authors"
     );
     for i in all {
         for (name, want) in [
             (format!("author-{i}.png"), "image/png"),
             (format!("author-{i}.dark.png"), "image/png"),
+            (format!("author-{i}.svg"), "image/svg+xml"),
+            (format!("author-{i}.dark.svg"), "image/svg+xml"),
             (format!("author-{i}.stats.json"), "application/json"),
         ] {
             let (content_type, cache_control) = head(bucket, &format!("{PREFIX}{name}"));

@@ -1,6 +1,7 @@
 //! `cargo xtask demo`: the README's "run it" command. Writes the built-in sample export to
 //! `target/demo/input/`, runs the job on it into `target/demo/charts/`, and writes a plain
-//! HTML gallery (`target/demo/charts/index.html`, no network) of the rendered charts.
+//! HTML gallery (`target/demo/charts/index.html`, no network) of the rendered charts: each
+//! author's PNG and SVG side by side, light or dark by `prefers-color-scheme`.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -109,6 +110,8 @@ pub fn write_gallery(charts: &Path) -> Result<PathBuf> {
          body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f7f9;color:#222}\
          figure{background:#fff;margin:0 0 2rem;padding:1rem;border-radius:8px;box-shadow:0 1px 3px #0002}\
          img{max-width:100%;height:auto}figcaption{margin-top:.5rem;color:#555}\
+         .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:1rem}\
+         .format{font-size:.85rem;color:#777}\
          code{background:#eee;padding:0 .2em}\
          @media (prefers-color-scheme: dark){body{background:#0b1220;color:#ddd}figure{background:#111827}}\
          </style></head><body>\n",
@@ -128,20 +131,39 @@ pub fn write_gallery(charts: &Path) -> Result<PathBuf> {
         escape(&index["skipped"].to_string())
     );
     for author in rendered {
-        let slug = author["slug"].as_str().unwrap_or("");
+        let slug = escape(author["slug"].as_str().unwrap_or(""));
         let name = escape(author["display_name"].as_str().unwrap_or(""));
         // The embed a site pastes: dark variant by `prefers-color-scheme`, the summary as
-        // alt text (spec/chart-style.md).
+        // alt text (spec/chart-style.md); the PNG and, when published, the SVG side by side.
         let alt = author["summary"]
             .as_str()
             .map_or_else(|| name.clone(), escape);
+        let published: Vec<&str> = author["files"]
+            .as_array()
+            .map(|files| files.iter().filter_map(|f| f["name"].as_str()).collect())
+            .unwrap_or_default();
+        let _ = write!(html, "<figure><div class=\"pair\">");
+        for ext in ["png", "svg"] {
+            if !published.contains(&format!("{slug}.{ext}").as_str()) {
+                continue;
+            }
+            let dark = format!("{slug}.dark.{ext}");
+            let source = if published.contains(&dark.as_str()) {
+                format!("<source srcset=\"{dark}\" media=\"(prefers-color-scheme: dark)\">")
+            } else {
+                String::new()
+            };
+            let _ = write!(
+                html,
+                "<div><picture>{source}<img src=\"{slug}.{ext}\" alt=\"{alt}\" width=\"1200\" \
+                 height=\"600\" loading=\"lazy\"></picture><div class=\"format\">\
+                 <a href=\"{slug}.{ext}\">{ext}</a> · <a href=\"{dark}\">dark</a></div></div>",
+            );
+        }
         let _ = writeln!(
             html,
-            "<figure><picture><source srcset=\"{slug}.dark.png\" media=\"(prefers-color-scheme: dark)\">\
-             <img src=\"{slug}.png\" alt=\"{alt}\" width=\"1200\" height=\"600\" loading=\"lazy\"></picture>\
-             <figcaption><b>{name}</b> ({slug}) — {total} posts, {first} to {last} · \
+            "</div><figcaption><b>{name}</b> ({slug}) — {total} posts, {first} to {last} · \
              <a href=\"{slug}.stats.json\">stats.json</a></figcaption></figure>",
-            slug = escape(slug),
             total = author["total_posts"],
             first = escape(author["first_month"].as_str().unwrap_or("")),
             last = escape(author["last_month"].as_str().unwrap_or("")),

@@ -1,4 +1,5 @@
-//! Paints one chart into an RGB buffer with plotters: header (name, totals, legend), grid,
+//! Paints one chart with plotters, on any `DrawingBackend` (the RGB buffer of the PNG, the
+//! shapes of the SVG): header (name, totals, legend), grid,
 //! one bar per month (the month in progress lighter, with its "as of" note), the trend line
 //! and both axes. Works in pixels; the decisions about ticks and labels come from `y_scale`
 //! and `x_axis`, sizes from `layout`, colours from the style's palette, words from `locale`.
@@ -7,7 +8,9 @@ use std::fmt::Display;
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
-use plotters::prelude::{BitMapBackend, DrawingArea, IntoDrawingArea, PathElement, Rectangle};
+use plotters::prelude::{
+    BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, PathElement, Rectangle,
+};
 use plotters::style::{Color, FontDesc, RGBColor};
 
 use super::layout::Layout;
@@ -18,7 +21,7 @@ use super::x_axis::{self, Metrics, XAxis};
 use super::y_scale::YScale;
 use super::{font, text, trend, ChartInput};
 
-type Area<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
+type Area<DB> = DrawingArea<DB, Shift>;
 
 /// How one picture looks: where things go, their colours and their words.
 pub(crate) struct Look<'s> {
@@ -76,19 +79,18 @@ struct Fonts {
     note: FontDesc<'static>,
 }
 
-/// A polyline to stroke once plotters is done with the buffer.
-type Stroke = (Vec<(f64, f64)>, Pen);
+/// A polyline to stroke once plotters is done with the shapes (PNG: anti-aliased onto the
+/// pixels; SVG: round-capped strokes).
+pub(crate) type Stroke = (Vec<(f64, f64)>, Pen);
 
 /// Draw `input` into `rgb` (width × height × 3 bytes, already the background colour).
 pub(crate) fn chart(input: &ChartInput<'_>, look: &Look<'_>, rgb: &mut [u8]) -> anyhow::Result<()> {
-    anyhow::ensure!(!input.counts.is_empty(), "no months to chart");
     let (width, height) = (look.layout.width as u32, look.layout.height as u32);
-    let strokes = {
-        let area = BitMapBackend::with_buffer(rgb, (width, height)).into_drawing_area();
-        let strokes = with_plotters(&area, input, look)?;
-        check(area.present(), "finishing the drawing")?;
-        strokes
-    };
+    let strokes = shapes(
+        BitMapBackend::with_buffer(rgb, (width, height)),
+        input,
+        look,
+    )?;
     let mut canvas = Canvas { rgb, width, height };
     for (points, pen) in &strokes {
         canvas.polyline(points, pen);
@@ -96,9 +98,23 @@ pub(crate) fn chart(input: &ChartInput<'_>, look: &Look<'_>, rgb: &mut [u8]) -> 
     Ok(())
 }
 
+/// Draw everything but the strokes of `input` on `backend` (the same layout for every
+/// format) and return the strokes.
+pub(crate) fn shapes<DB: DrawingBackend>(
+    backend: DB,
+    input: &ChartInput<'_>,
+    look: &Look<'_>,
+) -> anyhow::Result<Vec<Stroke>> {
+    anyhow::ensure!(!input.counts.is_empty(), "no months to chart");
+    let area = backend.into_drawing_area();
+    let strokes = with_plotters(&area, input, look)?;
+    check(area.present(), "finishing the drawing")?;
+    Ok(strokes)
+}
+
 /// Everything but the anti-aliased strokes, which it returns.
-fn with_plotters(
-    area: &Area<'_>,
+fn with_plotters<DB: DrawingBackend>(
+    area: &Area<DB>,
     input: &ChartInput<'_>,
     look: &Look<'_>,
 ) -> anyhow::Result<Vec<Stroke>> {
@@ -150,8 +166,8 @@ fn with_plotters(
 }
 
 /// Title, subtitle and legend.
-fn header(
-    area: &Area<'_>,
+fn header<DB: DrawingBackend>(
+    area: &Area<DB>,
     fonts: &Fonts,
     input: &ChartInput<'_>,
     look: &Look<'_>,
@@ -190,7 +206,11 @@ fn header(
 }
 
 /// The legend, right-aligned on the subtitle row. Returns its left edge and its line.
-fn legend(area: &Area<'_>, fonts: &Fonts, look: &Look<'_>) -> anyhow::Result<(i32, Stroke)> {
+fn legend<DB: DrawingBackend>(
+    area: &Area<DB>,
+    fonts: &Fonts,
+    look: &Look<'_>,
+) -> anyhow::Result<(i32, Stroke)> {
     let l = &look.layout;
     let (bars, trend) = (look.words.legend_bars, look.words.legend_trend);
     let f = &fonts.subtitle;
@@ -249,8 +269,8 @@ fn x_metrics(
 }
 
 /// Horizontal grid lines with their count labels on the left.
-fn grid(
-    area: &Area<'_>,
+fn grid<DB: DrawingBackend>(
+    area: &Area<DB>,
     fonts: &Fonts,
     plot: &Plot,
     labels: &[(u64, String)],
@@ -277,7 +297,12 @@ fn grid(
 }
 
 /// Faint vertical rules at major year boundaries, behind the bars.
-fn year_rules(area: &Area<'_>, plot: &Plot, axis: &XAxis, look: &Look<'_>) -> anyhow::Result<()> {
+fn year_rules<DB: DrawingBackend>(
+    area: &Area<DB>,
+    plot: &Plot,
+    axis: &XAxis,
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
     for b in axis.boundaries.iter().filter(|b| b.major && b.at > 0.0) {
         let x = plot.x(b.at).round() as i32;
         check(
@@ -295,7 +320,12 @@ fn year_rules(area: &Area<'_>, plot: &Plot, axis: &XAxis, look: &Look<'_>) -> an
 /// least one pixel tall; a month without posts has no bar. The last month is the month in
 /// progress: its bar has the partial colour, outlined in the bar colour when it is wide
 /// enough. (plotters fills rectangles up to, not including, the bottom-right corner.)
-fn bars(area: &Area<'_>, plot: &Plot, counts: &[u32], look: &Look<'_>) -> anyhow::Result<()> {
+fn bars<DB: DrawingBackend>(
+    area: &Area<DB>,
+    plot: &Plot,
+    counts: &[u32],
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
     let slot = plot.slot();
     let l = &look.layout;
     let width = (slot * l.bar_fill).round().clamp(1.0, l.bar_max_width) as i32;
@@ -321,8 +351,8 @@ fn bars(area: &Area<'_>, plot: &Plot, counts: &[u32], look: &Look<'_>) -> anyhow
 }
 
 /// A box in the partial colour, outlined in the bar colour when wider than 4 px.
-fn partial_box(
-    area: &Area<'_>,
+fn partial_box<DB: DrawingBackend>(
+    area: &Area<DB>,
     [(x0, y0), (x1, y1)]: [(i32, i32); 2],
     look: &Look<'_>,
 ) -> anyhow::Result<()> {
@@ -344,7 +374,12 @@ fn partial_box(
 }
 
 /// The zero line and the year ticks under it.
-fn baseline(area: &Area<'_>, plot: &Plot, axis: &XAxis, look: &Look<'_>) -> anyhow::Result<()> {
+fn baseline<DB: DrawingBackend>(
+    area: &Area<DB>,
+    plot: &Plot,
+    axis: &XAxis,
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
     let colour = rgb(look.palette.baseline);
     check(
         area.draw(&PathElement::new(
@@ -370,8 +405,8 @@ fn baseline(area: &Area<'_>, plot: &Plot, axis: &XAxis, look: &Look<'_>) -> anyh
 
 /// Month and year labels, centred on their positions; a label that would touch the one
 /// before it in its row, or leave the page, is left out.
-fn x_labels(
-    area: &Area<'_>,
+fn x_labels<DB: DrawingBackend>(
+    area: &Area<DB>,
     fonts: &Fonts,
     plot: &Plot,
     axis: &XAxis,
@@ -397,8 +432,8 @@ fn x_labels(
 
 /// "2025年11月25日時点" with a swatch of the partial bar, right-aligned above the plot over
 /// the month in progress.
-fn as_of_note(
-    area: &Area<'_>,
+fn as_of_note<DB: DrawingBackend>(
+    area: &Area<DB>,
     fonts: &Fonts,
     plot: &Plot,
     input: &ChartInput<'_>,

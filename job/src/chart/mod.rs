@@ -1,17 +1,20 @@
-//! Chart rendering: one author's monthly counts to PNG bytes in memory, in the look of a
-//! [`Style`] (colours per variant, sizes, locale). Owns the look of the chart, its words
-//! (`locale`) and the embedded font; knows nothing of files or S3. `draw` paints an RGB
-//! buffer with plotters, `quantize` + `encode` make it a small palette PNG. Same input and
-//! style, same bytes; safe to call from many threads at once.
+//! Chart rendering: one author's monthly counts to PNG or SVG bytes in memory, in the look
+//! of a [`Style`] (colours per variant, sizes, locale). Owns the look of the chart, its
+//! words (`locale`) and the embedded font; knows nothing of files or S3. `draw` lays the
+//! chart out once for both formats through plotters: on an RGB buffer that `quantize` +
+//! `encode` make a small palette PNG, or on `svg`'s backend (text as the font's glyph
+//! outlines, `outline`). Same input and style, same bytes; safe to call from many threads.
 
 mod draw;
 mod encode;
 mod font;
 mod layout;
 pub(crate) mod locale;
+mod outline;
 mod quantize;
 mod stroke;
 pub mod style;
+mod svg;
 mod text;
 mod trend;
 mod x_axis;
@@ -47,19 +50,60 @@ thread_local! {
     static CANVAS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// How `variant` of `style` looks.
+fn look(style: &Style, variant: Variant) -> anyhow::Result<draw::Look<'_>> {
+    font::ensure_registered()?;
+    Ok(draw::Look {
+        layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
+        palette: style.palette(variant),
+        words: locale::table(style.locale),
+    })
+}
+
+/// Render the chart in `variant` of `style` in `format`. Same input, same bytes.
+pub fn render(
+    input: &ChartInput<'_>,
+    style: &Style,
+    variant: Variant,
+    format: Format,
+) -> anyhow::Result<Vec<u8>> {
+    match format {
+        Format::Png => render_png(input, style, variant),
+        Format::Svg => render_svg(input, style, variant),
+    }
+}
+
+/// Render the chart in `variant` of `style` as SVG: the PNG's picture as shapes and glyph
+/// outlines, titled with the display name and described by the [`summary`].
+pub fn render_svg(
+    input: &ChartInput<'_>,
+    style: &Style,
+    variant: Variant,
+) -> anyhow::Result<Vec<u8>> {
+    let look = look(style, variant)?;
+    let mut doc = svg::Document::new(style.width, style.height);
+    doc.fill(
+        (0, 0),
+        (style.width as i32, style.height as i32),
+        look.palette.background.0,
+    );
+    let strokes = draw::shapes(svg::Backend::new(&mut doc), input, &look)
+        .with_context(|| format!("drawing the SVG chart for {:?}", input.display_name))?;
+    for (points, pen) in &strokes {
+        doc.stroke(points, pen);
+    }
+    let title = text::single_line(input.display_name);
+    Ok(doc.finish(title.trim(), &summary(input, style)))
+}
+
 /// Render the chart in `variant` of `style` as PNG bytes. Same input, same bytes.
 pub fn render_png(
     input: &ChartInput<'_>,
     style: &Style,
     variant: Variant,
 ) -> anyhow::Result<Vec<u8>> {
-    font::ensure_registered()?;
-    let palette = style.palette(variant);
-    let look = draw::Look {
-        layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
-        palette,
-        words: locale::table(style.locale),
-    };
+    let look = look(style, variant)?;
+    let palette = look.palette;
     let (width, height) = (style.width, style.height);
     CANVAS.with_borrow_mut(|rgb| {
         paint_blank(rgb, width, height, palette.background.0);

@@ -87,17 +87,21 @@ impl Variant {
     }
 }
 
-/// An image format to publish (SVG is planned).
+/// An image format to publish: each variant becomes one file of each listed format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// `<slug>.png`, `<slug>.dark.png`: 8-bit palette PNG.
     Png,
+    /// `<slug>.svg`, `<slug>.dark.svg`: text as glyph outlines, scales to any size.
+    Svg,
 }
 
 impl Format {
     pub fn extension(self) -> &'static str {
         match self {
             Format::Png => "png",
+            Format::Svg => "svg",
         }
     }
 }
@@ -204,7 +208,7 @@ impl Style {
             height: 600,
             locale: Locale::Ja,
             variants: vec![Variant::Light, Variant::Dark],
-            formats: vec![Format::Png],
+            formats: vec![Format::Png, Format::Svg],
             text: TextSizes {
                 title: 30,
                 subtitle: 18,
@@ -310,7 +314,9 @@ impl Style {
             }
         }
         if self.formats.is_empty() {
-            return Err("formats = [] publishes nothing; allowed values: \"png\"".to_owned());
+            return Err(
+                "formats = [] publishes nothing; allowed values: \"png\", \"svg\"".to_owned(),
+            );
         }
         for (i, f) in self.formats.iter().enumerate() {
             if self.formats[..i].contains(f) {

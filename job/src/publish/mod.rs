@@ -43,9 +43,11 @@ pub struct Published {
 /// What follows `<slug>.` in the name of each per-author file the job writes (data-spec
 /// §7), with its `Content-Type`. Removal touches only names made of a valid slug, a dot
 /// and one of these.
-pub const AUTHOR_FILE_SUFFIXES: [(&str, &str); 3] = [
+pub const AUTHOR_FILE_SUFFIXES: [(&str, &str); 5] = [
     ("png", "image/png"),
     ("dark.png", "image/png"),
+    ("svg", "image/svg+xml"),
+    ("dark.svg", "image/svg+xml"),
     ("stats.json", "application/json"),
 ];
 
@@ -127,7 +129,8 @@ mod tests {
             "index.png.tmp",
             ".alice.png.tmp-12",
             "alice",
-            "alice.svg",
+            "alice.light.svg",
+            "alice.svg.tmp",
             "alice.PNG",
             "Alice.png",
             "alice.light.png",
@@ -143,9 +146,12 @@ mod tests {
     }
 
     #[test]
-    fn charts_are_png_and_stats_are_json() {
+    fn charts_are_png_or_svg_and_stats_are_json() {
         assert_eq!(content_type_of("a.png"), "image/png");
         assert_eq!(content_type_of("a.dark.png"), "image/png");
         assert_eq!(content_type_of("a.stats.json"), "application/json");
+        assert_eq!(content_type_of("a.svg"), "image/svg+xml");
+        assert_eq!(content_type_of("a.dark.svg"), "image/svg+xml");
+        assert_eq!(author_file_slug("a.dark.svg").unwrap().as_str(), "a");
     }
 }
