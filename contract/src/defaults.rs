@@ -8,8 +8,21 @@ pub const ACTIVE_DAYS: u32 = 7;
 pub const BACKFILL_DAYS: u32 = 5475;
 /// Uploads in flight to S3.
 pub const UPLOAD_CONCURRENCY: usize = 32;
-/// `Cache-Control` of every published object.
-pub const CACHE_CONTROL: &str = "public, max-age=3600";
+/// `Cache-Control` of every per-author file (charts, stats): browsers keep a copy 5 minutes
+/// (they cannot be invalidated), CloudFront a day (the job invalidates what it changed, so a
+/// changed chart is fresh at the edge right after the run); either may serve the old copy
+/// 10 minutes more while it revalidates, and a week when the origin fails.
+pub const CACHE_CONTROL: &str =
+    "public, max-age=300, s-maxage=86400, stale-while-revalidate=600, stale-if-error=604800";
+/// `Cache-Control` of `index.json`, which every run rewrites: a minute in browsers, five
+/// minutes at the edge (so a failed invalidation heals within five minutes for the listing).
+pub const INDEX_CACHE_CONTROL: &str =
+    "public, max-age=60, s-maxage=300, stale-while-revalidate=60, stale-if-error=86400";
+/// Most CloudFront paths one run invalidates one by one; above it the run invalidates the
+/// charts prefix as one wildcard path (`/<prefix>*`). A daily run then uses at most 15 of
+/// the 1,000 paths a month CloudFront invalidates for free (31 × 15 = 465), leaving room
+/// for the monthly run and manual invocations.
+pub const MAX_INVALIDATION_PATHS: usize = 15;
 /// Largest drop in listed authors (percent of the published listing) a run may publish
 /// without an override (`--max-shrink`, `MAX_SHRINK_PERCENT`).
 pub const MAX_SHRINK_PERCENT: u32 = 10;

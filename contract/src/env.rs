@@ -17,7 +17,12 @@ pub const CHART_TIME_ZONE: &str = "CHART_TIME_ZONE";
 pub const ACTIVE_DAYS: &str = "ACTIVE_DAYS";
 /// Maximum number of uploads in flight.
 pub const UPLOAD_CONCURRENCY: &str = "UPLOAD_CONCURRENCY";
-/// `Cache-Control` of the published objects. Optional: unset, the function uses
+/// Id of the CloudFront distribution in front of the charts: after a publish that changed
+/// objects, the function invalidates their paths there (data-spec §7). Set by the full stack;
+/// unset or empty (the emulator's core stack, a bucket without CloudFront), nothing is
+/// invalidated.
+pub const DISTRIBUTION_ID: &str = "DISTRIBUTION_ID";
+/// `Cache-Control` of the published per-author files. Optional: unset, the function uses
 /// [`crate::defaults::CACHE_CONTROL`]; the stack does not set it.
 pub const CACHE_CONTROL: &str = "CACHE_CONTROL";
 /// Largest drop in listed authors, in percent of the published `index.json`, that a run may
@@ -26,13 +31,14 @@ pub const CACHE_CONTROL: &str = "CACHE_CONTROL";
 pub const MAX_SHRINK_PERCENT: &str = "MAX_SHRINK_PERCENT";
 /// The chart style (spec/chart-style.md): the TOML text itself, not a file name, so the
 /// stack can carry it inline. Optional: unset or empty, the function uses the built-in style
-/// (`deploy/styles/default.toml`); the stack does not set it. Lambda allows 4 KB for all of
-/// a function's variables together, so keep an inline style short (only the fields that
+/// (`deploy/styles/default.toml`). The stack sets it from its `ChartStyle` parameter only
+/// when that is not empty ([`SET_BY_STACK_WHEN_GIVEN`]). Lambda allows 4 KB for all of a
+/// function's variables together, so keep an inline style short (only the fields that
 /// differ from the built-in one).
 pub const CHART_STYLE: &str = "CHART_STYLE";
 
 /// The variables the stack sets on the function, in the order the template lists them.
-pub const SET_BY_STACK: [&str; 8] = [
+pub const SET_BY_STACK: [&str; 9] = [
     SOURCE_BUCKET,
     POSTS_KEY,
     AUTHORS_KEY,
@@ -41,10 +47,15 @@ pub const SET_BY_STACK: [&str; 8] = [
     CHART_TIME_ZONE,
     ACTIVE_DAYS,
     UPLOAD_CONCURRENCY,
+    DISTRIBUTION_ID,
 ];
 
+/// The optional variables the stack sets only when their parameter is given (after
+/// [`SET_BY_STACK`], in this order).
+pub const SET_BY_STACK_WHEN_GIVEN: [&str; 1] = [CHART_STYLE];
+
 /// Every variable the function reads: [`SET_BY_STACK`] and the optional ones.
-pub const ALL: [&str; 11] = [
+pub const ALL: [&str; 12] = [
     SOURCE_BUCKET,
     POSTS_KEY,
     AUTHORS_KEY,
@@ -53,6 +64,7 @@ pub const ALL: [&str; 11] = [
     CHART_TIME_ZONE,
     ACTIVE_DAYS,
     UPLOAD_CONCURRENCY,
+    DISTRIBUTION_ID,
     CACHE_CONTROL,
     MAX_SHRINK_PERCENT,
     CHART_STYLE,
@@ -69,5 +81,12 @@ mod tests {
             ALL[SET_BY_STACK.len()..],
             [CACHE_CONTROL, MAX_SHRINK_PERCENT, CHART_STYLE]
         );
+    }
+
+    #[test]
+    fn the_conditional_variables_are_optional_ones() {
+        for name in SET_BY_STACK_WHEN_GIVEN {
+            assert!(ALL[SET_BY_STACK.len()..].contains(&name), "{name}");
+        }
     }
 }

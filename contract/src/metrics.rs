@@ -23,3 +23,27 @@ pub const CHARTS_REMOVED: &str = "ChartsRemoved";
 pub const AUTHORS_LISTED: &str = "AuthorsListed";
 /// Posts counted into some author's months.
 pub const POSTS_COUNTED: &str = "PostsCounted";
+/// Skipped records that signal bad data (data-spec §5, §3.3): the sum of the counters in
+/// [`REJECTED_SKIPS`]. The stack's alarm watches it; the drafts and scheduled posts of
+/// [`EXPECTED_SKIPS`] are left out, so a normal export reports 0.
+pub const RECORDS_REJECTED: &str = "RecordsRejected";
+/// CloudFront paths the run invalidated (a wildcard counts as one; 0 when nothing changed).
+pub const PATHS_INVALIDATED: &str = "PathsInvalidated";
+/// 1 when the run published but its CloudFront invalidation failed (the run still succeeds,
+/// with a warning), else 0.
+pub const INVALIDATION_FAILED: &str = "InvalidationFailed";
+
+/// Skip counters that a healthy export has every day: drafts (no publication time) and
+/// posts scheduled for later.
+pub const EXPECTED_SKIPS: [&str; 2] = ["missing_published_at", "future_post"];
+/// Skip counters of records that are wrong: unreadable lines, posts without an author or
+/// with a bad timestamp, posts whose author is missing from the master or has an invalid or
+/// shared slug, and author records with a shared slug.
+pub const REJECTED_SKIPS: [&str; 6] = [
+    "malformed_lines",
+    "missing_author_id",
+    "bad_timestamp",
+    "unknown_author",
+    "invalid_slug",
+    "duplicate_slug",
+];

@@ -1,12 +1,16 @@
 //! Hand-run benchmark of the chart renderer: renders a mix of realistic series on one
 //! thread and prints the time per chart (draw + quantise + encode) and the PNG sizes.
 //! `cargo run --release -p author-stats --example chart_timing -- [CHARTS] [OUT_DIR]`
-//! writes every distinct chart kind to OUT_DIR as PNG too, to look at.
+//! writes every distinct chart kind to OUT_DIR as PNG too, to look at. With `--per-format`
+//! instead of OUT_DIR it times each file of an author on its own (PNG and SVG, light and
+//! dark, and `<slug>.stats.json`) and prints one `per-format` line (`cargo xtask bench`).
 
 use std::time::Instant;
 
-use author_stats::chart::{render_png, ChartInput, Style, Variant};
+use author_stats::chart::{render, render_png, summary, ChartInput, Format, Style, Variant};
 use author_stats::month::MonthKey;
+use author_stats::render::{stats_json, Job};
+use author_stats::slug::Slug;
 
 /// A small deterministic generator (SplitMix64), so runs are comparable.
 struct Rng(u64);
@@ -108,6 +112,9 @@ fn main() -> anyhow::Result<()> {
         Variant::Light,
     )?;
 
+    if out_dir.as_deref() == Some("--per-format") {
+        return per_format(&cases, &style, as_of);
+    }
     let mut bytes = 0usize;
     let mut largest = 0usize;
     let started = Instant::now();
@@ -137,6 +144,55 @@ fn main() -> anyhow::Result<()> {
         elapsed.as_secs_f64() * 1000.0 / charts as f64,
         bytes as f64 / charts as f64 / 1024.0,
         largest as f64 / 1024.0,
+    );
+    Ok(())
+}
+
+/// Single-thread milliseconds per chart for each file an author gets, and the SVG sizes.
+fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow::Result<()> {
+    let mut line = format!("per-format {} charts:", cases.len());
+    let mut svg_bytes = Vec::new();
+    for format in [Format::Png, Format::Svg] {
+        for variant in [Variant::Light, Variant::Dark] {
+            let started = Instant::now();
+            for c in cases {
+                let input = ChartInput {
+                    display_name: &c.name,
+                    first_month: c.first,
+                    counts: &c.counts,
+                    as_of,
+                };
+                let bytes = render(&input, style, variant, format)?;
+                if format == Format::Svg {
+                    svg_bytes.push(bytes.len());
+                }
+            }
+            let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
+            line += &format!(" {}-{}={ms:.3}", format.extension(), variant.name());
+        }
+    }
+    let slug = Slug::parse("author").expect("a valid slug");
+    let started = Instant::now();
+    for c in cases {
+        let job = Job {
+            slug: slug.clone(),
+            display_name: c.name.clone(),
+            first_month: c.first,
+            counts: c.counts.clone(),
+        };
+        let input = ChartInput {
+            display_name: &c.name,
+            first_month: c.first,
+            counts: &c.counts,
+            as_of,
+        };
+        stats_json(&job, "2025-11-25T00:00:00Z", &summary(&input, style), &[])?;
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
+    let average = svg_bytes.iter().sum::<usize>() as f64 / svg_bytes.len().max(1) as f64;
+    let largest = svg_bytes.iter().copied().max().unwrap_or(0);
+    println!(
+        "{line} stats-json={ms:.3} svg-average-bytes={average:.0} svg-largest-bytes={largest}"
     );
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::aws::s3_url::{self, S3Object, S3Prefix};
 use crate::aws::settings::parse_concurrency;
 use crate::aws::{self, s3_source, PublishOptions, S3Store};
 use crate::chart::Style;
+use crate::fanout;
 use crate::guard::{self, Guards};
 use crate::ingest::Source;
 use crate::progress::Progress;
@@ -34,6 +35,210 @@ pub struct Cli {
 pub enum Command {
     /// Read the export, count posts per author and month, write charts and index.json.
     Run(RunArgs),
+    /// Fan-out step 1 (data-spec §9): everything `run` checks, then the run's batch files
+    /// instead of charts; prints the run id.
+    Count(CountArgs),
+    /// Fan-out step 2: render and publish one batch of a counted run.
+    Render(RenderArgs),
+    /// Fan-out step 3: index.json last, departed authors' files removed, the run's working
+    /// files deleted (refuses while a batch has no result).
+    Finish(FinishArgs),
+}
+
+impl Command {
+    pub fn execute(self) -> Result<()> {
+        match self {
+            Command::Run(args) => args.execute(),
+            Command::Count(args) => args.execute(),
+            Command::Render(args) => args.execute(),
+            Command::Finish(args) => args.execute(),
+        }
+    }
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CountArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Most authors per batch file (a batch also stays under 200 KiB).
+    #[arg(long, value_name = "N", default_value_t = fanout::DEFAULT_BATCH_AUTHORS as u64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub batch_authors: u64,
+}
+
+/// Where a fan-out step publishes, and how.
+#[derive(clap::Args, Debug)]
+pub struct StepArgs {
+    /// The output folder or s3://bucket/prefix/ the run was counted for.
+    #[arg(long, value_name = "DIR|S3_URL", value_parser = Output::parse)]
+    pub out: Output,
+    /// The run id `count` printed.
+    #[arg(long, value_name = "ID", value_parser = parse_run)]
+    pub run: String,
+    /// The chart style the run was counted with (the same file).
+    #[arg(long, value_name = "FILE", value_parser = parse_style)]
+    pub style: Option<Style>,
+    /// Uploads in flight when --out is on S3 (1–1024).
+    #[arg(long, value_name = "N", default_value_t = defaults::UPLOAD_CONCURRENCY, value_parser = parse_concurrency)]
+    pub upload_concurrency: usize,
+    /// Cache-Control of the objects written when --out is on S3.
+    #[arg(long, value_name = "HEADER", default_value = defaults::CACHE_CONTROL)]
+    pub cache_control: String,
+    /// Print the answer as one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RenderArgs {
+    #[command(flatten)]
+    pub step: StepArgs,
+    /// The batch: its name (00003.json) or key, as `count` wrote it.
+    #[arg(long, value_name = "NAME", value_parser = fanout::parse_batch)]
+    pub batch: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FinishArgs {
+    #[command(flatten)]
+    pub step: StepArgs,
+}
+
+fn parse_run(text: &str) -> Result<String, String> {
+    fanout::check_run_id(text).map(|()| text.to_owned())
+}
+
+/// The SDK's runtime and client, built once when a location is on S3.
+struct Aws {
+    runtime: tokio::runtime::Runtime,
+    client: aws_sdk_s3::Client,
+}
+
+impl Aws {
+    fn when(uses_s3: bool) -> Result<Option<Aws>> {
+        if !uses_s3 {
+            return Ok(None);
+        }
+        let runtime = aws::runtime()?;
+        let client = runtime.block_on(aws::s3_client())?;
+        Ok(Some(Aws { runtime, client }))
+    }
+}
+
+/// The store of `out`.
+fn store_for(out: Output, aws: Option<&Aws>, options: PublishOptions) -> Box<dyn Store> {
+    match (out, aws) {
+        (Output::Dir(dir), _) => Box::new(LocalStore::new(dir)),
+        (Output::S3(prefix), Some(aws)) => Box::new(S3Store::new(
+            aws.client.clone(),
+            aws.runtime.handle().clone(),
+            prefix,
+            options,
+        )),
+        (Output::S3(_), None) => unreachable!("an S3 output builds the client"),
+    }
+}
+
+/// Print `answer` as JSON or as `text`.
+fn print_answer<T: serde::Serialize>(
+    json: bool,
+    answer: &T,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(answer)?);
+    } else {
+        print!("{}", text());
+    }
+    Ok(())
+}
+
+/// A fan-out step's store and options.
+struct Step {
+    /// Kept alive while the store uses it.
+    _aws: Option<Aws>,
+    store: Box<dyn Store>,
+    style: Style,
+    run: String,
+    json: bool,
+}
+
+impl StepArgs {
+    fn store(self) -> Result<Step> {
+        let aws = Aws::when(matches!(self.out, Output::S3(_)))?;
+        let store = store_for(
+            self.out,
+            aws.as_ref(),
+            PublishOptions {
+                concurrency: self.upload_concurrency,
+                cache_control: self.cache_control,
+            },
+        );
+        Ok(Step {
+            _aws: aws,
+            store,
+            style: self.style.unwrap_or_else(Style::builtin),
+            run: self.run,
+            json: self.json,
+        })
+    }
+}
+
+impl RenderArgs {
+    pub fn execute(self) -> Result<()> {
+        let step = self.step.store()?;
+        let counts = fanout::render_batch(
+            step.store.as_ref(),
+            &step.style,
+            &step.run,
+            &self.batch,
+            &Progress::auto(),
+        )?;
+        print_answer(step.json, &counts, || {
+            format!(
+                "rendered batch {} of run {}: {} charts ({} written, {} unchanged)\n",
+                counts.batch, counts.run, counts.rendered, counts.written, counts.unchanged
+            )
+        })
+    }
+}
+
+impl FinishArgs {
+    pub fn execute(self) -> Result<()> {
+        let step = self.step.store()?;
+        let summary = fanout::finish(
+            step.store.as_ref(),
+            &step.style,
+            &step.run,
+            &Progress::auto(),
+        )?;
+        print_answer(step.json, &summary, || summary.to_text())
+    }
+}
+
+impl CountArgs {
+    pub fn execute(self) -> Result<()> {
+        let json = self.run.json;
+        let batch_authors = self.batch_authors as usize;
+        let opened = self.run.open()?;
+        let counted = fanout::count(
+            &opened.config,
+            opened.posts,
+            opened.authors,
+            opened.store.as_ref(),
+            &Progress::auto(),
+            batch_authors,
+        )?;
+        print_answer(json, &counted, || {
+            format!(
+                "counted run {}: {} authors listed, {} to render in {} batches at {}\n",
+                counted.run,
+                counted.authors_listed,
+                counted.authors_to_render,
+                counted.batches,
+                counted.batches_at
+            )
+        })
+    }
 }
 
 #[derive(clap::Args, Debug)]
@@ -87,9 +292,29 @@ pub struct RunArgs {
     /// one). Fields left out keep their built-in values.
     #[arg(long, value_name = "FILE", value_parser = parse_style)]
     pub style: Option<Style>,
+    /// After publishing to S3, invalidate the changed objects' paths on this CloudFront
+    /// distribution (the prefix wildcard above 15 paths; nothing when nothing changed).
+    #[arg(long, value_name = "DISTRIBUTION_ID", value_parser = parse_distribution_id)]
+    pub invalidate: Option<String>,
     /// Print the summary as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--invalidate`: a CloudFront distribution id (upper-case letters and digits).
+fn parse_distribution_id(text: &str) -> Result<String, String> {
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a CloudFront distribution id (upper-case letters and digits, \
+             e.g. E2QWRUHEXAMPLE: the stack's DistributionId output)"
+        ))
+    }
 }
 
 /// `--style FILE`: read and check the style file.
@@ -131,8 +356,18 @@ impl Output {
     }
 }
 
+/// A run's configuration, both inputs opened and the store (with the SDK it uses).
+struct Opened {
+    config: RunConfig,
+    posts: Source,
+    authors: Source,
+    store: Box<dyn Store>,
+    /// Kept alive while the sources and the store use it.
+    _aws: Option<Aws>,
+}
+
 impl RunArgs {
-    pub fn execute(self) -> Result<()> {
+    fn open(self) -> Result<Opened> {
         let config = RunConfig {
             days: self.days,
             all: self.all,
@@ -150,45 +385,46 @@ impl RunArgs {
         let uses_s3 = matches!(self.posts, Input::S3(_))
             || matches!(self.authors, Input::S3(_))
             || matches!(self.out, Output::S3(_));
-        // The runtime and the client exist only when an S3 location is named, and are
-        // built once for both inputs and the output.
-        let aws = if uses_s3 {
-            let runtime = aws::runtime()?;
-            let client = runtime.block_on(aws::s3_client())?;
-            Some((runtime, client))
-        } else {
-            None
-        };
+        let aws = Aws::when(uses_s3)?;
         let open = |what: &str, input: &Input| -> Result<Source> {
             match (input, &aws) {
                 (Input::File(path), _) => Source::open_file(what, path),
-                (Input::S3(object), Some((runtime, client))) => {
-                    runtime.block_on(s3_source::open(client, object, what))
+                (Input::S3(object), Some(aws)) => {
+                    aws.runtime
+                        .block_on(s3_source::open(&aws.client, object, what))
                 }
                 (Input::S3(_), None) => unreachable!("uses_s3 covers every S3 input"),
             }
         };
         let posts = open("posts", &self.posts)?;
         let authors = open("authors", &self.authors)?;
-        let store: Box<dyn Store> = match (self.out, &aws) {
-            (Output::Dir(dir), _) => Box::new(LocalStore::new(dir)),
-            (Output::S3(prefix), Some((runtime, client))) => Box::new(S3Store::new(
-                client.clone(),
-                runtime.handle().clone(),
-                prefix,
-                PublishOptions {
-                    concurrency: self.upload_concurrency,
-                    cache_control: self.cache_control,
-                },
-            )),
-            (Output::S3(_), None) => unreachable!("uses_s3 covers an S3 output"),
-        };
-        let summary = run::run(&config, posts, authors, store.as_ref(), &Progress::auto())?;
-        if self.json {
-            println!("{}", serde_json::to_string(&summary)?);
-        } else {
-            print!("{}", summary.to_text());
-        }
-        Ok(())
+        let store = store_for(
+            self.out,
+            aws.as_ref(),
+            PublishOptions {
+                concurrency: self.upload_concurrency,
+                cache_control: self.cache_control,
+            },
+        );
+        Ok(Opened {
+            config,
+            posts,
+            authors,
+            store,
+            _aws: aws,
+        })
+    }
+
+    pub fn execute(self) -> Result<()> {
+        let json = self.json;
+        let opened = self.open()?;
+        let summary = run::run(
+            &opened.config,
+            opened.posts,
+            opened.authors,
+            opened.store.as_ref(),
+            &Progress::auto(),
+        )?;
+        print_answer(json, &summary, || summary.to_text())
     }
 }

@@ -3,14 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::month::MonthKey;
 use crate::render::FileRef;
 use crate::stats::{Author, AuthorCounts, Skipped};
 use crate::timestamp::Instant;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Index {
     pub timezone: String,
     /// UTC text of `--now`, fraction trimmed.
@@ -22,7 +22,7 @@ pub struct Index {
     pub skipped: Skipped,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndexAuthor {
     pub id: String,
     pub slug: String,
@@ -33,10 +33,10 @@ pub struct IndexAuthor {
     pub monthly: BTreeMap<MonthKey, u32>,
     pub rendered: bool,
     /// Rendered authors only: the chart's summary sentence (alt text), in the locale.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub summary: Option<String>,
     /// Rendered authors only: every file written for the author, with its SHA-256.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", default)]
     pub files: Option<Vec<FileRef>>,
 }
 

@@ -19,6 +19,7 @@ pub use run::{run, RunConfig, Summary};
 pub mod aws;
 pub mod chart;
 pub mod cli;
+pub mod fanout;
 pub mod guard;
 pub mod index;
 pub mod ingest;

@@ -5,7 +5,7 @@
 use clap::Parser;
 
 use author_stats::aws::lambda;
-use author_stats::cli::{Cli, Command};
+use author_stats::cli::Cli;
 
 fn main() {
     if std::env::var_os(lambda::RUNTIME_API).is_some() {
@@ -17,9 +17,7 @@ fn main() {
         return;
     }
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Run(args) => args.execute(),
-    };
+    let result = cli.command.execute();
     if let Err(error) = result {
         eprintln!("error: {error:#}");
         std::process::exit(1);

@@ -119,6 +119,32 @@ pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<R
         }
     }
     let summary = chart::summary(&input, style);
+    let json = stats_json(job, now, &summary, &refs)?;
+    let name = format!("{}.stats.json", job.slug);
+    refs.push(FileRef {
+        name: name.clone(),
+        variant: None,
+        width: None,
+        height: None,
+        sha256: sha256_hex(&json),
+    });
+    files.push(AuthorFile {
+        content_type: content_type_of(&name),
+        name,
+        bytes: json,
+    });
+    Ok(Rendered {
+        chart: Chart {
+            slug: job.slug.clone(),
+            files,
+        },
+        files: refs,
+        summary,
+    })
+}
+
+/// The bytes of `<slug>.stats.json` for `job`, listing `images`.
+pub fn stats_json(job: &Job, now: &str, summary: &str, images: &[FileRef]) -> Result<Vec<u8>> {
     let months: Vec<MonthKey> = std::iter::successors(Some(job.first_month), |m| Some(m.succ()))
         .take(job.counts.len())
         .collect();
@@ -145,32 +171,12 @@ pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<R
             .copied()
             .zip(chart::trend(&job.counts).into_iter().map(round2))
             .collect(),
-        summary: &summary,
-        files: &refs,
+        summary,
+        files: images,
     };
     let mut json = serde_json::to_vec_pretty(&stats).context("writing the stats")?;
     json.push(b'\n');
-    let name = format!("{}.stats.json", job.slug);
-    refs.push(FileRef {
-        name: name.clone(),
-        variant: None,
-        width: None,
-        height: None,
-        sha256: sha256_hex(&json),
-    });
-    files.push(AuthorFile {
-        content_type: content_type_of(&name),
-        name,
-        bytes: json,
-    });
-    Ok(Rendered {
-        chart: Chart {
-            slug: job.slug.clone(),
-            files,
-        },
-        files: refs,
-        summary,
-    })
+    Ok(json)
 }
 
 fn round2(v: f64) -> f64 {

@@ -81,7 +81,23 @@ pub struct Summary {
     /// Things an operator should look at although the run succeeded.
     pub warnings: Vec<String>,
     pub skipped: Skipped,
+    /// Records skipped because they are wrong (the counters of
+    /// `contract::metrics::REJECTED_SKIPS`; drafts and scheduled posts are not among them).
+    pub rejected_records: u64,
+    /// CloudFront paths invalidated after the publish (`--invalidate`, `DISTRIBUTION_ID`; a
+    /// wildcard counts as one): 0 when nothing changed or nothing was asked.
+    pub invalidated_paths: usize,
     pub elapsed_ms: u64,
+}
+
+/// The sum of the skip counters that signal bad data (data-spec §5).
+pub fn rejected_records(skipped: &Skipped) -> u64 {
+    skipped
+        .pairs()
+        .iter()
+        .filter(|(name, _)| contract::metrics::REJECTED_SKIPS.contains(name))
+        .map(|(_, count)| count)
+        .sum()
 }
 
 /// Parse `--days`: an integer ≥ 1.
@@ -330,7 +346,9 @@ impl Prepared {
             charts_removed: removed,
             previous_index: self.previous_index,
             warnings: self.warnings,
+            rejected_records: rejected_records(&self.index.skipped),
             skipped: self.index.skipped,
+            invalidated_paths: 0,
             elapsed_ms: started.elapsed().as_millis() as u64,
         }
     }
@@ -425,13 +443,24 @@ impl Summary {
             self.now,
             self.timezone
         );
-        let skipped: Vec<String> = self
-            .skipped
-            .pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
-        out += &format!("skipped: {}\n", skipped.join(" "));
+        let skipped = |rejected: bool| -> String {
+            let pairs = self.skipped.pairs();
+            let shown: Vec<String> = pairs
+                .iter()
+                .filter(|(k, _)| contract::metrics::REJECTED_SKIPS.contains(k) == rejected)
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            shown.join(" ")
+        };
+        out += &format!(
+            "skipped: {} (expected); rejected as bad data: {} ({})\n",
+            skipped(false),
+            self.rejected_records,
+            skipped(true)
+        );
+        if self.invalidated_paths > 0 {
+            out += &format!("invalidated: {} CloudFront paths\n", self.invalidated_paths);
+        }
         out += &format!(
             "style: {}{}\n",
             self.style,

@@ -72,7 +72,7 @@ impl Timeouts {
         })
     }
 
-    fn config(self) -> TimeoutConfig {
+    pub(crate) fn config(self) -> TimeoutConfig {
         TimeoutConfig::builder()
             .connect_timeout(self.connect)
             .read_timeout(self.attempt)
@@ -100,10 +100,15 @@ pub fn in_use() -> InUse {
     })
 }
 
+/// The shared AWS configuration of the standard chain (profile, SSO, environment,
+/// `AWS_ENDPOINT_URL`), for the S3 and CloudFront clients alike.
+pub async fn shared_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest()).load().await
+}
+
 /// Load the shared AWS configuration and build an S3 client from it.
 pub async fn s3_client() -> Result<Client> {
-    let shared = aws_config::defaults(BehaviorVersion::latest()).load().await;
-    s3_client_with(&shared, Timeouts::from_env()?)
+    s3_client_with(&shared_config().await, Timeouts::from_env()?)
 }
 
 /// An S3 client for an already loaded configuration, with the default timeouts.

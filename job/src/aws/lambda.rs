@@ -2,8 +2,9 @@
 //! `AWS_LAMBDA_RUNTIME_API` is set. The S3 client and the settings are built once per
 //! container; each invocation reads `{"days","now","dry_run","allow_empty","allow_shrink",
 //! "force"}` (all optional), runs the
-//! synchronous batch on a blocking thread, logs JSON (tracing), prints one EMF metrics line
-//! and answers with the run's `Summary` as JSON.
+//! synchronous batch on a blocking thread, invalidates what it changed on the stack's
+//! CloudFront distribution (`DISTRIBUTION_ID`), logs JSON (tracing), prints one EMF metrics
+//! line and answers with the run's `Summary` as JSON.
 
 use std::time::{Instant as Clock, SystemTime, UNIX_EPOCH};
 
@@ -14,6 +15,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use tokio::runtime::Handle;
 
+use super::client::{self, Timeouts};
+use super::invalidation::{self, Invalidator};
 use super::metrics;
 use super::s3_source;
 use super::s3_store::S3Store;
@@ -115,6 +118,8 @@ impl From<Failure> for Diagnostic {
 /// What a container keeps between invocations.
 pub struct Function {
     ready: Result<(Client, FunctionSettings), String>,
+    /// On the settings' `DISTRIBUTION_ID`, when one is set.
+    invalidator: Option<Invalidator>,
     runtime: Handle,
 }
 
@@ -122,8 +127,27 @@ impl Function {
     /// Build the client and read the settings once. Problems are kept and reported by
     /// every invocation, so they show up in the caller's response, not only in the logs.
     pub async fn init(settings: Result<FunctionSettings, String>) -> Function {
-        let client = super::s3_client().await.map_err(|e| format!("{e:#}"));
-        Self::with_client(client, settings).await
+        let shared = client::shared_config().await;
+        let timeouts = Timeouts::from_env().map_err(|e| format!("{e:#}"));
+        let s3 = timeouts
+            .clone()
+            .and_then(|t| client::s3_client_with(&shared, t).map_err(|e| format!("{e:#}")));
+        let invalidator = match (&settings, timeouts) {
+            (Ok(settings), Ok(timeouts)) => settings
+                .distribution_id
+                .as_deref()
+                .map(|id| Invalidator::new(&shared, timeouts, id)),
+            _ => None,
+        };
+        Self::with_client(s3, settings)
+            .await
+            .with_invalidator(invalidator)
+    }
+
+    /// Invalidate changed paths with `invalidator` after each publish (`None`: never).
+    pub fn with_invalidator(mut self, invalidator: Option<Invalidator>) -> Function {
+        self.invalidator = invalidator;
+        self
     }
 
     /// [`Function::init`] with a given S3 client (a caller that configures AWS itself,
@@ -142,6 +166,7 @@ impl Function {
         }
         Function {
             ready,
+            invalidator: None,
             runtime: Handle::current(),
         }
     }
@@ -149,11 +174,15 @@ impl Function {
     /// One invocation: run the batch for `payload`, with metrics and logs.
     pub async fn invoke(&self, payload: Value) -> Result<Summary, Failure> {
         let started = Clock::now();
-        let result = self.run(payload).await;
+        let (result, invalidation_failed) = match self.run(payload).await {
+            Ok((summary, failed)) => (Ok(summary), failed),
+            Err(failure) => (Err(failure), false),
+        };
         let duration_ms = started.elapsed().as_millis() as u64;
         let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok();
         let line = metrics::emf_line(
             result.as_ref().map_err(|_| ()),
+            invalidation_failed,
             duration_ms,
             unix_millis(),
             function_name.as_deref(),
@@ -175,6 +204,8 @@ impl Function {
                 charts_removed = s.charts_removed,
                 previous_index = s.previous_index,
                 skipped = %serde_json::to_string(&s.skipped).unwrap_or_default(),
+                rejected_records = s.rejected_records,
+                invalidated_paths = s.invalidated_paths,
                 duration_ms,
                 "run finished"
             ),
@@ -183,7 +214,8 @@ impl Function {
         result
     }
 
-    async fn run(&self, payload: Value) -> Result<Summary, Failure> {
+    /// The run's summary, and whether its invalidation failed.
+    async fn run(&self, payload: Value) -> Result<(Summary, bool), Failure> {
         let (client, settings) = self
             .ready
             .as_ref()
@@ -212,12 +244,21 @@ impl Function {
             settings.charts.clone(),
             settings.publish.clone(),
         );
-        tokio::task::spawn_blocking(move || {
+        let (mut summary, changed) = tokio::task::spawn_blocking(move || {
             run::run(&config, posts, authors, &store, &Progress::hidden())
+                .map(|summary| (summary, store.changed_keys()))
         })
         .await
         .map_err(|e| Failure::RunFailed(format!("the run panicked: {e}")))?
-        .map_err(failed)
+        .map_err(failed)?;
+        let invalidation_failed = match &self.invalidator {
+            Some(invalidator) => {
+                invalidation::after_publish(invalidator, &settings.charts, &changed, &mut summary)
+                    .await
+            }
+            None => false,
+        };
+        Ok((summary, invalidation_failed))
     }
 }
 

@@ -1,19 +1,23 @@
 //! One CloudWatch Embedded Metric Format (EMF) line per run, printed to stdout, which the
 //! Lambda service ships to CloudWatch Logs; CloudWatch extracts the metrics from it, so
 //! alarms and dashboards need no log parsing. The metric names are in `contract::metrics`,
-//! where the stack can refer to them.
+//! where the stack's alarms refer to them (`RunSucceeded`, `RecordsRejected`,
+//! `InvalidationFailed`).
 
 use contract::metrics::{
     AUTHORS_LISTED, CHARTS_REMOVED, CHARTS_RENDERED, CHARTS_UNCHANGED, CHARTS_UPLOADED,
-    DIMENSION_FUNCTION, DURATION, NAMESPACE, POSTS_COUNTED, RUN_FAILED, RUN_SUCCEEDED,
+    DIMENSION_FUNCTION, DURATION, INVALIDATION_FAILED, NAMESPACE, PATHS_INVALIDATED, POSTS_COUNTED,
+    RECORDS_REJECTED, RUN_FAILED, RUN_SUCCEEDED,
 };
 use serde_json::{json, Map, Value};
 
 use crate::run::Summary;
 
-/// The EMF line of a finished run: `Ok(summary)` or a failure.
+/// The EMF line of a finished run: `Ok(summary)` or a failure; `invalidation_failed` when
+/// the run published but its CloudFront invalidation did not go through.
 pub fn emf_line(
     outcome: Result<&Summary, ()>,
+    invalidation_failed: bool,
     duration_ms: u64,
     timestamp_ms: u64,
     function_name: Option<&str>,
@@ -55,6 +59,21 @@ pub fn emf_line(
                 "Count",
             ),
             (POSTS_COUNTED.to_owned(), summary.counted_posts, "Count"),
+            (
+                RECORDS_REJECTED.to_owned(),
+                summary.rejected_records,
+                "Count",
+            ),
+            (
+                PATHS_INVALIDATED.to_owned(),
+                summary.invalidated_paths as u64,
+                "Count",
+            ),
+            (
+                INVALIDATION_FAILED.to_owned(),
+                u64::from(invalidation_failed),
+                "Count",
+            ),
         ]);
         for (name, count) in summary.skipped.pairs() {
             values.push((skipped_metric(name), count, "Count"));
@@ -136,22 +155,25 @@ mod tests {
             warnings: Vec::new(),
             skipped: Skipped {
                 malformed_lines: 2,
+                missing_published_at: 5,
                 ..Skipped::default()
             },
+            rejected_records: 2,
+            invalidated_paths: 3,
             elapsed_ms: 1234,
         }
     }
 
     #[test]
     fn every_declared_metric_has_a_value() {
-        let line = emf_line(Ok(&summary()), 1234, 1_700_000_000_000, Some("fn"));
+        let line = emf_line(Ok(&summary()), false, 1234, 1_700_000_000_000, Some("fn"));
         let v: Value = serde_json::from_str(&line).unwrap();
         let directive = &v["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], NAMESPACE);
         assert_eq!(directive["Dimensions"], json!([["FunctionName"]]));
         assert_eq!(v["FunctionName"], "fn");
         let metrics = directive["Metrics"].as_array().unwrap();
-        assert_eq!(metrics.len(), 3 + 6 + 8);
+        assert_eq!(metrics.len(), 3 + 9 + 8);
         for m in metrics {
             let name = m["Name"].as_str().unwrap();
             assert!(v[name].is_u64(), "{name} has no value");
@@ -161,18 +183,29 @@ mod tests {
         assert_eq!(v[CHARTS_UPLOADED], 1);
         assert_eq!(v[CHARTS_REMOVED], 4);
         assert_eq!(v["SkippedMalformedLines"], 2);
+        assert_eq!(v[RECORDS_REJECTED], 2, "drafts are not rejected records");
+        assert_eq!(v[PATHS_INVALIDATED], 3);
+        assert_eq!(v[INVALIDATION_FAILED], 0);
         assert_eq!(v["_aws"]["Timestamp"], 1_700_000_000_000u64);
     }
 
     #[test]
     fn a_failed_run_reports_failure_and_duration_only() {
-        let line = emf_line(Err(()), 50, 1, None);
+        let line = emf_line(Err(()), false, 50, 1, None);
         let v: Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v[RUN_FAILED], 1);
         assert_eq!(v[RUN_SUCCEEDED], 0);
         assert_eq!(v[DURATION], 50);
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Dimensions"], json!([[]]));
         assert!(v.get(CHARTS_UPLOADED).is_none());
+    }
+
+    #[test]
+    fn a_failed_invalidation_is_its_own_metric() {
+        let line = emf_line(Ok(&summary()), true, 1, 1, Some("fn"));
+        let v: Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(v[INVALIDATION_FAILED], 1);
+        assert_eq!(v[RUN_SUCCEEDED], 1, "the charts were published");
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! The job on AWS: S3 objects as inputs, an S3 prefix as the chart store, and the Lambda
-//! function that runs the batch from environment settings. The stages themselves know
-//! nothing of AWS; this module only adapts `Source` and `Store` and serves invocations.
+//! The job on AWS: S3 objects as inputs, an S3 prefix as the chart store, the CloudFront
+//! invalidation of what a publish changed, and the Lambda function that runs the batch from
+//! environment settings. The stages themselves know nothing of AWS; this module only adapts
+//! `Source` and `Store`, invalidates and serves invocations.
 //! All access goes through `aws-config`'s standard chain (`client`).
 
 pub mod client;
 pub mod errors;
+pub mod invalidation;
 pub mod lambda;
 pub mod metrics;
+pub mod s3_runs;
 pub mod s3_source;
 pub mod s3_store;
 pub mod s3_url;

@@ -11,6 +11,8 @@
 //!   as they are get them with a `CopyObject` onto themselves (`MetadataDirective=REPLACE`).
 //! * `index.json` goes up last, and only after every chart succeeded; then the objects of
 //!   authors no longer listed are deleted with `DeleteObjects`, at most 1,000 keys a call.
+//! * Every key whose object this run changed (uploaded, re-headed, a changed `index.json`,
+//!   deleted) is kept for the CloudFront invalidation that follows (`invalidation.rs`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::mpsc;
@@ -26,8 +28,11 @@ use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
 use super::errors::{explain, Kind, Operation, S3Error};
+use super::s3_runs::S3RunFiles;
 use super::s3_url::S3Prefix;
-use crate::publish::{author_file_slug, content_type_of, Chart, Publication, Published, Store};
+use crate::publish::{
+    author_file_slug, content_type_of, Chart, Publication, Published, RunFiles, Snapshot, Store,
+};
 use contract::defaults;
 use contract::files::INDEX_FILE;
 
@@ -39,6 +44,8 @@ const DELETE_BATCH: usize = 1000;
 const CHART_CONTENT_TYPE: &str = "image/png";
 /// `Content-Type` of `index.json`.
 const INDEX_CONTENT_TYPE: &str = "application/json";
+/// `Cache-Control` of `index.json` (shorter than the charts': every run rewrites it).
+const INDEX_CACHE_CONTROL: &str = defaults::INDEX_CACHE_CONTROL;
 /// User metadata on `index.json` (`x-amz-meta-chart-headers`): the headers every chart
 /// under the prefix carries once that index is written.
 const CHART_HEADERS_METADATA: &str = "chart-headers";
@@ -48,7 +55,8 @@ const CHART_HEADERS_METADATA: &str = "chart-headers";
 pub struct PublishOptions {
     /// Maximum uploads in flight (≥ 1).
     pub concurrency: usize,
-    /// `Cache-Control` of every object written.
+    /// `Cache-Control` of every per-author object written (`index.json` has its own,
+    /// `contract::defaults::INDEX_CACHE_CONTROL`).
     pub cache_control: String,
 }
 
@@ -80,23 +88,42 @@ pub struct S3Store {
     /// The chart headers the published `index.json` recorded (set by `get_index`; `None`
     /// when there is no index or it records none).
     recorded_headers: Mutex<Option<String>>,
+    /// Keys of the objects the last publication changed (for the invalidation).
+    changed: Mutex<BTreeSet<String>>,
+    /// Fan-out working files, in the same bucket outside the prefix.
+    runs: S3RunFiles,
 }
 
 impl S3Store {
     /// `runtime` drives the requests; the `Store` methods block on it, so call them from a
     /// plain thread (the CLI's main thread, or `spawn_blocking` in the Lambda function).
     pub fn new(client: Client, runtime: Handle, target: S3Prefix, options: PublishOptions) -> Self {
+        let runs = S3RunFiles::new(client.clone(), runtime.clone(), target.bucket());
         S3Store {
             client,
             runtime,
             target,
             options,
             recorded_headers: Mutex::new(None),
+            changed: Mutex::new(BTreeSet::new()),
+            runs,
         }
     }
 
     pub fn target(&self) -> &S3Prefix {
         &self.target
+    }
+
+    /// Keys of the objects the last publication changed: uploaded charts, charts whose
+    /// headers were replaced, `index.json` when its bytes differ from the published one, and
+    /// the deleted objects of authors no longer listed. Empty after a dry run or a rerun
+    /// that changed nothing.
+    pub fn changed_keys(&self) -> BTreeSet<String> {
+        self.changed.lock().expect("changed keys").clone()
+    }
+
+    fn record_changed(&self, keys: impl IntoIterator<Item = String>) {
+        self.changed.lock().expect("changed keys").extend(keys);
     }
 
     /// Key → ETag (without quotes) of every object directly under the prefix.
@@ -244,8 +271,39 @@ impl Store for S3Store {
         self.runtime.block_on(self.get_index_async())
     }
 
+    fn snapshot(&self) -> Result<Option<Snapshot>> {
+        let prefix = self.target.prefix();
+        let existing = self.runtime.block_on(self.list_etags())?;
+        Ok(Some(
+            existing
+                .into_iter()
+                .filter_map(|(key, etag)| Some((key.strip_prefix(prefix)?.to_owned(), etag)))
+                .collect(),
+        ))
+    }
+
+    fn open_with(&self, snapshot: Option<Snapshot>) -> Result<Box<dyn Publication + '_>> {
+        let Some(snapshot) = snapshot else {
+            return self.open();
+        };
+        self.changed.lock().expect("changed keys").clear();
+        Ok(Box::new(S3Publication {
+            store: self,
+            existing: snapshot
+                .into_iter()
+                .map(|(name, etag)| (self.target.key(&name), etag))
+                .collect(),
+            uploaded: HashSet::new(),
+        }))
+    }
+
+    fn run_files(&self) -> &dyn RunFiles {
+        &self.runs
+    }
+
     fn open(&self) -> Result<Box<dyn Publication + '_>> {
         let existing = self.runtime.block_on(self.list_etags())?;
+        self.changed.lock().expect("changed keys").clear();
         Ok(Box::new(S3Publication {
             store: self,
             existing,
@@ -371,6 +429,7 @@ impl Publication for S3Publication<'_> {
         while let Ok(outcome) = done_rx.recv() {
             collect(outcome, &mut self.uploaded, &mut failed);
         }
+        store.record_changed(self.uploaded.iter().cloned());
         if !failed.is_empty() {
             return Err(self.partial_failure(failed, attempted));
         }
@@ -403,12 +462,14 @@ impl Publication for S3Publication<'_> {
         let results: Vec<Result<(), S3Error>> = store.runtime.block_on(async {
             let permits = Arc::new(Semaphore::new(store.options.concurrency.max(1)));
             let mut tasks = tokio::task::JoinSet::new();
-            for key in keys {
+            for key in keys.clone() {
                 let permit = Arc::clone(&permits).acquire_owned().await.expect("open");
                 let client = store.client.clone();
                 let bucket = bucket.to_owned();
                 let cache_control = cache_control.clone();
-                let content_type = content_type_of(&key);
+                // The type follows the file name, not the prefix (which may hold a dot).
+                let content_type =
+                    content_type_of(key.strip_prefix(store.target.prefix()).unwrap_or(&key));
                 tasks.spawn(async move {
                     let result = client
                         .copy_object()
@@ -442,6 +503,9 @@ impl Publication for S3Publication<'_> {
             results
         });
         let refreshed = results.iter().filter(|r| r.is_ok()).count();
+        if refreshed == results.len() {
+            store.record_changed(keys);
+        }
         if let Some(Err(first)) = results.iter().find(|r| r.is_err()) {
             bail!(
                 "{} of {} charts under {} could not get the configured headers ({wanted}), so \
@@ -457,25 +521,37 @@ impl Publication for S3Publication<'_> {
 
     fn put_index(&mut self, json: &[u8]) -> Result<()> {
         let store = self.store;
-        let mut upload = Upload::new(
-            store.target.key(INDEX_FILE),
-            json.to_vec(),
-            INDEX_CONTENT_TYPE,
-        );
+        let key = store.target.key(INDEX_FILE);
+        // Written every run (its metadata records the chart headers), but changed, for the
+        // invalidation, only when its bytes differ from the published one.
+        if self.existing.get(&key) != Some(&hex(&Md5::digest(json))) {
+            store.record_changed([key.clone()]);
+        }
+        let mut upload = Upload::new(key, json.to_vec(), INDEX_CONTENT_TYPE);
         upload.metadata = Some((CHART_HEADERS_METADATA, store.options.chart_headers()));
         store
             .runtime
-            .block_on(upload.send(
-                &store.client,
-                store.target.bucket(),
-                &store.options.cache_control,
-            ))
+            .block_on(upload.send(&store.client, store.target.bucket(), INDEX_CACHE_CONTROL))
             .map_err(|(_, error)| {
                 anyhow::Error::new(error).context(format!(
                     "every chart was published but {INDEX_FILE} was not written (the published \
                      one still lists the previous run's charts); running again converges"
                 ))
             })
+    }
+
+    fn written_names(&self) -> Vec<String> {
+        let prefix = self.store.target.prefix();
+        self.uploaded
+            .iter()
+            .filter_map(|key| key.strip_prefix(prefix).map(str::to_owned))
+            .collect()
+    }
+
+    fn note_written(&mut self, names: &mut dyn Iterator<Item = String>) {
+        let keys: Vec<String> = names.map(|name| self.store.target.key(&name)).collect();
+        self.store.record_changed(keys.iter().cloned());
+        self.uploaded.extend(keys);
     }
 
     fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> Result<usize> {
@@ -518,6 +594,13 @@ impl Publication for S3Publication<'_> {
                 Ok(output) => {
                     let errors = output.errors();
                     removed += batch.len() - errors.len();
+                    let kept: HashSet<&str> = errors.iter().filter_map(|e| e.key()).collect();
+                    store.record_changed(
+                        batch
+                            .iter()
+                            .filter(|key| !kept.contains(key.as_str()))
+                            .cloned(),
+                    );
                     failed.extend(errors.iter().map(|e| {
                         format!(
                             "{}: {} {}",
@@ -577,7 +660,10 @@ mod tests {
         let options = PublishOptions::default();
         assert_eq!(
             options.chart_headers(),
-            "content-type=image/png; cache-control=public, max-age=3600"
+            format!(
+                "content-type=image/png; cache-control={}",
+                defaults::CACHE_CONTROL
+            )
         );
     }
 }

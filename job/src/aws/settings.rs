@@ -24,6 +24,9 @@ pub struct FunctionSettings {
     pub max_shrink_percent: u32,
     /// `CHART_STYLE`: the chart style (its TOML text), or the built-in one.
     pub style: Style,
+    /// `DISTRIBUTION_ID`: the CloudFront distribution whose changed paths are invalidated
+    /// after a publish; `None` (unset or empty): no invalidation.
+    pub distribution_id: Option<String>,
 }
 
 impl FunctionSettings {
@@ -143,6 +146,7 @@ impl FunctionSettings {
                 },
                 max_shrink_percent,
                 style,
+                distribution_id: get(env::DISTRIBUTION_ID),
             }),
             _ => Err(format!(
                 "the function's environment is not usable: {} — fix these environment variables \
@@ -198,6 +202,7 @@ mod tests {
         assert_eq!(s.publish.concurrency, 32);
         assert_eq!(s.publish.cache_control, defaults::CACHE_CONTROL);
         assert_eq!(s.max_shrink_percent, defaults::MAX_SHRINK_PERCENT);
+        assert_eq!(s.distribution_id, None, "no distribution: no invalidation");
     }
 
     #[test]
@@ -212,6 +217,7 @@ mod tests {
             (env::ACTIVE_DAYS, "30"),
             (env::UPLOAD_CONCURRENCY, "8"),
             (env::CACHE_CONTROL, "no-cache"),
+            (env::DISTRIBUTION_ID, "E2EXAMPLE"),
         ])
         .unwrap();
         assert_eq!(s.posts.key, "daily/posts.jsonl.gz");
@@ -221,6 +227,7 @@ mod tests {
         assert_eq!(s.days, 30);
         assert_eq!(s.publish.concurrency, 8);
         assert_eq!(s.publish.cache_control, "no-cache");
+        assert_eq!(s.distribution_id.as_deref(), Some("E2EXAMPLE"));
     }
 
     #[test]

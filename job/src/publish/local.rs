@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 
-use super::{author_file_slug, Chart, Publication, Published, Store};
+use super::{author_file_slug, Chart, Publication, Published, RunFiles, Store};
 use contract::files::INDEX_FILE;
 
 /// Threads writing charts (each write ends in an fsync, which is worth overlapping).
@@ -22,11 +22,87 @@ const LISTED_FAILURES: usize = 5;
 
 pub struct LocalStore {
     dir: PathBuf,
+    runs: LocalRunFiles,
+}
+
+/// Fan-out working files in `<dir>/.runs/<run>/` (hidden: no slug starts with `.`, and
+/// removal never looks into sub-folders).
+struct LocalRunFiles {
+    dir: PathBuf,
+}
+
+impl LocalRunFiles {
+    fn path(&self, run: &str, name: &str) -> PathBuf {
+        self.dir.join(run).join(name)
+    }
+}
+
+impl RunFiles for LocalRunFiles {
+    fn location(&self, run: &str) -> String {
+        format!("{}/", self.dir.join(run).display())
+    }
+
+    fn put(&self, run: &str, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.path(run, name);
+        let parent = path.parent().expect("run files are in a folder");
+        fs::create_dir_all(parent)
+            .and_then(|()| write_atomically(&path, bytes))
+            .with_context(|| {
+                format!(
+                    "{}: cannot write the run's working file — check the folder's permissions",
+                    path.display()
+                )
+            })
+    }
+
+    fn get(&self, run: &str, name: &str) -> Result<Option<Vec<u8>>> {
+        let path = self.path(run, name);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| format!("{}: cannot read it", path.display())),
+        }
+    }
+
+    fn delete_run(&self, run: &str) -> Result<usize> {
+        let dir = self.dir.join(run);
+        let mut count = 0;
+        let mut stack = vec![dir.clone()];
+        while let Some(folder) = stack.pop() {
+            let entries = match fs::read_dir(&folder) {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("{}", folder.display())),
+            };
+            for entry in entries {
+                let entry = entry?;
+                if entry.file_type()?.is_dir() {
+                    stack.push(entry.path());
+                } else {
+                    count += 1;
+                }
+            }
+        }
+        match fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(e).with_context(|| format!("{}: cannot remove the run's folder", dir.display()))
+            }
+            _ => {
+                // The `.runs` folder itself goes when its last run does.
+                let _ = fs::remove_dir(&self.dir);
+                Ok(count)
+            }
+        }
+    }
 }
 
 impl LocalStore {
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        LocalStore { dir: dir.into() }
+        let dir = dir.into();
+        let runs = LocalRunFiles {
+            dir: dir.join(".runs"),
+        };
+        LocalStore { dir, runs }
     }
 
     fn ensure_dir(&self) -> Result<()> {
@@ -78,6 +154,10 @@ impl Store for LocalStore {
 
     fn open(&self) -> Result<Box<dyn Publication + '_>> {
         Ok(Box::new(LocalPublication { store: self }))
+    }
+
+    fn run_files(&self) -> &dyn RunFiles {
+        &self.runs
     }
 }
 

@@ -83,6 +83,37 @@ pub trait Store: Sync {
     /// Start a publication (S3: one `ListObjectsV2` pass over the prefix, before any chart
     /// is rendered).
     fn open(&self) -> anyhow::Result<Box<dyn Publication + '_>>;
+
+    /// Fan-out (data-spec §9): what [`Store::open`] learns of the files already published
+    /// (file name → the store's content tag, S3: the ETag), so that a `render` step can open
+    /// a publication of a few authors without listing everything again. `None` where
+    /// opening is cheap (a folder compares bytes on disk).
+    fn snapshot(&self) -> anyhow::Result<Option<Snapshot>> {
+        Ok(None)
+    }
+    /// A publication that takes `snapshot` (this store's, possibly filtered to some
+    /// authors' files) for what is published instead of listing.
+    fn open_with(&self, _snapshot: Option<Snapshot>) -> anyhow::Result<Box<dyn Publication + '_>> {
+        self.open()
+    }
+    /// Where a fan-out run keeps its working files: beside the published ones, never
+    /// served (S3: outside the charts prefix; a folder: a hidden sub-folder).
+    fn run_files(&self) -> &dyn RunFiles;
+}
+
+/// Published file name → content tag (S3 ETag without quotes).
+pub type Snapshot = std::collections::BTreeMap<String, String>;
+
+/// The working files of fan-out runs (data-spec §9), by run id and name (`manifest.json`,
+/// `batches/00000.json`, …).
+pub trait RunFiles: Sync {
+    /// Where the files of `run` live, for messages and for the state machine's item reader.
+    fn location(&self, run: &str) -> String;
+    fn put(&self, run: &str, name: &str, bytes: &[u8]) -> anyhow::Result<()>;
+    /// `None` when the file does not exist.
+    fn get(&self, run: &str, name: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// Delete every file of `run`; returns how many there were.
+    fn delete_run(&self, run: &str) -> anyhow::Result<usize>;
 }
 
 /// One run's writes to a store.
@@ -106,6 +137,13 @@ pub trait Publication {
     /// Delete the per-author files ([`author_file_slug`]) of every slug not in `listed`;
     /// returns how many files were deleted. Called after `put_index`.
     fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> anyhow::Result<usize>;
+    /// Names of the files this publication wrote (S3: uploaded), for the fan-out's
+    /// `finish` step, which refreshes the headers of the others only.
+    fn written_names(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Files other publications of the same run wrote (see [`Publication::written_names`]).
+    fn note_written(&mut self, _names: &mut dyn Iterator<Item = String>) {}
 }
 
 #[cfg(test)]
