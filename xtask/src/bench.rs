@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: speed and memory of the release job on seed-scale data, printed
 //! against the targets (never asserted). Generates the data once under `target/bench/`,
-//! times the daily run and the 15-year backfill, a bare inflate for comparison, and a run
-//! with 10× longer bodies to show memory does not grow with body size.
+//! times the daily run and the 15-year backfill (every format and variant), a bare inflate
+//! for comparison, the render cost of each file an author gets (PNG and SVG, light and dark,
+//! stats JSON), and a run with 10× longer bodies to show memory does not grow with body size.
 
 use std::fs;
 use std::io::{self, BufReader};
@@ -15,7 +16,7 @@ use contract::files::{AUTHORS_FILE, POSTS_FILE};
 use sample::SampleSpec;
 
 use crate::demo::build_job;
-use crate::shell::{display, project_root};
+use crate::shell::{cargo, display, project_root};
 
 #[derive(clap::Args)]
 pub struct Bench {
@@ -32,6 +33,10 @@ pub struct Bench {
     /// repeatable, e.g. --scale 10 --scale 100; 100× is ~5.5 GB of gzip, generated once).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
     scale: Vec<u32>,
+    /// With --scale: also run each scale's backfill as the fan-out (count, K render
+    /// processes at a time, finish) and compare it with the single run (data-spec §9).
+    #[arg(long, value_name = "K", requires = "scale", value_parser = clap::value_parser!(u32).range(1..=64))]
+    fan_out: Option<u32>,
     /// Also measure peak memory on hostile input: a gzip bomb without a newline and a
     /// 20 MB display name.
     #[arg(long)]
@@ -102,9 +107,10 @@ impl DataSet {
     }
 }
 
-/// Wall time and peak resident memory of one child process.
+/// Wall time, CPU time (user + system) and peak resident memory of one child process.
 pub(crate) struct Measured {
     pub(crate) wall: Duration,
+    pub(crate) cpu: Duration,
     pub(crate) max_rss_kib: u64,
 }
 
@@ -141,8 +147,12 @@ pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
         }
         bail!("`{line}` failed (status {status}): {stderr}");
     }
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     Ok(Measured {
         wall,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss as u64,
     })
 }
@@ -189,16 +199,77 @@ pub(crate) fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command
 
 /// Number and total size of the PNGs in `dir`.
 pub(crate) fn pngs(dir: &Path) -> Result<(usize, u64)> {
-    let mut count = 0;
-    let mut bytes = 0;
+    let (count, bytes, _) = files_ending(dir, ".png")?;
+    Ok((count, bytes))
+}
+
+/// Number, total size and largest size of the files in `dir` whose names end in `suffix`.
+pub(crate) fn files_ending(dir: &Path, suffix: &str) -> Result<(usize, u64, u64)> {
+    let (mut count, mut bytes, mut largest) = (0, 0, 0);
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.path().extension().is_some_and(|e| e == "png") {
+        if entry.file_name().to_string_lossy().ends_with(suffix) {
+            let len = entry.metadata()?.len();
             count += 1;
-            bytes += entry.metadata()?.len();
+            bytes += len;
+            largest = largest.max(len);
         }
     }
-    Ok((count, bytes))
+    Ok((count, bytes, largest))
+}
+
+/// What the `chart_timing` example measures over its mix of 400 realistic series.
+struct PerFormat {
+    /// `(file kind, ms per chart on one thread)`, e.g. `("svg-dark", 0.41)`.
+    costs: Vec<(String, f64)>,
+    svg_average: f64,
+    svg_largest: f64,
+}
+
+/// Single-thread render cost of each file an author gets and the SVG sizes.
+fn per_format_cost() -> Result<PerFormat> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "author-stats",
+        "--example",
+        "chart_timing",
+        "--",
+        "400",
+        "--per-format",
+    ]);
+    let line = display(&cmd);
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot start `{line}`"))?;
+    if !out.status.success() {
+        bail!("`{line}` failed ({})", out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut costs = Vec::new();
+    let (mut average, mut largest) = (0.0, 0.0);
+    for (key, value) in text.split_whitespace().filter_map(|w| w.split_once('=')) {
+        let value: f64 = value
+            .parse()
+            .with_context(|| format!("`{line}` printed {key}={value}, not a number"))?;
+        match key {
+            "svg-average-bytes" => average = value,
+            "svg-largest-bytes" => largest = value,
+            _ => costs.push((key.to_owned(), value)),
+        }
+    }
+    if costs.is_empty() {
+        bail!("`{line}` printed no per-format costs: {text}");
+    }
+    Ok(PerFormat {
+        costs,
+        svg_average: average,
+        svg_largest: largest,
+    })
 }
 
 pub(crate) fn mib(kib: u64) -> f64 {
@@ -224,9 +295,14 @@ impl Bench {
 
         let daily = best_of(self.runs, || job_run(&job, &data, &out, 7))?;
         let (daily_charts, _) = pngs(&out)?;
+        let (daily_svgs, _, _) = files_ending(&out, ".svg")?;
         let backfill = best_of(self.runs, || job_run(&job, &data, &out, 5475))?;
         let (charts, png_bytes) = pngs(&out)?;
+        let (svgs, svg_bytes, svg_largest) = files_ending(&out, ".svg")?;
+        let (stats_files, _, _) = files_ending(&out, ".stats.json")?;
         let avg_png = png_bytes as f64 / charts.max(1) as f64;
+        let avg_svg = svg_bytes as f64 / svgs.max(1) as f64;
+        let sample = per_format_cost()?;
         let render_share = backfill.wall.saturating_sub(daily.wall).as_secs_f64();
 
         let mb = |b: u64| b as f64 / 1e6;
@@ -259,8 +335,8 @@ impl Bench {
             daily.wall.as_secs_f64() <= 0.6,
         );
         row(
-            "daily run: PNGs (light + dark)",
-            format!("{daily_charts}"),
+            "daily run: PNGs + SVGs (light + dark)",
+            format!("{daily_charts} + {daily_svgs}"),
             "",
             true,
         );
@@ -283,8 +359,14 @@ impl Bench {
             backfill.wall.as_secs_f64() <= 2.5,
         );
         row(
-            "backfill: PNGs (light + dark)",
-            format!("{charts}"),
+            "backfill: CPU time (user + system)",
+            format!("{:.3} s", backfill.cpu.as_secs_f64()),
+            "",
+            true,
+        );
+        row(
+            "backfill: PNGs + SVGs + stats",
+            format!("{charts} + {svgs} + {stats_files}"),
             "",
             true,
         );
@@ -308,6 +390,34 @@ impl Bench {
             format!("{:.1} KB", avg_png / 1000.0),
             "≤ 16 KB",
             avg_png <= 16_000.0,
+        );
+        row(
+            "average SVG (largest)",
+            format!(
+                "{:.1} KB ({:.1})",
+                avg_svg / 1000.0,
+                svg_largest as f64 / 1000.0
+            ),
+            "≤ 16 KB before compression",
+            avg_svg <= 16_000.0,
+        );
+        for (name, ms) in &sample.costs {
+            row(
+                &format!("render {name}: ms/chart, 1 thread"),
+                format!("{ms:.2}"),
+                "",
+                true,
+            );
+        }
+        row(
+            "mixed sample: average SVG (largest)",
+            format!(
+                "{:.1} KB ({:.1})",
+                sample.svg_average / 1000.0,
+                sample.svg_largest / 1000.0
+            ),
+            "≤ 16 KB",
+            sample.svg_average <= 16_000.0,
         );
         let peak = daily.max_rss_kib.max(backfill.max_rss_kib);
         row(
@@ -339,7 +449,10 @@ impl Bench {
             crate::bench_s3::run(&job, &data)?;
         }
         for &n in &self.scale {
-            crate::bench_scale::run(&job, n)?;
+            match self.fan_out {
+                Some(k) => crate::bench_fanout::run(&job, n, k)?,
+                None => crate::bench_scale::run(&job, n)?,
+            }
         }
         if self.bombs {
             crate::bench_bombs::run(&job)?;

@@ -71,6 +71,7 @@ impl Ci {
         template::ensure(Mode::Check)?;
         template_lint::cfn_lint()?;
         template_lint::checkov()?;
+        crate::asl_check::check()?;
         crate::cdk::check()?;
         step("template checks", t);
         Ok(())
