@@ -1,8 +1,10 @@
 //! AWS access for every verb: `--profile` and `--region` over `aws-config`'s standard chain
 //! ([`AwsAccess`]), the async runtime, and the one explainer of SDK errors: what failed, the
-//! cause in words, and what to do ([`describe_error`], [`explain`]).
+//! cause in words, and what to do ([`describe_error`], [`explain`]); the SDK's own Debug
+//! chain follows only with the global `-v` ([`set_verbose`]).
 
 use std::error::Error as StdError;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{bail, Context, Result};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -104,9 +106,39 @@ const THROTTLING_CODES: [&str; 5] = [
     "SlowDown",
 ];
 
+/// `cargo xtask -v`: the explainer adds the SDK error's full chain and Debug form.
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// Turns the debug detail of [`describe_error`] on (the global `-v` / `--verbose`).
+pub fn set_verbose(on: bool) {
+    VERBOSE.store(on, Ordering::Relaxed);
+}
+
+/// Whether `-v` was given.
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
 /// One line for an SDK error: the service's code and message (with the fix for refused
-/// credentials), or, when no answer came, the cause in words and what to check.
+/// credentials), or, when no answer came, the cause in words and what to check. With `-v`,
+/// the SDK's whole error chain and its Debug form follow on lines of their own.
 pub fn describe_error<E, R>(error: &SdkError<E, R>) -> String
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    let line = one_line(error);
+    if verbose() {
+        format!(
+            "{line}\n  [-v] error chain: {}\n  [-v] debug: {error:?}",
+            DisplayErrorContext(error)
+        )
+    } else {
+        line
+    }
+}
+
+fn one_line<E, R>(error: &SdkError<E, R>) -> String
 where
     E: ProvideErrorMetadata + StdError + 'static,
     R: std::fmt::Debug + 'static,
@@ -179,8 +211,14 @@ where
     let code = error.code().unwrap_or_default();
     if matches!(error, SdkError::ServiceError(_)) && code.starts_with("AccessDenied") {
         let message = error.message().unwrap_or_default();
+        let detail = if verbose() {
+            format!("\n  [-v] debug: {error:?}")
+        } else {
+            String::new()
+        };
         return anyhow::anyhow!(
-            "{doing}: access denied ({message}): grant {permission} to these AWS credentials"
+            "{doing}: access denied ({message}): grant {permission} to these AWS credentials\
+             {detail}"
         );
     }
     anyhow::anyhow!("{doing}: {}", describe_error(&error))

@@ -11,6 +11,9 @@ use xtask::{bench, ci, demo, lifecycle, sample, synth};
     about = "Build, test, package and deploy author-stats"
 )]
 struct Cli {
+    /// Debug detail of AWS errors (the SDK's whole error chain) after the one-line message.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,7 +37,8 @@ enum Command {
     /// Once per stage, as an administrator: the service role, permissions boundary and GitHub
     /// OIDC deployer role of the stage (stack author-stats-batch-<stage>-bootstrap).
     Bootstrap(lifecycle::bootstrap::Bootstrap),
-    /// Build, push, and deploy the stack of a stage through a change set; stream its events.
+    /// Build, push, and deploy the stack of a stage through a change set; stream its events
+    /// (--no-execute: plan and keep the change set; --change-set NAME: apply a kept one).
     Deploy(lifecycle::deploy::Deploy),
     /// Preview the change set a deploy would make (never executed).
     Diff(lifecycle::diff::Diff),
@@ -55,7 +59,9 @@ enum Command {
 }
 
 fn main() {
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    xtask::aws::set_verbose(cli.verbose);
+    let result = match cli.command {
         Command::Demo(cmd) => cmd.run(),
         Command::Sample(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),

@@ -144,3 +144,27 @@ fn an_answer_that_is_not_aws_says_the_emulator_may_lack_the_call() {
         "{line}"
     );
 }
+
+#[test]
+fn the_sdk_debug_chain_follows_the_line_only_with_verbose() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let mut env = TEST_KEYS.to_vec();
+    env.push(("AWS_ENDPOINT_URL", &closed));
+    let quiet = status(&env, &[]);
+    assert!(!quiet.contains("DispatchFailure"), "{quiet}");
+    let verbose = status(&env, &["-v"]);
+    let lines: Vec<&str> = verbose.lines().collect();
+    assert!(
+        lines[0].contains("cannot reach") && lines[0].contains("check the network"),
+        "the one line comes first: {verbose}"
+    );
+    assert!(
+        verbose.contains("[-v] debug:") && verbose.contains("DispatchFailure"),
+        "{verbose}"
+    );
+    let long = status(&env, &["--verbose"]);
+    assert!(long.contains("[-v] error chain:"), "{long}");
+}

@@ -27,6 +27,7 @@ fn stage() -> Stage {
         repository: STACK.into(),
         region: None,
         production: false,
+        style: None,
         parameters: [("SourceBucketName".to_owned(), "export".to_owned())].into(),
     }
 }
@@ -50,6 +51,8 @@ fn options(yes: bool) -> DeployOptions {
         poll: Duration::from_millis(1),
         revision: "test".into(),
         service_role: None,
+        execute: true,
+        backfill: false,
     }
 }
 
@@ -511,6 +514,97 @@ fn delete_failed_is_reported_with_the_reasons_and_the_next_step() {
         "{err}"
     );
     assert!(err.contains("run teardown again"), "{err}");
+}
+
+#[test]
+fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
+    // What moto lists for a type it does not model (no id, type or name: the old
+    // `cannot check whether   () is gone`), and a schedule whose creation never ran.
+    let replay = Replay::start();
+    replay
+        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
+        .ok("DescribeStacks", &stacks("DELETE_COMPLETE", ""));
+    replay.ok(
+        "ListStackResources",
+        "<StackResourceSummaries>\
+         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+         <LogicalResourceId></LogicalResourceId><PhysicalResourceId></PhysicalResourceId>\
+         <ResourceType></ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         <member><ResourceStatus>CREATE_FAILED</ResourceStatus>\
+         <LogicalResourceId>DailySchedule</LogicalResourceId>\
+         <ResourceType>AWS::Scheduler::Schedule</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+         <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
+         <ResourceType>AWS::IAM::Role</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         </StackResourceSummaries>",
+    );
+    replay
+        .ok(
+            "DescribeStackEvents",
+            &events(&[(
+                "e0",
+                STACK,
+                "AWS::CloudFormation::Stack",
+                "CREATE_COMPLETE",
+                "",
+            )]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                (
+                    "e1",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "DELETE_COMPLETE",
+                    "",
+                ),
+                (
+                    "e0",
+                    STACK,
+                    "AWS::CloudFormation::Stack",
+                    "CREATE_COMPLETE",
+                    "",
+                ),
+            ]),
+        );
+    replay.ok("DeleteStack", "");
+    replay.on(
+        "GetRole",
+        404,
+        query_error("NoSuchEntity", "The role with name role-1 cannot be found."),
+    );
+    let report = block_on(teardown(
+        &clients(&replay),
+        &stage(),
+        true,
+        true,
+        Duration::from_millis(1),
+        &ui(),
+    ))
+    .unwrap();
+    assert_eq!(
+        report["never_created"],
+        serde_json::json!([
+            "a resource without type or physical id",
+            "AWS::Scheduler::Schedule without a physical id (DailySchedule)"
+        ]),
+        "{report:#}"
+    );
+    let checked: Vec<&str> = report["verified_gone"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(checked, [STACK, "role-1"], "{report:#}");
+    assert!(
+        replay.calls("GetResource").is_empty(),
+        "nothing is looked up without an id"
+    );
 }
 
 #[test]

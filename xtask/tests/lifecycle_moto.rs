@@ -125,11 +125,20 @@ fn create_no_op_diff_update_teardown_and_nothing_left() {
 
     let created = report(
         &[
-            "deploy", "--stage", "life", "--scope", "core", "--image", &first, "--yes",
+            "deploy",
+            "--stage",
+            "life",
+            "--scope",
+            "core",
+            "--image",
+            &first,
+            "--yes",
+            "--no-backfill",
         ],
         &stages,
     );
     assert_eq!(created["status"], "CREATE_COMPLETE", "{created:#}");
+    assert!(created["backfill"].is_null(), "{created:#}");
     let added: Vec<&str> = created["changes"]
         .as_array()
         .unwrap()
@@ -301,6 +310,7 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
             "--image",
             &image('3'),
             "--yes",
+            "--no-backfill",
         ],
         &stages,
     );
@@ -495,6 +505,50 @@ fn write_log(group: &str, stream: &str, events: &[(chrono::DateTime<chrono::Utc>
     .unwrap();
 }
 
+/// Lambda's start line in the JSON log format the stack sets.
+fn platform_start(request: &str) -> String {
+    json!({"time": "x", "type": "platform.start",
+        "record": {"requestId": request, "version": "$LATEST"}})
+    .to_string()
+}
+
+/// The job's `run started` line, with the `trigger` field status reads.
+fn run_started(trigger: &str) -> String {
+    json!({"level": "INFO", "fields": {"message": "run started", "trigger": trigger,
+        "days": 30}})
+    .to_string()
+}
+
+/// A schedule in moto's EventBridge Scheduler (moto's CloudFormation has none) named as
+/// CloudFormation names the stack's.
+fn create_schedule(name: &str, expression: &str, zone: &str, input: &str) {
+    use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
+    block_on(
+        clients()
+            .scheduler
+            .create_schedule()
+            .name(name)
+            .schedule_expression(expression)
+            .schedule_expression_timezone(zone)
+            .flexible_time_window(
+                FlexibleTimeWindow::builder()
+                    .mode(FlexibleTimeWindowMode::Off)
+                    .build()
+                    .unwrap(),
+            )
+            .target(
+                Target::builder()
+                    .arn("arn:aws:lambda:us-east-1:123456789012:function:f")
+                    .role_arn("arn:aws:iam::123456789012:role/scheduler")
+                    .input(input)
+                    .build()
+                    .unwrap(),
+            )
+            .send(),
+    )
+    .unwrap();
+}
+
 #[test]
 fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
     let dir = tempfile::tempdir().unwrap();
@@ -509,6 +563,7 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
             "--image",
             &image('5'),
             "--yes",
+            "--no-backfill",
         ],
         &stages,
     );
@@ -516,26 +571,55 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
         .as_str()
         .unwrap()
         .to_owned();
+    create_schedule(
+        "author-stats-batch-watch-DailySchedule-abc",
+        "cron(45 17 * * ? *)",
+        "UTC",
+        r#"{"days": 30}"#,
+    );
+    create_schedule(
+        "author-stats-batch-watch-MonthlySchedule-def",
+        "cron(0 3 1 * ? *)",
+        "Asia/Tokyo",
+        r#"{"all": true}"#,
+    );
     let now = chrono::Utc::now();
+    let hours = |h: i64| now - chrono::Duration::hours(h);
     let failure = json!({"level": "ERROR", "fields": {"message": "run failed",
         "error": "RunFailed(\"cannot read s3://export/posts.jsonl.gz: NoSuchKey\")"}})
     .to_string();
+    // A scheduled run, then two days later a scheduled run that failed and Lambda's retry
+    // of the same request (same request id) that failed again: a gap of more than 26 h.
     write_log(
         &group,
         "old",
         &[
-            (now - chrono::Duration::hours(74), emf_line(false, 12)),
-            (now - chrono::Duration::hours(50), failure),
-            (now - chrono::Duration::hours(50), emf_line(true, 0)),
+            (hours(74), platform_start("r-1")),
+            (hours(74), run_started("schedule")),
+            (hours(74), emf_line(false, 12)),
+            (hours(50), platform_start("r-2")),
+            (hours(50), run_started("schedule")),
+            (hours(50), failure.clone()),
+            (hours(50), emf_line(true, 0)),
+            (hours(49), platform_start("r-2")),
+            (hours(49), run_started("schedule")),
+            (hours(49), failure),
+            (hours(49), emf_line(true, 0)),
         ],
     );
     let (out, stderr) = xtask(&["status", "--stage", "watch"], &stages);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["healthy"], false);
-    assert_eq!(status["runs"].as_array().unwrap().len(), 2, "{status:#}");
+    let runs = status["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 3, "{status:#}");
+    let triggers: Vec<&str> = runs
+        .iter()
+        .map(|r| r["trigger"].as_str().unwrap())
+        .collect();
+    assert_eq!(triggers, ["schedule", "schedule", "retry"], "{status:#}");
     assert_eq!(
-        status["runs"][1]["error"],
+        runs[2]["error"],
         "cannot read s3://export/posts.jsonl.gz: NoSuchKey"
     );
     let verdict = status["verdict"].as_str().unwrap();
@@ -544,17 +628,230 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
         "{verdict}"
     );
     assert!(stderr.contains("error: unhealthy"), "{stderr}");
+    // Both schedules, enabled, with their next fire time.
+    let schedules = status["schedules"].as_array().unwrap();
+    assert_eq!(schedules.len(), 2, "{status:#}");
+    let daily = &schedules[0];
+    assert_eq!(daily["state"], "ENABLED");
+    assert_eq!(daily["expression"], "cron(45 17 * * ? *)");
+    let next: chrono::DateTime<chrono::Utc> = daily["next"].as_str().unwrap().parse().unwrap();
+    assert!(
+        next > now && next - now <= chrono::Duration::hours(24),
+        "{next}"
+    );
+    assert_eq!(next.format("%H:%M").to_string(), "17:45");
+    let monthly = &schedules[1];
+    assert_eq!(monthly["input"], r#"{"all": true}"#);
+    let next: chrono::DateTime<chrono::Utc> = monthly["next"].as_str().unwrap().parse().unwrap();
+    let tokyo = next.with_timezone(&chrono_tz::Asia::Tokyo);
+    assert_eq!(tokyo.format("%d %H:%M").to_string(), "01 03:00", "{next}");
+    // The table shows the trigger; the schedules line the next time in the chart zone.
+    assert!(stderr.contains("Trigger"), "{stderr}");
+    assert!(
+        stderr.contains("schedule author-stats-batch-watch-DailySchedule-abc: ENABLED"),
+        "{stderr}"
+    );
 
+    // A manual run two hours ago: healthy again, the failure before it no longer latest.
     write_log(
         &group,
         "new",
-        &[(now - chrono::Duration::hours(2), emf_line(false, 3))],
+        &[
+            (hours(2), platform_start("r-3")),
+            (hours(2), run_started("invoke")),
+            (hours(2), emf_line(false, 3)),
+        ],
     );
     let healthy = report(&["status", "--stage", "watch"], &stages);
     assert_eq!(healthy["healthy"], true, "{healthy:#}");
-    assert_eq!(healthy["runs"][2]["charts_written"], 3);
+    assert_eq!(healthy["runs"][3]["charts_written"], 3);
+    assert_eq!(healthy["runs"][3]["trigger"], "invoke");
     assert_eq!(healthy["dead_letter_messages"], 0);
     report(&["teardown", "--stage", "watch", "--yes"], &stages);
+}
+
+#[test]
+fn plan_then_apply_executes_exactly_the_kept_change_set_and_refuses_a_stale_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage_file(dir.path(), "plan");
+    let stack = "author-stats-batch-plan";
+    fn deploy<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec!["deploy", "--stage", "plan", "--scope", "core"];
+        args.extend_from_slice(extra);
+        args
+    }
+
+    // Plan the creation: a change set is kept, nothing runs.
+    let (a, b, c) = (image('a'), image('b'), image('c'));
+    let planned = report(&deploy(&["--image", &a, "--no-execute"]), &stages);
+    assert_eq!(planned["status"], "planned", "{planned:#}");
+    assert_eq!(planned["create"], true);
+    let first = planned["change_set"].as_str().unwrap().to_owned();
+    assert_eq!(
+        planned["apply"],
+        format!("cargo xtask deploy --stage plan --change-set {first}")
+    );
+    let shell = block_on(
+        clients()
+            .cloudformation
+            .describe_stacks()
+            .stack_name(stack)
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(
+        shell.stacks()[0].stack_status().unwrap().as_str(),
+        "REVIEW_IN_PROGRESS"
+    );
+    let image_change = planned["review"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ImageUri")
+        .cloned()
+        .unwrap();
+    assert_eq!(image_change["old"], Value::Null);
+    assert_eq!(image_change["new"], a.as_str());
+    let security: Vec<&str> = planned["review"]["security"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["logical_id"].as_str().unwrap())
+        .collect();
+    assert!(security.contains(&"JobRole"), "{planned:#}");
+
+    // Apply it: exactly that change set creates the stack.
+    let applied = report(
+        &[
+            "deploy",
+            "--stage",
+            "plan",
+            "--change-set",
+            &first,
+            "--no-backfill",
+        ],
+        &stages,
+    );
+    assert_eq!(applied["status"], "CREATE_COMPLETE", "{applied:#}");
+    let function = applied["outputs"]["FunctionName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(function_image(&function), a);
+    let (out, stderr) = xtask(
+        &["deploy", "--stage", "plan", "--change-set", &first],
+        &stages,
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("already executed"), "{stderr}");
+
+    // diff shows the image's old → new value, as the plan does.
+    let preview = report(
+        &["diff", "--stage", "plan", "--scope", "core", "--image", &b],
+        &stages,
+    );
+    let changed: Vec<(&str, &str, &str)> = preview["review"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap(),
+                p["old"].as_str().unwrap_or_default(),
+                p["new"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changed,
+        [("ImageUri", a.as_str(), b.as_str())],
+        "{preview:#}"
+    );
+
+    // Two plans; the second is applied, so the first was planned on a stack that changed.
+    let stale = report(&deploy(&["--image", &b, "--no-execute"]), &stages);
+    let stale = stale["change_set"].as_str().unwrap().to_owned();
+    let fresh = report(&deploy(&["--image", &c, "--no-execute"]), &stages);
+    let fresh = fresh["change_set"].as_str().unwrap().to_owned();
+    let applied = report(
+        &["deploy", "--stage", "plan", "--change-set", &fresh],
+        &stages,
+    );
+    assert_eq!(applied["status"], "UPDATE_COMPLETE", "{applied:#}");
+    assert!(applied["backfill"].is_null(), "same style, no backfill");
+    assert_eq!(function_image(&function), c);
+    let (out, stderr) = xtask(
+        &["deploy", "--stage", "plan", "--change-set", &stale],
+        &stages,
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.contains("has changed since change set")
+            && line.contains("cargo xtask deploy --stage plan --no-execute"),
+        "{stderr}"
+    );
+    assert_eq!(
+        function_image(&function),
+        c,
+        "a stale plan is never executed"
+    );
+    let (out, stderr) = xtask(
+        &["deploy", "--stage", "plan", "--change-set", "deploy-nope"],
+        &stages,
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("change set deploy-nope does not exist"),
+        "{stderr}"
+    );
+    report(&["teardown", "--stage", "plan", "--yes"], &stages);
+}
+
+#[test]
+fn the_first_deploy_backfills_and_on_moto_says_it_cannot_run_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let stages = stage_file(dir.path(), "fill");
+    let args = [
+        "deploy",
+        "--stage",
+        "fill",
+        "--scope",
+        "core",
+        "--image",
+        &image('7'),
+        "--yes",
+    ];
+    let (out, stderr) = xtask(&args, &stages);
+    // The stack is created; the backfill is attempted and moto cannot run image functions.
+    assert!(
+        stderr.contains(r#"backfill: running the function once with {"all":true} because the stack was just created"#),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.contains("the stack is deployed, but the backfill run failed")
+            && line.contains("cargo xtask invoke --stage fill --all"),
+        "{line}"
+    );
+    let stack = block_on(
+        clients()
+            .cloudformation
+            .describe_stacks()
+            .stack_name("author-stats-batch-fill")
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(
+        stack.stacks()[0].stack_status().unwrap().as_str(),
+        "CREATE_COMPLETE"
+    );
+    // Nothing changed: no backfill.
+    let again = report(&args, &stages);
+    assert_eq!(again["status"], "no changes");
+    assert!(again["backfill"].is_null());
+    report(&["teardown", "--stage", "fill", "--yes"], &stages);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `.github/workflows/deploy.yml`: every action is pinned by a full commit SHA (a tag or a
 //! branch can be moved to other code; a commit cannot), tests run before anything deploys,
-//! and only `main` deploys.
+//! only `main` deploys, and a deploy is a plan, an approval and the apply of exactly the
+//! planned change set.
 
 use std::path::Path;
 
@@ -117,18 +118,25 @@ fn deploys_need_the_tests_and_run_only_on_main() {
         if name == "test" {
             continue;
         }
-        let needs: Vec<&str> = match &job["needs"] {
-            Value::String(s) => vec![s.as_str()],
-            Value::Sequence(items) => items.iter().filter_map(|i| i.as_str()).collect(),
-            _ => Vec::new(),
-        };
         assert!(
-            needs.contains(&"test"),
+            needs_transitively(&w, name).contains(&"test".to_owned()),
             "job {name} does not need the tests"
         );
         // Only jobs that assume the role get an OIDC token, each in its stage's environment
         // (the role trusts `…:environment:<stage>:ref:refs/heads/main`).
-        assert_eq!(job["permissions"]["id-token"], "write", "{name}");
+        let assumes_role = job["steps"].as_sequence().into_iter().flatten().any(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("aws-actions/configure-aws-credentials@"))
+        });
+        if assumes_role {
+            assert_eq!(job["permissions"]["id-token"], "write", "{name}");
+        } else {
+            assert!(
+                job["permissions"]["id-token"].is_null(),
+                "{name} assumes no role but gets an OIDC token"
+            );
+        }
         assert!(job["environment"].is_string(), "{name} has no environment");
     }
     assert!(
@@ -136,4 +144,92 @@ fn deploys_need_the_tests_and_run_only_on_main() {
         "the workflow-wide permissions must not hand every job an OIDC token"
     );
     assert!(test["permissions"]["id-token"].is_null());
+}
+
+fn needs(job: &Value) -> Vec<String> {
+    match &job["needs"] {
+        Value::String(s) => vec![s.clone()],
+        Value::Sequence(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every job `name` waits for, directly or through another.
+fn needs_transitively(w: &Value, name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut todo = needs(&w["jobs"][name]);
+    while let Some(next) = todo.pop() {
+        if !out.contains(&next) {
+            todo.extend(needs(&w["jobs"][next.as_str()]));
+            out.push(next);
+        }
+    }
+    out
+}
+
+/// The `run:` lines of a job's steps, joined.
+fn runs(job: &Value) -> String {
+    job["steps"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["run"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_deploy_is_planned_approved_then_exactly_that_change_set_applied() {
+    let w = workflow();
+    let (plan, approve, apply) = (
+        &w["jobs"]["plan"],
+        &w["jobs"]["approve"],
+        &w["jobs"]["apply"],
+    );
+    assert!(
+        runs(plan).contains("cargo xtask deploy --stage \"$STAGE\" --no-execute"),
+        "{}",
+        runs(plan)
+    );
+    assert!(
+        plan["outputs"]["change_set"].is_string(),
+        "plan exports the change set"
+    );
+    // The approval: its own environment (required reviewers), after the plan, no AWS.
+    assert_eq!(needs(approve), ["plan"]);
+    let gate = approve["environment"].as_str().unwrap();
+    assert!(gate.ends_with("-approval"), "{gate}");
+    assert_ne!(gate, plan["environment"].as_str().unwrap());
+    assert!(approve["permissions"]["id-token"].is_null());
+    // The apply: after the approval, the planned change set, never a new build.
+    assert!(needs(apply).contains(&"approve".to_owned()));
+    let apply_run = runs(apply);
+    assert!(
+        apply_run.contains("--change-set \"$CHANGE_SET\"") && !apply_run.contains("--no-execute"),
+        "{apply_run}"
+    );
+    let step_env = apply["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["env"]["CHANGE_SET"].as_str())
+        .unwrap();
+    assert_eq!(step_env, "${{ needs.plan.outputs.change_set }}");
+    assert_eq!(
+        apply["environment"], plan["environment"],
+        "apply assumes the same stage role as the plan"
+    );
+    // Nothing deploys without the plan and the approval.
+    for (name, job) in w["jobs"].as_mapping().unwrap() {
+        let run = runs(job);
+        if run.contains("cargo xtask deploy") && name.as_str() != Some("plan") {
+            assert!(
+                run.contains("--change-set"),
+                "{name:?} deploys without a plan"
+            );
+        }
+    }
 }

@@ -51,6 +51,7 @@ pub struct Clients {
     pub sqs: aws_sdk_sqs::Client,
     pub cloudcontrol: aws_sdk_cloudcontrol::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub scheduler: aws_sdk_scheduler::Client,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -71,6 +72,7 @@ impl Clients {
             sqs: aws_sdk_sqs::Client::new(config),
             cloudcontrol: aws_sdk_cloudcontrol::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
+            scheduler: aws_sdk_scheduler::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
         }
     }

@@ -13,9 +13,10 @@ use serde_json::json;
 
 use super::aws::{describe_error, AwsArgs, Clients};
 use super::changeset::Proposal;
-use super::deploy::{apply, settle, Applied};
+use super::deploy::{apply, settle_stack, Applied, Mode};
 use super::proposal::{self, source_revision};
 use super::stack_state;
+use super::stack_state::{next_step, Next};
 use super::stages::{Stage, StageArgs};
 use super::ui::{table, Ui};
 use super::Session;
@@ -116,7 +117,12 @@ async fn run(
     .map(|(k, v)| (k.to_owned(), Some(v)))
     .collect();
 
-    let create = settle(cfn, &stack_name, false, yes, poll, ui).await?;
+    let existing = settle_stack(cfn, &stack_name, false, yes, poll, ui).await?;
+    let create = next_step(existing.as_ref().map(|s| &s.status)) == Next::Create;
+    let before = match &existing {
+        Some(info) if !create => info.parameters.clone(),
+        _ => Default::default(),
+    };
     let revision = source_revision();
     let proposal = Proposal {
         stack_name: stack_name.clone(),
@@ -138,7 +144,18 @@ async fn run(
             "not production"
         }
     ));
-    let Applied { status, changes } = apply(cfn, &proposal, yes, poll, ui, "bootstrap").await?;
+    let Applied {
+        status, changes, ..
+    } = apply(
+        cfn,
+        &proposal,
+        &before,
+        Mode::Execute { yes },
+        poll,
+        ui,
+        "bootstrap",
+    )
+    .await?;
     let info = stack_state::describe(cfn, &stack_name)
         .await?
         .ok_or_else(|| anyhow!("stack {stack_name} is gone right after the bootstrap"))?;

@@ -1,11 +1,15 @@
 //! Change sets: create one (CREATE for a new stack, UPDATE otherwise), wait until it is
-//! ready, read every change, recognise the empty one, execute or delete it.
+//! ready, read every change (with the properties it touches) and its parameters, recognise
+//! the empty one, look one up by name, execute or delete it.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Result};
+use aws_sdk_cloudformation::error::ProvideErrorMetadata;
 use aws_sdk_cloudformation::types::{
-    Capability, ChangeAction, ChangeSetStatus, ChangeSetType, Parameter, Tag,
+    Capability, ChangeAction, ChangeSetStatus, ChangeSetType, ExecutionStatus, Parameter,
+    ResourceAttribute, Tag,
 };
 use aws_sdk_cloudformation::Client;
 use serde_json::{json, Value};
@@ -15,6 +19,8 @@ use super::ui::table;
 
 /// The largest template CloudFormation takes inline (`TemplateBody`).
 pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
+/// The longest change set description CloudFormation takes.
+const DESCRIPTION_LIMIT: usize = 1024;
 /// How long a change set may take to compute before we give up waiting.
 const CREATE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 
@@ -42,6 +48,27 @@ pub struct Change {
     pub resource_type: String,
     /// `True`, `False` or `Conditional` for a modification; empty otherwise.
     pub replacement: String,
+    /// The properties a modification touches (`PublicAccessBlockConfiguration`, …), or the
+    /// other attributes (`Tags`, `Metadata`) by name; empty for an addition or removal.
+    pub details: Vec<String>,
+}
+
+/// A change set as `DescribeChangeSet` tells it.
+#[derive(Debug, Clone)]
+pub struct ChangeSetInfo {
+    /// The change set ARN.
+    pub id: String,
+    pub name: String,
+    pub stack_id: String,
+    pub status: ChangeSetStatus,
+    pub status_reason: String,
+    pub execution_status: ExecutionStatus,
+    pub creation_time: Option<chrono::DateTime<chrono::Utc>>,
+    pub description: String,
+    /// The parameter values it was made with (CloudFormation lists them all, moto only the
+    /// ones given).
+    pub parameters: BTreeMap<String, String>,
+    pub changes: Vec<Change>,
 }
 
 /// A computed change set.
@@ -52,9 +79,13 @@ pub enum Prepared {
     Ready {
         /// The change set ARN.
         id: String,
+        /// Its name (what `deploy --change-set` takes).
+        name: String,
         /// The stack ARN (a CREATE change set makes the stack in `REVIEW_IN_PROGRESS`).
         stack_id: String,
         changes: Vec<Change>,
+        /// The parameter values of the change set.
+        parameters: BTreeMap<String, String>,
     },
 }
 
@@ -70,6 +101,13 @@ pub async fn prepare(cfn: &Client, proposal: &Proposal, poll: Duration) -> Resul
         );
     }
     let name = format!("deploy-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S-%3f"));
+    if proposal.description.len() > DESCRIPTION_LIMIT {
+        bail!(
+            "the change set description is {} characters, over CloudFormation's \
+             {DESCRIPTION_LIMIT}",
+            proposal.description.len()
+        );
+    }
     let kind = if proposal.create {
         ChangeSetType::Create
     } else {
@@ -128,7 +166,8 @@ pub async fn prepare(cfn: &Client, proposal: &Proposal, poll: Duration) -> Resul
 
     let started = std::time::Instant::now();
     loop {
-        let (status, reason, changes) = read(cfn, &id).await?;
+        let info = read(cfn, &id, None).await?;
+        let (status, reason) = (info.status, info.status_reason);
         match status {
             // Ready, even with no resource change listed: outputs, tags or parameter
             // values alone still make an executable change set. Only CloudFormation's
@@ -136,8 +175,10 @@ pub async fn prepare(cfn: &Client, proposal: &Proposal, poll: Duration) -> Resul
             ChangeSetStatus::CreateComplete => {
                 return Ok(Prepared::Ready {
                     id,
+                    name,
                     stack_id,
-                    changes,
+                    changes: info.changes,
+                    parameters: info.parameters,
                 })
             }
             ChangeSetStatus::Failed => {
@@ -166,22 +207,80 @@ fn is_empty_reason(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")
 }
 
-/// Status, status reason and every change (following `NextToken`).
-async fn read(cfn: &Client, id: &str) -> Result<(ChangeSetStatus, String, Vec<Change>)> {
+/// The change set `name_or_id` (a name needs its `stack`), or `None` when there is none.
+pub async fn describe(
+    cfn: &Client,
+    name_or_id: &str,
+    stack: &str,
+) -> Result<Option<ChangeSetInfo>> {
+    match read_page(cfn, name_or_id, Some(stack), None).await {
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(anyhow!(
+            "cannot read change set {name_or_id} of stack {stack}: {}",
+            describe_error(&e)
+        )),
+        Ok(_) => read(cfn, name_or_id, Some(stack)).await.map(Some),
+    }
+}
+
+/// CloudFormation's `ChangeSetNotFound`, or moto's `ValidationError` naming no stack.
+fn is_missing(error: &impl ProvideErrorMetadata) -> bool {
+    matches!(
+        error.code(),
+        Some("ChangeSetNotFound" | "ChangeSetNotFoundException")
+    ) || (error.code() == Some("ValidationError")
+        && error
+            .message()
+            .is_some_and(|m| m.contains("does not exist")))
+}
+
+type DescribeOutput =
+    aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetOutput;
+type DescribeError = aws_sdk_cloudformation::error::SdkError<
+    aws_sdk_cloudformation::operation::describe_change_set::DescribeChangeSetError,
+    aws_sdk_cloudformation::config::http::HttpResponse,
+>;
+
+async fn read_page(
+    cfn: &Client,
+    id: &str,
+    stack: Option<&str>,
+    token: Option<String>,
+) -> Result<DescribeOutput, DescribeError> {
+    cfn.describe_change_set()
+        .change_set_name(id)
+        .set_stack_name(stack.map(str::to_owned))
+        .set_next_token(token)
+        .send()
+        .await
+}
+
+/// Everything about the change set, every change (following `NextToken`).
+async fn read(cfn: &Client, id: &str, stack: Option<&str>) -> Result<ChangeSetInfo> {
     let mut changes = Vec::new();
     let mut token = None;
     loop {
-        let out = cfn
-            .describe_change_set()
-            .change_set_name(id)
-            .set_next_token(token)
-            .send()
+        let out = read_page(cfn, id, stack, token)
             .await
             .map_err(|e| anyhow!("cannot read change set {id}: {}", describe_error(&e)))?;
         for change in out.changes() {
             let Some(rc) = change.resource_change() else {
                 continue;
             };
+            let mut details: Vec<String> = rc
+                .details()
+                .iter()
+                .filter_map(|d| {
+                    let target = d.target()?;
+                    match target.attribute() {
+                        Some(ResourceAttribute::Properties) => target.name().map(str::to_owned),
+                        Some(other) => Some(other.as_str().to_owned()),
+                        None => None,
+                    }
+                })
+                .collect();
+            details.sort();
+            details.dedup();
             changes.push(Change {
                 action: rc
                     .action()
@@ -194,16 +293,40 @@ async fn read(cfn: &Client, id: &str) -> Result<(ChangeSetStatus, String, Vec<Ch
                     .replacement()
                     .map(|r| r.as_str().to_owned())
                     .unwrap_or_default(),
+                details,
             });
         }
         token = out.next_token().map(str::to_owned);
         if token.is_none() {
-            let status = out
-                .status()
-                .cloned()
-                .unwrap_or(ChangeSetStatus::CreatePending);
-            let reason = out.status_reason().unwrap_or("").to_owned();
-            return Ok((status, reason, changes));
+            return Ok(ChangeSetInfo {
+                id: out.change_set_id().unwrap_or(id).to_owned(),
+                name: out.change_set_name().unwrap_or(id).to_owned(),
+                stack_id: out.stack_id().unwrap_or_default().to_owned(),
+                status: out
+                    .status()
+                    .cloned()
+                    .unwrap_or(ChangeSetStatus::CreatePending),
+                status_reason: out.status_reason().unwrap_or("").to_owned(),
+                execution_status: out
+                    .execution_status()
+                    .cloned()
+                    .unwrap_or(ExecutionStatus::Unavailable),
+                creation_time: out
+                    .creation_time()
+                    .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
+                description: out.description().unwrap_or_default().to_owned(),
+                parameters: out
+                    .parameters()
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.parameter_key()?.to_owned(),
+                            p.parameter_value().unwrap_or_default().to_owned(),
+                        ))
+                    })
+                    .collect(),
+                changes,
+            });
         }
     }
 }
@@ -239,10 +362,14 @@ pub fn render(changes: &[Change]) -> String {
                 c.logical_id.clone(),
                 c.resource_type.clone(),
                 c.replacement.clone(),
+                c.details.join(", "),
             ]
         })
         .collect();
-    table(&["Action", "Logical id", "Type", "Replacement"], &rows)
+    table(
+        &["Action", "Logical id", "Type", "Replacement", "Changes"],
+        &rows,
+    )
 }
 
 pub fn to_json(changes: &[Change]) -> Value {
@@ -254,6 +381,7 @@ pub fn to_json(changes: &[Change]) -> Value {
                 "logical_id": c.logical_id,
                 "type": c.resource_type,
                 "replacement": c.replacement,
+                "details": c.details,
             })
         })
         .collect()

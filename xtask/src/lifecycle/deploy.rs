@@ -1,20 +1,29 @@
 //! `cargo xtask deploy`: build and push the image (not when ECR has its digest already),
-//! synthesize, propose a change set (CREATE or UPDATE), show it, ask, execute, stream the
-//! stack's events to the end, and print the outputs with the charts' base URL.
+//! synthesize, propose a change set (CREATE or UPDATE), show it (resources, parameters old
+//! → new, security), ask, execute, stream the stack's events to the end, print the outputs
+//! with the charts' base URL, and backfill a new stack or a new chart style. With
+//! `--no-execute` the change set is kept instead (the plan); `--change-set NAME` executes a
+//! kept one (the apply, in `plan`).
 
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use std::collections::BTreeMap;
+
 use super::aws::{AwsArgs, Clients};
+use super::backfill;
 use super::bootstrap::bootstrapped;
 use super::changeset::{self, Prepared, Proposal};
 use super::events;
+use super::plan;
 use super::proposal::{self, check_pinned, source_revision};
+use super::review::{self, Review};
 use super::stack_state::{self, next_step, Next, StackInfo};
 use super::stack_status::StackStatus;
 use super::stages::{Stage, StageArgs};
+use super::style;
 use super::ui::{table, Ui};
 use super::Session;
 use crate::build::Build;
@@ -43,6 +52,18 @@ pub struct Deploy {
     /// queue: what local emulators such as moto support).
     #[arg(long, value_enum, default_value_t = Scope::Full)]
     pub scope: Scope,
+    /// Plan only: create the change set, show it and keep it unexecuted; prints its name and
+    /// the command that executes it.
+    #[arg(long, conflicts_with = "change_set")]
+    pub no_execute: bool,
+    /// Apply: execute exactly this kept change set (from --no-execute) if the stack has not
+    /// changed since it was planned. Builds and pushes nothing.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["image", "params"])]
+    pub change_set: Option<String>,
+    /// Do not run the function once with {"all": true} after the stack is created or its
+    /// chart style changed.
+    #[arg(long)]
+    pub no_backfill: bool,
     #[command(flatten)]
     pub build: Build,
 }
@@ -59,6 +80,10 @@ pub struct DeployOptions {
     pub revision: String,
     /// The CloudFormation service role (`RoleARN`) from the stage's bootstrap stack, if any.
     pub service_role: Option<String>,
+    /// `false`: `--no-execute`, keep the change set for a later `--change-set`.
+    pub execute: bool,
+    /// `false`: `--no-backfill`.
+    pub backfill: bool,
 }
 
 impl Deploy {
@@ -70,6 +95,19 @@ impl Deploy {
             clients,
             poll,
         } = Session::open(&self.stage, &self.aws, &self.params)?;
+        if let Some(name) = &self.change_set {
+            let report = rt.block_on(plan::apply_kept(
+                &clients,
+                &stage,
+                name,
+                self.yes,
+                !self.no_backfill,
+                poll,
+                &ui,
+            ))?;
+            ui.json(&report);
+            return Ok(());
+        }
         let mut stage = stage;
         let service_role = rt.block_on(bootstrapped(&clients, &mut stage, &ui))?;
         let image = match &self.image {
@@ -83,6 +121,8 @@ impl Deploy {
             poll,
             revision: source_revision(),
             service_role,
+            execute: !self.no_execute,
+            backfill: !self.no_backfill,
         };
         let report = rt.block_on(deploy(&clients, &stage, &options, &ui))?;
         ui.json(&report);
@@ -121,8 +161,9 @@ pub fn build_and_push(
     Ok(format!("{}@{digest}", repo.uri))
 }
 
-/// Everything after the image: change set, confirmation, execution, events, outputs.
-/// Returns the report `--output json` prints.
+/// Everything after the image: change set, confirmation, execution, events, outputs and
+/// the backfill (or, with `execute` false, the kept change set). Returns the report
+/// `--output json` prints.
 pub async fn deploy(
     clients: &Clients,
     stage: &Stage,
@@ -132,7 +173,7 @@ pub async fn deploy(
     let cfn = &clients.cloudformation;
     let stack_name = &stage.stack_name;
     let parameters = proposal::parameter_values(options.scope, stage, Some(&options.image))?;
-    let create = settle(
+    let existing = settle_stack(
         cfn,
         stack_name,
         stage.production,
@@ -141,6 +182,22 @@ pub async fn deploy(
         ui,
     )
     .await?;
+    let create = next_step(existing.as_ref().map(|s| &s.status)) == Next::Create;
+    let before = match &existing {
+        Some(info) if !create => info.parameters.clone(),
+        _ => BTreeMap::new(),
+    };
+    let mut description = format!("cargo xtask deploy of {}", options.revision);
+    if !options.execute {
+        let event = match &existing {
+            Some(info) if !create => events::mark(cfn, &info.id).await?,
+            _ => None,
+        };
+        description = plan::description(
+            &format!("cargo xtask deploy --no-execute of {}", options.revision),
+            event.as_deref(),
+        );
+    }
     let proposal = Proposal {
         role_arn: options.service_role.clone(),
         ..proposal::propose(
@@ -149,7 +206,7 @@ pub async fn deploy(
             parameters,
             &options.revision,
             create,
-            format!("cargo xtask deploy of {}", options.revision),
+            description,
         )
     };
     ui.say(format!(
@@ -162,9 +219,71 @@ pub async fn deploy(
             .map(|role| format!(", as service role {role}"))
             .unwrap_or_default()
     ));
-    let Applied { status, changes } =
-        apply(cfn, &proposal, options.yes, options.poll, ui, "deploy").await?;
-    let info = stack_state::describe_with_outputs(cfn, stack_name)
+    let mode = if options.execute {
+        Mode::Execute { yes: options.yes }
+    } else {
+        Mode::Keep
+    };
+    let applied = apply(cfn, &proposal, &before, mode, options.poll, ui, "deploy").await?;
+    if let Some(name) = &applied.kept {
+        ui.say(format!(
+            "kept change set {name} (not executed); after review, execute exactly it with:\n  \
+             cargo xtask deploy --stage {} --change-set {name}",
+            stage.name
+        ));
+        return Ok(json!({
+            "stack": stack_name,
+            "stage": stage.name,
+            "region": clients.region,
+            "status": "planned",
+            "create": create,
+            "image": options.image,
+            "change_set": name,
+            "apply": format!("cargo xtask deploy --stage {} --change-set {name}", stage.name),
+            "changes": changeset::to_json(&applied.changes),
+            "review": applied.review.to_json(),
+        }));
+    }
+    if applied.status == NO_CHANGES {
+        return Ok(json!({
+            "stack": stack_name,
+            "stage": stage.name,
+            "region": clients.region,
+            "status": NO_CHANGES,
+            "image": options.image,
+            "changes": [],
+            "change_set": null,
+            "backfill": null,
+        }));
+    }
+    finish(
+        clients,
+        stage,
+        &applied.status,
+        create,
+        &applied.review,
+        &options.image,
+        options.backfill,
+        ui,
+    )
+    .await
+}
+
+/// After an executed change set: the outputs, the production warning, and the backfill
+/// when the stack was created or its chart style changed. Returns the deploy report.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish(
+    clients: &Clients,
+    stage: &Stage,
+    status: &str,
+    create: bool,
+    review: &Review,
+    image: &str,
+    backfill_enabled: bool,
+    ui: &Ui,
+) -> Result<Value> {
+    let stack_name = &stage.stack_name;
+    let info = stack_state::describe_with_outputs(&clients.cloudformation, stack_name)
         .await?
         .with_context(|| format!("stack {stack_name} is gone right after the deploy"))?;
     if stage.production && !info.termination_protection {
@@ -177,16 +296,32 @@ pub async fn deploy(
         ));
     }
     print_outputs(ui, &info);
-    Ok(json!({
+    let mut report = json!({
         "stack": stack_name,
         "stage": stage.name,
         "region": clients.region,
         "status": status,
-        "image": options.image,
-        "changes": changeset::to_json(&changes),
+        "image": image,
+        "changes": changeset::to_json(&review.changes),
+        "review": review.to_json(),
         "outputs": info.outputs,
         "termination_protection": info.termination_protection,
-    }))
+        "backfill": null,
+    });
+    let style_changed = review.changes_parameter(style::PARAMETER);
+    match backfill::decide(true, create, style_changed, backfill_enabled) {
+        Some(reason) => {
+            let summary = backfill::run(clients, stage, reason, ui).await?;
+            report["backfill"] = json!({ "reason": reason.as_str(), "summary": summary });
+        }
+        None if !backfill_enabled && (create || style_changed) => ui.say(format!(
+            "no backfill (--no-backfill): run `cargo xtask invoke --stage {} --all` to draw \
+             every chart now",
+            stage.name
+        )),
+        None => {}
+    }
+    Ok(report)
 }
 
 /// Gets `stack_name` ready for a change set: an error for a stack that is busy or stuck, a
@@ -200,6 +335,20 @@ pub async fn settle(
     poll: Duration,
     ui: &Ui,
 ) -> Result<bool> {
+    let existing = settle_stack(cfn, stack_name, production, yes, poll, ui).await?;
+    Ok(next_step(existing.as_ref().map(|s| &s.status)) == Next::Create)
+}
+
+/// [`settle`], returning the stack as it is then (`None`: there is none, or it was deleted
+/// to be created again).
+pub async fn settle_stack(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack_name: &str,
+    production: bool,
+    yes: bool,
+    poll: Duration,
+    ui: &Ui,
+) -> Result<Option<StackInfo>> {
     let mut existing = stack_state::describe(cfn, stack_name).await?;
     let status = existing.as_ref().map(|s| s.status.clone());
     match next_step(status.as_ref()) {
@@ -246,69 +395,144 @@ pub async fn settle(
         }
         Next::Create | Next::Update => {}
     }
-    Ok(next_step(existing.as_ref().map(|s| &s.status)) == Next::Create)
+    Ok(existing)
 }
 
-/// What [`apply`] did: the stack's final status (or "no changes") and the changes.
+/// The status [`Applied`] reports for an empty change set.
+pub const NO_CHANGES: &str = "no changes";
+
+/// What [`apply`] did: the stack's final status ("no changes", or "planned" for a kept
+/// change set), the changes, their review, and the name of a kept change set.
 pub struct Applied {
     pub status: String,
     pub changes: Vec<changeset::Change>,
+    pub review: Review,
+    pub kept: Option<String>,
 }
 
-/// Proposes the change set, shows it, asks (not with `yes` or in CI), executes it and
-/// streams the stack's events to the end. `verb` names the command in messages.
+/// Whether [`apply`] executes the change set (after asking, unless `yes` or CI) or keeps it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Execute { yes: bool },
+    Keep,
+}
+
+/// What a "no" at the prompt does with the change set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decline {
+    /// Delete it (and a new stack's empty shell): it was made for this run.
+    Delete,
+    /// Keep it: it is a reviewed plan that may be applied later.
+    Keep,
+}
+
+/// Proposes the change set, shows its review (`before`: the stack's parameters now), then
+/// executes it (asking, not with `yes` or in CI) and streams the stack's events to the end,
+/// or keeps it. `verb` names the command in messages.
 pub async fn apply(
     cfn: &aws_sdk_cloudformation::Client,
     proposal: &Proposal,
-    yes: bool,
+    before: &BTreeMap<String, String>,
+    mode: Mode,
     poll: Duration,
     ui: &Ui,
     verb: &str,
 ) -> Result<Applied> {
     let stack_name = &proposal.stack_name;
-    let create = proposal.create;
     match changeset::prepare(cfn, proposal, poll).await? {
         Prepared::NoChanges => {
             ui.say(format!("no changes: stack {stack_name} is up to date"));
             Ok(Applied {
-                status: "no changes".to_owned(),
+                status: NO_CHANGES.to_owned(),
                 changes: Vec::new(),
+                review: Review::default(),
+                kept: None,
             })
         }
         Prepared::Ready {
             id,
+            name,
             stack_id,
             changes,
+            parameters,
         } => {
-            ui.say(changeset::render(&changes));
-            let question = format!("Execute these {} changes on {stack_name}?", changes.len());
-            if let Err(declined) = ui.confirm(&question, yes || ui.ci) {
-                changeset::delete(cfn, &id).await?;
-                if create {
-                    events::delete_review_shell(cfn, &stack_id).await?;
+            let review = review::of_proposal(proposal, before, changes, &parameters);
+            ui.say(review.render());
+            let status = match mode {
+                Mode::Keep => {
+                    return Ok(Applied {
+                        status: "planned".to_owned(),
+                        changes: review.changes.clone(),
+                        review,
+                        kept: Some(name),
+                    })
                 }
-                return Err(declined);
-            }
-            let mark = events::mark(cfn, &stack_id).await?;
-            changeset::execute(cfn, &id).await?;
-            let finished = events::watch(cfn, &stack_id, mark, poll, ui, verb).await?;
-            if !finished.succeeded() {
-                bail!(
-                    "{verb} of {stack_name} failed:\n{}\nFix the cause above and {verb} again{}",
-                    finished.failure_report(),
-                    if create {
-                        " (a stack whose creation rolled back is recreated, with --yes)"
-                    } else {
-                        ""
-                    }
-                );
-            }
+                Mode::Execute { yes } => {
+                    execute_reviewed(
+                        cfn,
+                        &id,
+                        &stack_id,
+                        stack_name,
+                        proposal.create,
+                        yes,
+                        poll,
+                        ui,
+                        Decline::Delete,
+                        verb,
+                    )
+                    .await?
+                }
+            };
             Ok(Applied {
-                status: finished.status.as_str().to_owned(),
-                changes,
+                status,
+                changes: review.changes.clone(),
+                review,
+                kept: None,
             })
         }
     }
+}
+
+/// Asks (not with `yes` or in CI), executes change set `id` and streams the stack's events
+/// to the end; the stack's final status. `decline` says what a "no" does with the change set.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute_reviewed(
+    cfn: &aws_sdk_cloudformation::Client,
+    id: &str,
+    stack_id: &str,
+    stack_name: &str,
+    create: bool,
+    yes: bool,
+    poll: Duration,
+    ui: &Ui,
+    decline: Decline,
+    verb: &str,
+) -> Result<String> {
+    let question = format!("Execute this change set on {stack_name}?");
+    if let Err(declined) = ui.confirm(&question, yes || ui.ci) {
+        if decline == Decline::Delete {
+            changeset::delete(cfn, id).await?;
+            if create {
+                events::delete_review_shell(cfn, stack_id).await?;
+            }
+        }
+        return Err(declined);
+    }
+    let mark = events::mark(cfn, stack_id).await?;
+    changeset::execute(cfn, id).await?;
+    let finished = events::watch(cfn, stack_id, mark, poll, ui, verb).await?;
+    if !finished.succeeded() {
+        bail!(
+            "{verb} of {stack_name} failed:\n{}\nFix the cause above and {verb} again{}",
+            finished.failure_report(),
+            if create {
+                " (a stack whose creation rolled back is recreated, with --yes)"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(finished.status.as_str().to_owned())
 }
 
 /// What to do about a stack in a status deploy cannot work from.

@@ -1,5 +1,7 @@
-//! `cargo xtask diff`: the change-set preview of a deploy, without executing it. The change
-//! set is deleted afterwards (and so is the empty stack a CREATE preview leaves).
+//! `cargo xtask diff`: the change-set preview of a deploy, without executing it, shown as
+//! deploy shows it (resources, parameters old → new, security: `review`). The change set is
+//! deleted afterwards (and so is the empty stack a CREATE preview leaves); to keep a
+//! reviewed change set for a later apply, use `deploy --no-execute`.
 
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
@@ -9,6 +11,7 @@ use super::bootstrap::bootstrapped;
 use super::changeset::{self, Prepared, Proposal};
 use super::events;
 use super::proposal::{self, check_pinned, parameter_values, source_revision};
+use super::review::{self, Review};
 use super::stack_state::{self, next_step, Next};
 use super::stack_status::StackStatus;
 use super::stages::{Stage, StageArgs};
@@ -102,26 +105,30 @@ pub async fn diff(
             "cargo xtask diff (preview, never executed)".into(),
         )
     };
-    let (would_execute, changes) = match changeset::prepare(cfn, &proposal, poll).await? {
+    let before = match &existing {
+        Some(info) if !create => info.parameters.clone(),
+        _ => Default::default(),
+    };
+    let (would_execute, review) = match changeset::prepare(cfn, &proposal, poll).await? {
         Prepared::NoChanges => {
             ui.say(format!("no changes: stack {stack_name} is up to date"));
-            (false, Vec::new())
+            (false, Review::default())
         }
         Prepared::Ready {
             id,
             stack_id,
             changes,
+            parameters,
+            ..
         } => {
             changeset::delete(cfn, &id).await?;
             if create {
                 events::delete_review_shell(cfn, &stack_id).await?;
             }
-            ui.say(format!(
-                "{} changes a deploy would make to {stack_name}:",
-                changes.len()
-            ));
-            ui.say(changeset::render(&changes));
-            (true, changes)
+            let review = review::of_proposal(&proposal, &before, changes, &parameters);
+            ui.say(format!("what a deploy would change on {stack_name}:"));
+            ui.say(review.render());
+            (true, review)
         }
     };
     Ok(json!({
@@ -129,6 +136,7 @@ pub async fn diff(
         "stage": stage.name,
         "create": create,
         "would_execute": would_execute,
-        "changes": changeset::to_json(&changes),
+        "changes": changeset::to_json(&review.changes),
+        "review": review.to_json(),
     }))
 }

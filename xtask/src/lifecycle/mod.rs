@@ -8,8 +8,10 @@
 //! procedure; the README lists the exit codes ([`ExitCode`]).
 
 pub mod aws;
+pub mod backfill;
 pub mod bootstrap;
 pub mod changeset;
+pub mod cron;
 pub mod deploy;
 pub mod diff;
 pub mod drift;
@@ -17,12 +19,15 @@ pub mod events;
 pub mod invoke;
 pub mod logs;
 pub mod parameter_check;
+pub mod plan;
 pub mod proposal;
 pub mod rebuild;
+pub mod review;
 pub mod run_status;
 pub mod stack_state;
 pub mod stack_status;
 pub mod stages;
+pub mod style;
 pub mod teardown;
 pub mod ui;
 pub mod verify;

@@ -1,6 +1,7 @@
 //! What a deploy or a diff proposes to CloudFormation: the template of a scope, the stage's
-//! parameter values checked against it, the image pinned by digest, and the stack's tags.
-//! `deploy` and `diff` both build their change set's [`Proposal`] here.
+//! parameter values (with its chart style) checked against it, the image pinned by digest,
+//! and the stack's tags. `deploy` and `diff` both build their change set's [`Proposal`]
+//! here, and show it through [`super::review`].
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,7 @@ use anyhow::{bail, Result};
 use super::changeset::Proposal;
 use super::parameter_check;
 use super::stages::{Stage, STACK_PREFIX};
+use super::style;
 use crate::shell::project_root;
 use crate::stack::{self, params, Scope};
 use crate::template;
@@ -119,6 +121,21 @@ pub fn parameter_values(
         .collect();
     // None: keep the stack's current image (diff without --image).
     values.push((params::IMAGE_URI.to_owned(), image.map(str::to_owned)));
+    // The stage's style file, unless --param ChartStyle=… gives the text for this run.
+    if let Some(path) = &stage.style {
+        if !declared.contains_key(style::PARAMETER) {
+            bail!(
+                "stage `{}` names the chart style {}, but the template has no {} parameter: \
+                 remove `style` from the stage, or deploy a version of the stack that takes it",
+                stage.name,
+                path.display(),
+                style::PARAMETER
+            );
+        }
+        if !stage.parameters.contains_key(style::PARAMETER) {
+            values.push((style::PARAMETER.to_owned(), Some(style::compact(path)?)));
+        }
+    }
     for (name, default) in &declared {
         if default.is_none() && !values.iter().any(|(k, _)| k == name) {
             bail!(
@@ -165,6 +182,7 @@ mod tests {
             repository: "author-stats-batch-dev".into(),
             region: None,
             production: false,
+            style: None,
             parameters: parameters
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))

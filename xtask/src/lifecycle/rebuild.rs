@@ -71,6 +71,9 @@ impl Rebuild {
             poll,
             revision: source_revision(),
             service_role,
+            execute: true,
+            // A new stack: the deploy draws every listed author's chart once.
+            backfill: true,
         };
         let deployed = rt.block_on(deploy(&clients, &stage, &options, &ui))?;
         ui.say("rebuild 3/3: smoke run");

@@ -1,7 +1,10 @@
 //! `cargo xtask status`: did the job run, and was it healthy? One row per recent run, read
 //! from the job's own EMF line (`job/src/aws/metrics.rs`) in the function's log group, with
-//! the error line of a failed run; the dead-letter queue's depth; every alarm's state; the
-//! age of the last successful run; and a one-line verdict. Exit 0 healthy, 1 not.
+//! its trigger (schedule / invoke / retry, from the job's `run started` line and Lambda's
+//! request ids) and the error line of a failed run; the schedules (state, next fire time);
+//! the dead-letter queue's depth; every alarm's state; the age of the last successful run;
+//! and a one-line verdict. Exit 0 healthy, 1 not (issue 13: no success in 26 h, an alarm
+//! in ALARM, or messages in the dead-letter queue).
 
 use std::collections::BTreeMap;
 
@@ -12,6 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::aws::{describe_error, AwsArgs, Clients};
+use super::cron;
 use super::stack_state;
 use super::stages::StageArgs;
 use super::ui::table;
@@ -36,12 +40,40 @@ pub struct Status {
     pub days: u32,
 }
 
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trigger {
+    /// The stack's schedule (the job's `run started` line says `trigger = "schedule"`).
+    Schedule,
+    /// Anyone else: `cargo xtask invoke`, the backfill, the console.
+    Invoke,
+    /// Lambda ran the same request again after a failure (its request id was seen before).
+    Retry,
+    /// The log does not say (the job's `run started` line carries no `trigger`).
+    Unknown,
+}
+
+impl Trigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "schedule",
+            Trigger::Invoke => "invoke",
+            Trigger::Retry => "retry",
+            Trigger::Unknown => "?",
+        }
+    }
+}
+
 /// One run, as its EMF line tells it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {
     /// When the line was logged (the end of the run).
     #[serde(serialize_with = "rfc3339")]
     pub at: DateTime<Utc>,
+    pub trigger: Trigger,
+    /// Lambda's request id (from its start line, or the job's `request_id` field).
+    pub request_id: Option<String>,
     pub failed: bool,
     pub duration_ms: u64,
     pub charts_rendered: u64,
@@ -55,6 +87,22 @@ pub struct Run {
     pub skipped: BTreeMap<String, u64>,
     /// The error of a failed run (the function's `run failed` log line).
     pub error: Option<String>,
+}
+
+/// One schedule of the stack.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScheduleState {
+    pub name: String,
+    /// `ENABLED` or `DISABLED`.
+    pub state: String,
+    pub expression: String,
+    /// The zone the expression is read in.
+    pub zone: String,
+    /// The event it sends.
+    pub input: Option<String>,
+    /// The next fire time (none when disabled, or not computable: `rate`, `L`, `W`, `#`).
+    #[serde(serialize_with = "rfc3339_opt")]
+    pub next: Option<DateTime<Utc>>,
 }
 
 /// The state of one alarm.
@@ -77,10 +125,26 @@ pub struct Verdict {
 pub fn runs_from_log(messages: &[(i64, String)]) -> Vec<Run> {
     let mut runs = Vec::new();
     let mut last_error: Option<String> = None;
+    // The request being served (Lambda's START line) and what the job said about it.
+    let mut request: Option<String> = None;
+    let mut trigger: Option<String> = None;
+    let mut seen_requests = std::collections::HashSet::new();
     for (timestamp, message) in messages {
+        if let Some(id) = start_line_request(message) {
+            request = Some(id);
+            trigger = None;
+            continue;
+        }
         let Ok(value) = serde_json::from_str::<Value>(message.trim()) else {
             continue;
         };
+        if value["fields"]["message"] == "run started" {
+            trigger = value["fields"]["trigger"].as_str().map(str::to_owned);
+            if let Some(id) = value["fields"]["request_id"].as_str() {
+                request = Some(id.to_owned());
+            }
+            continue;
+        }
         if value["fields"]["message"] == "run failed" {
             last_error = value["fields"]["error"].as_str().map(clean_error);
             continue;
@@ -96,8 +160,20 @@ pub fn runs_from_log(messages: &[(i64, String)]) -> Vec<Run> {
             .flatten()
             .filter_map(|(k, v)| Some((k.strip_prefix("Skipped")?.to_owned(), v.as_u64()?)))
             .collect();
+        let request_id = request.take();
+        let retried = request_id
+            .as_ref()
+            .is_some_and(|id| !seen_requests.insert(id.clone()));
+        let trigger = match trigger.take().as_deref() {
+            _ if retried => Trigger::Retry,
+            Some("schedule") => Trigger::Schedule,
+            Some(_) => Trigger::Invoke,
+            None => Trigger::Unknown,
+        };
         runs.push(Run {
             at: DateTime::from_timestamp_millis(*timestamp).unwrap_or_default(),
+            trigger,
+            request_id,
             failed,
             duration_ms: n(contract::metrics::DURATION),
             charts_rendered: n(contract::metrics::CHARTS_RENDERED),
@@ -112,6 +188,19 @@ pub fn runs_from_log(messages: &[(i64, String)]) -> Vec<Run> {
         });
     }
     runs
+}
+
+/// The request id of Lambda's start line: `START RequestId: <id> Version: …` (text log
+/// format) or `{"type": "platform.start", "record": {"requestId": "<id>"}}` (JSON).
+fn start_line_request(message: &str) -> Option<String> {
+    if let Some(rest) = message.trim_start().strip_prefix("START RequestId: ") {
+        return rest.split_whitespace().next().map(str::to_owned);
+    }
+    let value: Value = serde_json::from_str(message.trim()).ok()?;
+    if value["type"] != "platform.start" {
+        return None;
+    }
+    value["record"]["requestId"].as_str().map(str::to_owned)
 }
 
 /// `RunFailed("cannot read …")` (the Debug of the function's failure) → `cannot read …`.
@@ -130,6 +219,7 @@ pub fn assess(
     now: DateTime<Utc>,
     dead_letters: Option<u64>,
     alarms: &[AlarmState],
+    schedules: &[ScheduleState],
 ) -> Verdict {
     let mut problems = Vec::new();
     let last_success = runs.iter().rev().find(|r| !r.failed && !r.dry_run);
@@ -146,11 +236,17 @@ pub fn assess(
             }
         }
     }
+    // Noted, but by themselves not unhealthy (issue 13's rule): the heartbeat and error
+    // alarms, and the age of the last success, decide.
+    let mut notes = Vec::new();
     if let Some(latest) = runs.last().filter(|r| r.failed) {
-        problems.push(format!(
+        notes.push(format!(
             "the latest run failed: {}",
             latest.error.as_deref().unwrap_or("see `cargo xtask logs`")
         ));
+    }
+    for schedule in schedules.iter().filter(|s| s.state != "ENABLED") {
+        notes.push(format!("schedule {} is {}", schedule.name, schedule.state));
     }
     for alarm in alarms.iter().filter(|a| a.state == "ALARM") {
         problems.push(format!("alarm {} is in ALARM", alarm.name));
@@ -160,17 +256,22 @@ pub fn assess(
             "{depth} undelivered invocation(s) in the dead-letter queue"
         ));
     }
+    let noted = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("; note: {}", notes.join("; "))
+    };
     match (problems.is_empty(), last_success) {
         (true, Some(run)) => Verdict {
             healthy: true,
             line: format!(
-                "healthy: last successful run {} h ago, no alarm, dead-letter queue empty",
+                "healthy: last successful run {} h ago, no alarm, dead-letter queue empty{noted}",
                 (now - run.at).num_hours()
             ),
         },
         _ => Verdict {
             healthy: false,
-            line: format!("unhealthy: {}", problems.join("; ")),
+            line: format!("unhealthy: {}{noted}", problems.join("; ")),
         },
     }
 }
@@ -207,11 +308,14 @@ impl Status {
             let all_runs = runs.clone();
             runs.drain(..keep);
             let dead_letters = dead_letter_depth(&clients, &stage).await?;
-            let alarms = alarm_states(&clients, &stage.stack_name).await?;
-            let verdict = assess(&all_runs, Utc::now(), dead_letters, &alarms);
-            anyhow::Ok((runs, dead_letters, alarms, verdict))
+            let resources = super::teardown::resources(&clients, &stage.stack_name).await?;
+            let alarms = alarm_states(&clients, &stage.stack_name, &resources).await?;
+            let schedules =
+                schedule_states(&clients, &stage.stack_name, &resources, Utc::now()).await?;
+            let verdict = assess(&all_runs, Utc::now(), dead_letters, &alarms, &schedules);
+            anyhow::Ok((runs, dead_letters, alarms, schedules, verdict))
         })?;
-        let (runs, dead_letters, alarms, verdict) = report;
+        let (runs, dead_letters, alarms, schedules, verdict) = report;
         let rows: Vec<Vec<String>> = runs
             .iter()
             .map(|r| {
@@ -219,6 +323,7 @@ impl Status {
                     r.at.with_timezone(&zone)
                         .format("%Y-%m-%d %H:%M")
                         .to_string(),
+                    r.trigger.as_str().to_owned(),
                     if r.failed {
                         "FAILED"
                     } else if r.dry_run {
@@ -247,6 +352,7 @@ impl Status {
             ui.say(table(
                 &[
                     &format!("Ended ({zone})"),
+                    "Trigger",
                     "Outcome",
                     "Took",
                     "Written/unchanged/removed",
@@ -255,6 +361,28 @@ impl Status {
                     "Error",
                 ],
                 &rows,
+            ));
+        }
+        if schedules.is_empty() {
+            ui.say("schedules: none found for the stack");
+        }
+        for schedule in &schedules {
+            ui.say(format!(
+                "schedule {}: {}, {} ({}){}{}",
+                schedule.name,
+                schedule.state,
+                schedule.expression,
+                schedule.zone,
+                match schedule.next {
+                    Some(next) => format!(", next {} ({zone})", cron::local(next, zone)),
+                    None if schedule.state == "ENABLED" => ", next time not computed".into(),
+                    None => String::new(),
+                },
+                schedule
+                    .input
+                    .as_deref()
+                    .map(|i| format!(", input {i}"))
+                    .unwrap_or_default()
             ));
         }
         match dead_letters {
@@ -271,6 +399,7 @@ impl Status {
             "stage": stage.name,
             "stack": stage.stack_name,
             "runs": runs,
+            "schedules": schedules,
             "dead_letter_messages": dead_letters,
             "alarms": alarms,
             "healthy": verdict.healthy,
@@ -286,6 +415,13 @@ impl Status {
 
 fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+fn rfc3339_opt<S: serde::Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => rfc3339(at, s),
+        None => s.serialize_none(),
+    }
 }
 
 fn skipped_text(skipped: &BTreeMap<String, u64>) -> String {
@@ -317,25 +453,93 @@ async fn dead_letter_depth(clients: &Clients, stage: &super::stages::Stage) -> R
         .and_then(|n| n.parse().ok()))
 }
 
-/// The state of every alarm the stack holds.
-async fn alarm_states(clients: &Clients, stack_name: &str) -> Result<Vec<AlarmState>> {
-    let resources = clients
-        .cloudformation
-        .list_stack_resources()
-        .stack_name(stack_name)
+/// The stack's schedules: its `AWS::Scheduler::Schedule` resources and any schedule named
+/// `<stack>-…` (the names CloudFormation gives them), each read with `GetSchedule`.
+async fn schedule_states(
+    clients: &Clients,
+    stack_name: &str,
+    resources: &[super::verify::Resource],
+    now: DateTime<Utc>,
+) -> Result<Vec<ScheduleState>> {
+    let mut names: Vec<String> = resources
+        .iter()
+        .filter(|r| r.resource_type == "AWS::Scheduler::Schedule" && r.was_created())
+        .map(|r| r.physical_id.clone())
+        .collect();
+    let listed = clients
+        .scheduler
+        .list_schedules()
+        .name_prefix(format!("{stack_name}-"))
         .send()
         .await
         .map_err(|e| {
-            anyhow!(
-                "cannot list the resources of {stack_name}: {}",
-                describe_error(&e)
+            crate::aws::explain(
+                e,
+                &format!("cannot list the schedules of {stack_name}"),
+                "scheduler:ListSchedules",
             )
         })?;
+    names.extend(
+        listed
+            .schedules()
+            .iter()
+            .filter_map(|s| s.name().map(str::to_owned)),
+    );
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for name in names {
+        let schedule = clients
+            .scheduler
+            .get_schedule()
+            .name(&name)
+            .send()
+            .await
+            .map_err(|e| {
+                crate::aws::explain(
+                    e,
+                    &format!("cannot read schedule {name}"),
+                    "scheduler:GetSchedule",
+                )
+            })?;
+        let state = schedule
+            .state()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default();
+        let expression = schedule
+            .schedule_expression()
+            .unwrap_or_default()
+            .to_owned();
+        let zone_name = schedule
+            .schedule_expression_timezone()
+            .unwrap_or("UTC")
+            .to_owned();
+        let next = match zone_name.parse::<Tz>() {
+            Ok(zone) if state == "ENABLED" => cron::next_fire(&expression, zone, now),
+            _ => None,
+        };
+        out.push(ScheduleState {
+            name,
+            state,
+            expression,
+            zone: zone_name,
+            input: schedule.target().and_then(|t| t.input()).map(str::to_owned),
+            next,
+        });
+    }
+    Ok(out)
+}
+
+/// The state of every alarm the stack holds.
+async fn alarm_states(
+    clients: &Clients,
+    stack_name: &str,
+    resources: &[super::verify::Resource],
+) -> Result<Vec<AlarmState>> {
     let names: Vec<String> = resources
-        .stack_resource_summaries()
         .iter()
-        .filter(|r| r.resource_type() == Some("AWS::CloudWatch::Alarm"))
-        .filter_map(|r| r.physical_resource_id().map(str::to_owned))
+        .filter(|r| r.resource_type == "AWS::CloudWatch::Alarm" && r.was_created())
+        .map(|r| r.physical_id.clone())
         .collect();
     if names.is_empty() {
         return Ok(Vec::new());
@@ -410,35 +614,93 @@ mod tests {
     #[test]
     fn a_recent_success_with_nothing_wrong_is_healthy() {
         let runs = runs_from_log(&[(at(3), emf(false, 1))]);
-        let verdict = assess(&runs, Utc::now(), Some(0), &[]);
+        let verdict = assess(&runs, Utc::now(), Some(0), &[], &[]);
         assert!(verdict.healthy, "{}", verdict.line);
     }
 
     #[test]
     fn a_gap_of_two_days_is_unhealthy_and_says_so() {
         let runs = runs_from_log(&[(at(49), emf(false, 1))]);
-        let verdict = assess(&runs, Utc::now(), Some(0), &[]);
+        let verdict = assess(&runs, Utc::now(), Some(0), &[], &[]);
         assert!(!verdict.healthy);
         assert!(verdict.line.contains("49 h ago"), "{}", verdict.line);
     }
 
     #[test]
-    fn a_failed_latest_run_an_alarm_or_dead_letters_are_unhealthy() {
+    fn a_failed_latest_run_after_a_recent_success_is_noted_not_unhealthy() {
+        // Issue 13: unhealthy is no success in 26 h, an alarm, or dead letters; the job's
+        // errors alarm turns a failure into ALARM on AWS.
         let runs = runs_from_log(&[(at(20), emf(false, 1)), (at(2), emf(true, 0))]);
-        assert!(!assess(&runs, Utc::now(), Some(0), &[]).healthy);
+        let v = assess(&runs, Utc::now(), Some(0), &[], &[]);
+        assert!(v.healthy, "{}", v.line);
+        assert!(v.line.contains("note: the latest run failed"), "{}", v.line);
+    }
+
+    #[test]
+    fn triggers_come_from_the_run_started_line_and_repeated_request_ids() {
+        let started = |trigger: &str| {
+            json!({"level": "INFO", "fields": {"message": "run started", "trigger": trigger}})
+                .to_string()
+        };
+        let platform = |id: &str| {
+            json!({"type": "platform.start", "record": {"requestId": id, "version": "$LATEST"}})
+                .to_string()
+        };
+        let runs = runs_from_log(&[
+            (at(50), platform("r1")),
+            (at(50), started("schedule")),
+            (at(50), emf(true, 0)),
+            (at(49), "START RequestId: r1 Version: $LATEST".into()),
+            (at(49), started("schedule")),
+            (at(49), emf(false, 3)),
+            (at(20), platform("r2")),
+            (at(20), started("invoke")),
+            (at(20), emf(false, 1)),
+            (at(3), emf(false, 1)),
+        ]);
+        let triggers: Vec<Trigger> = runs.iter().map(|r| r.trigger).collect();
+        assert_eq!(
+            triggers,
+            [
+                Trigger::Schedule,
+                Trigger::Retry,
+                Trigger::Invoke,
+                Trigger::Unknown
+            ]
+        );
+        assert_eq!(runs[1].request_id.as_deref(), Some("r1"));
+    }
+
+    #[test]
+    fn a_disabled_schedule_is_noted() {
+        let ok = runs_from_log(&[(at(2), emf(false, 1))]);
+        let disabled = ScheduleState {
+            name: "s".into(),
+            state: "DISABLED".into(),
+            expression: "cron(45 17 * * ? *)".into(),
+            zone: "UTC".into(),
+            input: None,
+            next: None,
+        };
+        let v = assess(&ok, Utc::now(), Some(0), &[], &[disabled]);
+        assert!(v.line.contains("schedule s is DISABLED"), "{}", v.line);
+    }
+
+    #[test]
+    fn an_alarm_or_dead_letters_are_unhealthy() {
         let ok = runs_from_log(&[(at(2), emf(false, 1))]);
         let alarm = AlarmState {
             name: "JobErrors".into(),
             state: "ALARM".into(),
         };
-        let v = assess(&ok, Utc::now(), Some(0), &[alarm]);
+        let v = assess(&ok, Utc::now(), Some(0), &[alarm], &[]);
         assert!(!v.healthy && v.line.contains("JobErrors"), "{}", v.line);
-        let v = assess(&ok, Utc::now(), Some(3), &[]);
+        let v = assess(&ok, Utc::now(), Some(3), &[], &[]);
         assert!(!v.healthy && v.line.contains("3 undelivered"), "{}", v.line);
     }
 
     #[test]
     fn no_run_at_all_is_unhealthy() {
-        assert!(!assess(&[], Utc::now(), None, &[]).healthy);
+        assert!(!assess(&[], Utc::now(), None, &[], &[]).healthy);
     }
 }

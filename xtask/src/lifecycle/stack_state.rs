@@ -22,6 +22,9 @@ pub struct StackInfo {
     pub outputs: BTreeMap<String, String>,
     pub parameters: BTreeMap<String, String>,
     pub termination_protection: bool,
+    /// When an update last began (`LastUpdatedTime`; none before the first update, and
+    /// never on moto).
+    pub last_updated: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The stack `name_or_id`, or `None` when there is none.
@@ -68,6 +71,9 @@ pub async fn describe(cfn: &Client, name_or_id: &str) -> Result<Option<StackInfo
             })
             .collect(),
         termination_protection: stack.enable_termination_protection().unwrap_or(false),
+        last_updated: stack
+            .last_updated_time()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos())),
     }))
 }
 

@@ -1,5 +1,5 @@
-//! Stages: `deploy/stages.toml` names each stage's region, whether it is production, and its
-//! stack parameters; `--param K=V` overrides them for one run. A stage maps to the stack
+//! Stages: `deploy/stages.toml` names each stage's region, whether it is production, its
+//! chart style file and its stack parameters; `--param K=V` overrides them for one run. A stage maps to the stack
 //! `author-stats-batch-<stage>` and, by default, an ECR repository of the same name.
 
 use std::collections::BTreeMap;
@@ -24,6 +24,9 @@ pub struct StageConfig {
     #[serde(default)]
     pub production: bool,
     pub repository: Option<String>,
+    /// The chart style file, relative to the parent of the stage file's folder (the project
+    /// root for `deploy/stages.toml`), e.g. `deploy/styles/default.toml`.
+    pub style: Option<PathBuf>,
     #[serde(default)]
     pub parameters: BTreeMap<String, toml::Value>,
 }
@@ -36,6 +39,8 @@ pub struct Stage {
     pub repository: String,
     pub region: Option<String>,
     pub production: bool,
+    /// The chart style file (resolved), sent as the `ChartStyle` parameter by deploy and diff.
+    pub style: Option<PathBuf>,
     pub parameters: BTreeMap<String, String>,
 }
 
@@ -106,6 +111,20 @@ pub fn resolve(text: &str, path: &Path, name: &str, overrides: &[String]) -> Res
             params::IMAGE_URI
         );
     }
+    if config.parameters.contains_key(super::style::PARAMETER) {
+        bail!(
+            "stage `{name}` in {} sets the parameter {} directly: give the style file instead \
+             (style = \"deploy/styles/default.toml\")",
+            path.display(),
+            super::style::PARAMETER
+        );
+    }
+    // Relative to the parent of the stage file's folder: deploy/stages.toml → the project.
+    let base = path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or_else(|| Path::new("."));
+    let style = config.style.as_ref().map(|s| base.join(s));
     let stack_name = format!("{STACK_PREFIX}-{name}");
     Ok(Stage {
         name: name.to_owned(),
@@ -116,6 +135,7 @@ pub fn resolve(text: &str, path: &Path, name: &str, overrides: &[String]) -> Res
         stack_name,
         region: config.region.clone(),
         production: config.production,
+        style,
         parameters,
     })
 }
@@ -207,6 +227,33 @@ SourceBucketName = "export"
                 stage.parameters.contains_key(params::SOURCE_BUCKET),
                 "{name}"
             );
+            // The shipped stages draw with the default style (locale ja).
+            let style = stage.style.expect("dev and prod name a style");
+            assert_eq!(style, project_root().join("deploy/styles/default.toml"));
+            let sent: toml::Table = super::super::style::compact(&style)
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert_eq!(sent["locale"].as_str(), Some("ja"), "{name}");
         }
+    }
+
+    #[test]
+    fn a_style_path_is_relative_to_the_parent_of_the_stage_files_folder() {
+        let text =
+            "[s]\nstyle = \"deploy/styles/x.toml\"\n[s.parameters]\nSourceBucketName = \"b\"\n";
+        let stage = resolve(text, Path::new("/repo/deploy/stages.toml"), "s", &[]).unwrap();
+        assert_eq!(
+            stage.style,
+            Some(PathBuf::from("/repo/deploy/styles/x.toml"))
+        );
+        let absolute = "[s]\nstyle = \"/etc/style.toml\"\n";
+        let stage = resolve(absolute, Path::new("/repo/deploy/stages.toml"), "s", &[]).unwrap();
+        assert_eq!(stage.style, Some(PathBuf::from("/etc/style.toml")));
+        let direct = "[s]\n[s.parameters]\nChartStyle = \"locale = 'en'\"\n";
+        let err = resolve(direct, Path::new("stages.toml"), "s", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("style ="), "{err}");
     }
 }

@@ -51,7 +51,8 @@ impl Teardown {
     }
 }
 
-/// Every resource of the stack (following `NextToken`).
+/// Every resource of the stack (following `NextToken`), also those without a physical id
+/// (never created; moto lists the types it does not model with no id, type or name).
 pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>> {
     let mut all = Vec::new();
     let mut token = None;
@@ -70,13 +71,11 @@ pub async fn resources(clients: &Clients, stack: &str) -> Result<Vec<Resource>> 
                 )
             })?;
         for r in out.stack_resource_summaries() {
-            if let Some(physical) = r.physical_resource_id() {
-                all.push(Resource {
-                    logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
-                    resource_type: r.resource_type().unwrap_or_default().to_owned(),
-                    physical_id: physical.to_owned(),
-                });
-            }
+            all.push(Resource {
+                logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
+                resource_type: r.resource_type().unwrap_or_default().to_owned(),
+                physical_id: r.physical_resource_id().unwrap_or_default().to_owned(),
+            });
         }
         token = out.next_token().map(str::to_owned);
         if token.is_none() {
@@ -179,6 +178,7 @@ pub async fn teardown(
     let mut checked: Vec<Value> = Vec::new();
     let mut emptied = 0;
     let mut resources_before = Vec::new();
+    let mut not_created: Vec<String> = Vec::new();
     match &existing {
         None => ui.say(format!(
             "stack {stack_name} does not exist in {}: nothing to delete",
@@ -193,7 +193,24 @@ pub async fn teardown(
                      --no-enable-termination-protection --stack-name {stack_name}`"
                 );
             }
-            resources_before = resources(clients, &info.id).await?;
+            let (named, unnamed): (Vec<Resource>, Vec<Resource>) = resources(clients, &info.id)
+                .await?
+                .into_iter()
+                .partition(Resource::was_created);
+            if !unnamed.is_empty() {
+                ui.say(format!(
+                    "{} resource(s) of {stack_name} have no physical id ({}): they were never \
+                     created, so there is nothing to empty or to check",
+                    unnamed.len(),
+                    unnamed
+                        .iter()
+                        .map(Resource::describe)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            not_created = unnamed.iter().map(Resource::describe).collect();
+            resources_before = named;
             let buckets: Vec<&Resource> = resources_before
                 .iter()
                 .filter(|r| r.resource_type == "AWS::S3::Bucket")
@@ -299,5 +316,6 @@ pub async fn teardown(
         "objects_deleted": emptied,
         "repository_deleted": repository_deleted,
         "verified_gone": checked,
+        "never_created": not_created,
     }))
 }

@@ -15,6 +15,32 @@ pub struct Resource {
     pub physical_id: String,
 }
 
+impl Resource {
+    /// Whether CloudFormation gave it a physical id: a resource without one was never
+    /// created (its creation failed or was skipped), so there is nothing to check.
+    pub fn was_created(&self) -> bool {
+        !self.physical_id.trim().is_empty()
+    }
+
+    /// `TYPE PHYSICAL-ID (LOGICAL-ID)`, leaving out the parts CloudFormation did not give
+    /// (moto lists a type it does not model with no type, id or name at all).
+    pub fn describe(&self) -> String {
+        let kind = Some(self.resource_type.trim()).filter(|t| !t.is_empty());
+        let physical = Some(self.physical_id.trim()).filter(|p| !p.is_empty());
+        let logical = Some(self.logical_id.trim()).filter(|l| !l.is_empty());
+        let head = match (kind, physical) {
+            (Some(k), Some(p)) => format!("{k} {p}"),
+            (Some(k), None) => format!("{k} without a physical id"),
+            (None, Some(p)) => format!("resource {p}"),
+            (None, None) => "a resource without type or physical id".to_owned(),
+        };
+        match logical {
+            Some(l) => format!("{head} ({l})"),
+            None => head,
+        }
+    }
+}
+
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
@@ -101,9 +127,38 @@ pub async fn check(clients: &Clients, resource: &Resource) -> Result<Found> {
 
 fn failed(resource: &Resource, cause: String) -> anyhow::Error {
     anyhow!(
-        "cannot check whether {} {} ({}) is gone: {cause}",
-        resource.resource_type,
-        resource.physical_id,
-        resource.logical_id
+        "cannot check whether {} is gone: {cause}",
+        resource.describe()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(kind: &str, physical: &str, logical: &str) -> Resource {
+        Resource {
+            logical_id: logical.into(),
+            resource_type: kind.into(),
+            physical_id: physical.into(),
+        }
+    }
+
+    #[test]
+    fn a_resource_is_described_by_the_parts_it_has() {
+        let full = resource("AWS::IAM::Role", "role-1", "JobRole");
+        assert_eq!(full.describe(), "AWS::IAM::Role role-1 (JobRole)");
+        assert!(full.was_created());
+        let unnamed = resource("AWS::Scheduler::Schedule", "", "DailySchedule");
+        assert_eq!(
+            unnamed.describe(),
+            "AWS::Scheduler::Schedule without a physical id (DailySchedule)"
+        );
+        assert!(!unnamed.was_created());
+        // What moto lists for a type it does not model: nothing at all.
+        let blank = resource("", "", "");
+        assert_eq!(blank.describe(), "a resource without type or physical id");
+        assert!(!blank.was_created());
+        assert!(!failed(&blank, "x".into()).to_string().contains("   ()"));
+    }
 }
