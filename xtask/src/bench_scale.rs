@@ -52,7 +52,7 @@ pub(crate) fn run(job: &Path, n: u32) -> Result<()> {
         println!("{name:<38} {value:>12} {verdict:>12}  {target}");
     };
     row(
-        &format!("{n}× daily: wall ({daily_charts} PNGs)"),
+        &format!("{n}× daily: wall ({daily_charts} PNGs, as many SVGs)"),
         format!("{:.1} s", daily.wall.as_secs_f64()),
         None,
         0.0,
@@ -64,7 +64,7 @@ pub(crate) fn run(job: &Path, n: u32) -> Result<()> {
         mib(daily.max_rss_kib),
     );
     row(
-        &format!("{n}× backfill: wall ({charts} PNGs)"),
+        &format!("{n}× backfill: wall ({charts} PNGs, as many SVGs)"),
         format!("{:.1} s", backfill.wall.as_secs_f64()),
         None,
         0.0,
