@@ -255,3 +255,67 @@ fn missing_settings_are_answered_with_the_variable_names() {
     assert!(message.contains(env::SOURCE_BUCKET), "{message}");
     assert!(message.contains(env::CHARTS_BUCKET), "{message}");
 }
+
+#[test]
+fn the_fan_out_steps_on_lambda_publish_what_one_invocation_does() {
+    // The state machine's calls, as it makes them: count with the run's event, a render
+    // per key its item reader lists, finish.
+    let (_dir, vars) = deployment("lambda-src-fan", "lambda-charts-fan");
+    let event = json!({"all": true, "now": NOW});
+    let count = Function::start(
+        vec![json!({"step": "count", "event": event})],
+        &borrowed(&vars),
+    );
+    let (outcomes, _) = count.finish(1);
+    let counted = response(&outcomes[0]).clone();
+    assert_eq!(counted["bucket"], "lambda-charts-fan");
+    assert_eq!(counted["dry_run"], false);
+    let prefix = counted["prefix"].as_str().unwrap();
+    let keys: Vec<String> = list("lambda-charts-fan", prefix).into_keys().collect();
+    assert_eq!(keys.len() as u64, counted["batches"].as_u64().unwrap());
+    assert!(!keys.is_empty(), "{counted}");
+
+    let mut events: Vec<Value> = keys
+        .iter()
+        .map(|key| json!({"step": "render", "run": counted["run"], "batch": key}))
+        .collect();
+    events.push(json!({"step": "finish", "run": counted["run"]}));
+    let steps = Function::start(events, &borrowed(&vars));
+    let (outcomes, stdout) = steps.finish(keys.len() + 1);
+    let rendered: u64 = outcomes[..keys.len()]
+        .iter()
+        .map(|o| response(o)["rendered"].as_u64().unwrap())
+        .sum();
+    let summary = response(&outcomes[keys.len()]);
+    assert_eq!(
+        summary["charts_rendered"].as_u64(),
+        Some(rendered),
+        "{summary}"
+    );
+    assert_eq!(summary["authors_listed"], counted["authors_listed"]);
+    assert!(list("lambda-charts-fan", "author-stats-runs/").is_empty());
+    // finish reports the run like a single invocation: one EMF line.
+    let emf = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .count();
+    assert_eq!(emf, 1, "stdout:\n{stdout}");
+
+    // One whole invocation into another bucket publishes the same objects.
+    let (_dir2, single_vars) = deployment("lambda-src-fan-1", "lambda-charts-fan-1");
+    let single = Function::start(vec![event], &borrowed(&single_vars));
+    let (outcomes, _) = single.finish(1);
+    assert_eq!(
+        response(&outcomes[0])["charts_rendered"].as_u64(),
+        Some(rendered)
+    );
+    let (a, b) = (
+        list("lambda-charts-fan", PREFIX),
+        list("lambda-charts-fan-1", PREFIX),
+    );
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (key, object) in &a {
+        assert_eq!(object.etag, b[key].etag, "{key} differs");
+    }
+}

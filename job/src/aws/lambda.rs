@@ -117,10 +117,10 @@ impl From<Failure> for Diagnostic {
 
 /// What a container keeps between invocations.
 pub struct Function {
-    ready: Result<(Client, FunctionSettings), String>,
+    pub(super) ready: Result<(Client, FunctionSettings), String>,
     /// On the settings' `DISTRIBUTION_ID`, when one is set.
-    invalidator: Option<Invalidator>,
-    runtime: Handle,
+    pub(super) invalidator: Option<Invalidator>,
+    pub(super) runtime: Handle,
 }
 
 impl Function {
@@ -174,44 +174,8 @@ impl Function {
     /// One invocation: run the batch for `payload`, with metrics and logs.
     pub async fn invoke(&self, payload: Value) -> Result<Summary, Failure> {
         let started = Clock::now();
-        let (result, invalidation_failed) = match self.run(payload).await {
-            Ok((summary, failed)) => (Ok(summary), failed),
-            Err(failure) => (Err(failure), false),
-        };
-        let duration_ms = started.elapsed().as_millis() as u64;
-        let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok();
-        let line = metrics::emf_line(
-            result.as_ref().map_err(|_| ()),
-            invalidation_failed,
-            duration_ms,
-            unix_millis(),
-            function_name.as_deref(),
-        );
-        println!("{line}");
-        match &result {
-            Ok(s) => tracing::info!(
-                output = %s.output,
-                now = %s.now,
-                active_days = s.active_days,
-                dry_run = s.dry_run,
-                post_lines = s.post_lines,
-                counted_posts = s.counted_posts,
-                authors_listed = s.authors_listed,
-                charts_rendered = s.charts_rendered,
-                charts_uploaded = s.charts_written,
-                charts_unchanged = s.charts_unchanged,
-                charts_refreshed = s.charts_refreshed,
-                charts_removed = s.charts_removed,
-                previous_index = s.previous_index,
-                skipped = %serde_json::to_string(&s.skipped).unwrap_or_default(),
-                rejected_records = s.rejected_records,
-                invalidated_paths = s.invalidated_paths,
-                duration_ms,
-                "run finished"
-            ),
-            Err(failure) => tracing::error!(error = ?failure, duration_ms, "run failed"),
-        }
-        result
+        let outcome = self.run(payload).await;
+        report(started, outcome)
     }
 
     /// The run's summary, and whether its invalidation failed.
@@ -262,13 +226,60 @@ impl Function {
     }
 }
 
+/// The EMF metrics line and the log line of a finished run — a single run, or the `finish`
+/// step of a fan-out — given when it started and its summary (and whether its invalidation
+/// failed) or its failure.
+pub(super) fn report(
+    started: Clock,
+    outcome: Result<(Summary, bool), Failure>,
+) -> Result<Summary, Failure> {
+    let (result, invalidation_failed) = match outcome {
+        Ok((summary, failed)) => (Ok(summary), failed),
+        Err(failure) => (Err(failure), false),
+    };
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").ok();
+    let line = metrics::emf_line(
+        result.as_ref().map_err(|_| ()),
+        invalidation_failed,
+        duration_ms,
+        unix_millis(),
+        function_name.as_deref(),
+    );
+    println!("{line}");
+    match &result {
+        Ok(s) => tracing::info!(
+            output = %s.output,
+            now = %s.now,
+            active_days = s.active_days,
+            dry_run = s.dry_run,
+            post_lines = s.post_lines,
+            counted_posts = s.counted_posts,
+            authors_listed = s.authors_listed,
+            charts_rendered = s.charts_rendered,
+            charts_uploaded = s.charts_written,
+            charts_unchanged = s.charts_unchanged,
+            charts_refreshed = s.charts_refreshed,
+            charts_removed = s.charts_removed,
+            previous_index = s.previous_index,
+            skipped = %serde_json::to_string(&s.skipped).unwrap_or_default(),
+            rejected_records = s.rejected_records,
+            invalidated_paths = s.invalidated_paths,
+            duration_ms,
+            "run finished"
+        ),
+        Err(failure) => tracing::error!(error = ?failure, duration_ms, "run failed"),
+    }
+    result
+}
+
 /// Serve invocations until the Lambda service stops the container.
 pub fn serve() -> Result<()> {
     init_logging();
     let runtime = super::runtime()?;
     runtime.block_on(async {
         let function = Function::init(FunctionSettings::from_env()).await;
-        let handler = service_fn(|event: LambdaEvent<Value>| function.invoke(event.payload));
+        let handler = service_fn(|event: LambdaEvent<Value>| function.handle(event.payload));
         lambda_runtime::run(handler)
             .await
             .map_err(|e| anyhow::anyhow!("the Lambda runtime stopped: {e}"))

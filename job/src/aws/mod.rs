@@ -8,6 +8,7 @@ pub mod client;
 pub mod errors;
 pub mod invalidation;
 pub mod lambda;
+pub mod lambda_steps;
 pub mod metrics;
 pub mod s3_runs;
 pub mod s3_source;
