@@ -237,6 +237,7 @@ struct Arns<'t> {
     bootstrap_stack: Expr<'t>,
     distributions: Expr<'t>,
     origin_access_controls: Expr<'t>,
+    response_headers_policies: Expr<'t>,
     /// `author-stats-batch-${Stage}`, the main stack's name (for tag conditions).
     main_stack_name: Expr<'t>,
 }
@@ -293,6 +294,10 @@ impl<'t> Arns<'t> {
             }),
             distributions: global("cloudfront", vec!["distribution/*".into()]),
             origin_access_controls: global("cloudfront", vec!["origin-access-control/*".into()]),
+            response_headers_policies: global(
+                "cloudfront",
+                vec!["response-headers-policy/*".into()],
+            ),
             main_stack_name: Expr::sub(p.named("")),
         }
     }
@@ -473,6 +478,18 @@ fn boundary_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             &["lambda:InvokeFunction"],
             vec![a.function.clone()],
         ),
+        // The job's role names its own distribution; the boundary, made before it exists,
+        // names it by the tag only CloudFormation sets.
+        when(
+            allow(
+                "InvalidateTheStacksCharts",
+                &["cloudfront:CreateInvalidation"],
+                vec![a.distributions.clone()],
+            ),
+            "StringEquals",
+            "aws:ResourceTag/aws:cloudformation:stack-name",
+            a.main_stack_name.clone(),
+        ),
     ]
 }
 
@@ -559,16 +576,20 @@ fn cfn_exec_statements<'t>(a: &Arns<'t>, boundary: Expr<'t>) -> Vec<Statement<'t
                 "lambda:CreateFunction",
                 "lambda:DeleteFunction",
                 "lambda:DeleteFunctionConcurrency",
+                "lambda:DeleteFunctionEventInvokeConfig",
                 "lambda:GetFunction",
                 "lambda:GetFunctionCodeSigningConfig",
+                "lambda:GetFunctionEventInvokeConfig",
                 "lambda:GetFunctionRecursionConfig",
                 "lambda:GetRuntimeManagementConfig",
                 "lambda:ListTags",
                 "lambda:PutFunctionConcurrency",
+                "lambda:PutFunctionEventInvokeConfig",
                 "lambda:TagResource",
                 "lambda:UntagResource",
                 "lambda:UpdateFunctionCode",
                 "lambda:UpdateFunctionConfiguration",
+                "lambda:UpdateFunctionEventInvokeConfig",
             ],
             vec![a.function.clone()],
         ),
@@ -621,7 +642,7 @@ fn cfn_exec_statements<'t>(a: &Arns<'t>, boundary: Expr<'t>) -> Vec<Statement<'t
             ]),
         ),
         allow(
-            "DailySchedule",
+            "Schedules",
             &[
                 "scheduler:CreateSchedule",
                 "scheduler:DeleteSchedule",
@@ -694,6 +715,17 @@ fn cfn_exec_statements<'t>(a: &Arns<'t>, boundary: Expr<'t>) -> Vec<Statement<'t
                 "cloudfront:UpdateOriginAccessControl",
             ],
             vec![a.origin_access_controls.clone()],
+        ),
+        // Response headers policies carry no tags either.
+        allow(
+            "ResponseHeadersPolicy",
+            &[
+                "cloudfront:CreateResponseHeadersPolicy",
+                "cloudfront:DeleteResponseHeadersPolicy",
+                "cloudfront:GetResponseHeadersPolicy",
+                "cloudfront:UpdateResponseHeadersPolicy",
+            ],
+            vec![a.response_headers_policies.clone()],
         ),
     ]
 }
@@ -839,7 +871,7 @@ fn teardown_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
         ),
         allow(
             "CheckFunction",
-            &["lambda:GetFunction"],
+            &["lambda:GetFunction", "lambda:GetFunctionEventInvokeConfig"],
             vec![a.function.clone()],
         ),
         allow("CheckRoles", &["iam:GetRole"], vec![a.stack_roles.clone()]),
@@ -858,8 +890,13 @@ fn teardown_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             &[
                 "cloudfront:GetDistribution",
                 "cloudfront:GetOriginAccessControl",
+                "cloudfront:GetResponseHeadersPolicy",
             ],
-            vec![a.distributions.clone(), a.origin_access_controls.clone()],
+            vec![
+                a.distributions.clone(),
+                a.origin_access_controls.clone(),
+                a.response_headers_policies.clone(),
+            ],
         ),
         allow(
             "CloudControlReadsHaveNoResource",

@@ -1,6 +1,8 @@
 //! The production stack of author-stats-batch, written with the `cfn` model: the charts
-//! bucket and its policy, the job's role, log group and image function, the daily schedule
-//! with its role and dead-letter queue, CloudFront in front of the bucket, and alarms.
+//! bucket and its policy, the job's role, log group and image function (with its async
+//! retries and failure destination), the daily and monthly schedules with their role and
+//! dead-letter queue, CloudFront in front of the bucket (CORS, security headers, optional
+//! custom domain), and alarms.
 //! `spec/batch-setup.md` explains each resource; `cargo xtask synth` writes the template.
 //! Names shared with the job (environment variables, the charts prefix) come from `author_stats::env`.
 
@@ -8,18 +10,20 @@ use std::collections::BTreeMap;
 
 use contract::{defaults, env, files};
 
-use crate::cfn::cloudfront::{self, Distribution, DistributionAttr, OriginAccessControl};
+use crate::cfn::cloudfront::{
+    self, Distribution, DistributionAttr, OriginAccessControl, ResponseHeadersPolicy,
+};
 use crate::cfn::cloudwatch::{self, Alarm, Dimension};
 use crate::cfn::iam::{Effect, Policy, PolicyDocument, Principal, Role, RoleAttr, Statement};
-use crate::cfn::lambda::{self, Function, FunctionAttr};
+use crate::cfn::lambda::{self, EventInvokeConfig, Function, FunctionAttr};
 use crate::cfn::logs::{LogGroup, LogGroupAttr};
 use crate::cfn::s3::{self, Bucket, BucketAttr, BucketPolicy};
 use crate::cfn::scheduler::{self, Schedule};
 use crate::cfn::sns::{self, Topic};
 use crate::cfn::sqs::{Queue, QueueAttr};
 use crate::cfn::{
-    Builder, CheckovSkip, Cond, Condition, DeletionPolicy, Expr, Handle, Ordered, Output, Param,
-    Parameter, Pseudo, ResourceOptions, Template,
+    Builder, CheckovSkip, Choice, Cond, Condition, DeletionPolicy, Expr, Handle, Ordered, Output,
+    Param, Parameter, Pseudo, ResourceOptions, Template,
 };
 use crate::sub;
 
@@ -35,6 +39,26 @@ pub const HEARTBEAT_HOURS: u32 = 26;
 pub const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
 /// Older versions of a chart are kept this long after being replaced.
 pub const NONCURRENT_VERSION_DAYS: u32 = 30;
+/// The monthly run over every listed author (`{"all": true}`), in the chart time zone: on
+/// the 1st at 03:15, after the default daily run (02:45 in Tokyo) and its export.
+pub const MONTHLY_SCHEDULE_EXPRESSION: &str = "cron(15 3 1 * ? *)";
+/// The event of the monthly schedule: the window `all` (data-spec §6).
+pub const MONTHLY_EVENT: &str = "{\"all\": true}";
+/// Retries of a failed asynchronous run: one, for a transient S3 or network failure; bad
+/// data or configuration would fail again, and every attempt may take the full timeout.
+pub const ASYNC_RETRY_ATTEMPTS: u32 = 1;
+/// How long an asynchronous event may wait (throttled behind a running run, or between
+/// retries) before it goes to the failure destination: 3 hours, well before the next day's run.
+pub const ASYNC_EVENT_AGE_SECONDS: u32 = 10_800;
+/// How long browsers may cache a CORS preflight answer.
+pub const CORS_MAX_AGE_SECONDS: u32 = 86_400;
+/// `Strict-Transport-Security: max-age` (a year, as the managed `SecurityHeadersPolicy`).
+pub const HSTS_MAX_AGE_SECONDS: u32 = 31_536_000;
+/// The default of `RejectedRecordsThreshold`: a run that rejects more bad records than this
+/// alarms (a stray record does not page; a broken export or a changed format does).
+pub const REJECTED_RECORDS_THRESHOLD: u32 = 10;
+/// The most characters `ChartStyle` may hold (Lambda allows 4 KB for all variables).
+pub const CHART_STYLE_MAX_LENGTH: u32 = 4096;
 
 /// Parameter names, for deploy (overrides) and tests.
 pub mod params {
@@ -51,6 +75,11 @@ pub mod params {
     pub const LOG_RETENTION_DAYS: &str = "LogRetentionDays";
     pub const ALARM_EMAIL: &str = "AlarmEmail";
     pub const PERMISSIONS_BOUNDARY: &str = "PermissionsBoundaryArn";
+    pub const ALLOWED_ORIGINS: &str = "AllowedOrigins";
+    pub const DOMAIN_NAME: &str = "DomainName";
+    pub const CERTIFICATE_ARN: &str = "CertificateArn";
+    pub const CHART_STYLE: &str = "ChartStyle";
+    pub const REJECTED_RECORDS_THRESHOLD: &str = "RejectedRecordsThreshold";
 }
 
 /// Logical ids of the resources, for deploy, teardown and tests.
@@ -63,7 +92,10 @@ pub mod ids {
     pub const DEAD_LETTER_QUEUE: &str = "DeadLetterQueue";
     pub const SCHEDULER_ROLE: &str = "SchedulerRole";
     pub const DAILY_SCHEDULE: &str = "DailySchedule";
+    pub const MONTHLY_SCHEDULE: &str = "MonthlySchedule";
+    pub const JOB_INVOKE_CONFIG: &str = "JobEventInvokeConfig";
     pub const ORIGIN_ACCESS_CONTROL: &str = "ChartsOriginAccessControl";
+    pub const RESPONSE_HEADERS_POLICY: &str = "ChartsResponseHeadersPolicy";
     pub const DISTRIBUTION: &str = "ChartsDistribution";
     pub const ALARM_TOPIC: &str = "AlarmTopic";
     pub const JOB_ERRORS_ALARM: &str = "JobErrorsAlarm";
@@ -71,8 +103,13 @@ pub mod ids {
     pub const HEARTBEAT_ALARM: &str = "HeartbeatAlarm";
     pub const DURATION_ALARM: &str = "DurationAlarm";
     pub const THROTTLES_ALARM: &str = "ThrottlesAlarm";
+    pub const REJECTED_RECORDS_ALARM: &str = "RejectedRecordsAlarm";
+    pub const INVALIDATION_ALARM: &str = "InvalidationFailedAlarm";
     pub const HAS_ALARM_EMAIL: &str = "HasAlarmEmail";
     pub const HAS_PERMISSIONS_BOUNDARY: &str = "HasPermissionsBoundary";
+    pub const HAS_ALLOWED_ORIGINS: &str = "HasAllowedOrigins";
+    pub const HAS_CUSTOM_DOMAIN: &str = "HasCustomDomain";
+    pub const HAS_CHART_STYLE: &str = "HasChartStyle";
 }
 
 /// Output names, for deploy, invoke, logs, teardown and the README.
@@ -82,6 +119,7 @@ pub mod outputs {
     pub const CHARTS_BUCKET: &str = "ChartsBucketName";
     pub const FUNCTION_NAME: &str = "FunctionName";
     pub const SCHEDULE_NAME: &str = "ScheduleName";
+    pub const MONTHLY_SCHEDULE_NAME: &str = "MonthlyScheduleName";
     pub const LOG_GROUP_NAME: &str = "LogGroupName";
     pub const DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
     pub const ALARM_TOPIC_ARN: &str = "AlarmTopicArn";
@@ -102,7 +140,8 @@ pub enum Scope {
     Full,
     /// The job's core only, from the same definitions: the charts bucket (no policy), the
     /// job's role, log group, image function and dead-letter queue. For local emulators
-    /// (moto's CloudFormation has no bucket policy, schedule, CloudFront or alarm).
+    /// (moto's CloudFormation has no bucket policy, schedule, CloudFront, event invoke
+    /// configuration or alarm).
     Core,
 }
 
@@ -131,6 +170,11 @@ struct Params<'t> {
     log_retention_days: Param<'t>,
     alarm_email: Param<'t>,
     permissions_boundary: Param<'t>,
+    allowed_origins: Param<'t>,
+    domain_name: Param<'t>,
+    certificate_arn: Param<'t>,
+    chart_style: Param<'t>,
+    rejected_records_threshold: Param<'t>,
 }
 
 /// S3 keys that are plain paths: IAM would read `*` or `?` in a key as a wildcard.
@@ -232,9 +276,68 @@ impl<'t> Params<'t> {
                 .allowed_pattern(r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$")
                 .constraint_description("empty, or the ARN of a managed IAM policy"),
             ),
+            allowed_origins: t.parameter(
+                params::ALLOWED_ORIGINS,
+                // A String split at its commas, not a CommaDelimitedList: the CDK export
+                // (cdk-from-cfn) cannot read a condition on a list parameter.
+                Parameter::string(
+                    "Origins whose pages may fetch the charts and JSON with CORS (GET, HEAD), \
+                     comma-separated, e.g. https://blog.example.com; * for any; empty: no CORS \
+                     headers (images still embed with <img>)",
+                )
+                .default("")
+                .allowed_pattern(ORIGINS_PATTERN)
+                .constraint_description(
+                    "empty, *, or origins like https://blog.example.com (scheme, host, optional \
+                     port; no path or trailing slash), separated by commas",
+                ),
+            ),
+            domain_name: t.parameter(
+                params::DOMAIN_NAME,
+                Parameter::string(
+                    "Custom domain of the charts (an alias of the distribution; point its DNS \
+                     at the distribution); empty: the *.cloudfront.net name",
+                )
+                .default("")
+                .allowed_pattern(r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+                .constraint_description("empty, or a lower-case host name like charts.example.com"),
+            ),
+            certificate_arn: t.parameter(
+                params::CERTIFICATE_ARN,
+                Parameter::string(
+                    "ACM certificate in us-east-1 that covers DomainName (needed with it)",
+                )
+                .default("")
+                .allowed_pattern(
+                    r"^$|^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$",
+                )
+                .constraint_description("empty, or the ARN of an ACM certificate in us-east-1"),
+            ),
+            chart_style: t.parameter(
+                params::CHART_STYLE,
+                Parameter::string(
+                    "The chart style's TOML text (spec/chart-style.md), set as CHART_STYLE; \
+                     empty: the built-in style. Lambda allows 4 KB for all variables together",
+                )
+                .default("")
+                .max_length(CHART_STYLE_MAX_LENGTH),
+            ),
+            rejected_records_threshold: t.parameter(
+                params::REJECTED_RECORDS_THRESHOLD,
+                Parameter::number(
+                    "Alarm when one run rejects more bad records than this (malformed lines, \
+                     bad timestamps, unknown authors …; drafts do not count)",
+                )
+                .default(REJECTED_RECORDS_THRESHOLD)
+                .range(0, 1_000_000_000),
+            ),
         }
     }
 }
+
+/// Empty, `*`, or `scheme://host[:port]` origins separated by commas.
+const ORIGINS_PATTERN: &str =
+    r"^$|^\*$|^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(,https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)*$";
 
 const TIME_ZONE_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$";
 
@@ -270,6 +373,24 @@ impl<'t> RolePlacement<'t> {
     }
 }
 
+/// The conditions of the distribution's optional parts.
+struct Delivery<'t> {
+    /// `AllowedOrigins` is not empty: the response headers policy answers CORS requests.
+    has_allowed_origins: Condition<'t>,
+    /// `DomainName` and `CertificateArn` are given: aliases and the ACM certificate.
+    has_custom_domain: Condition<'t>,
+}
+
+/// What the function refers to.
+struct JobParts<'t> {
+    role: Handle<'t, Role<'t>>,
+    bucket: Handle<'t, Bucket>,
+    log_group: Handle<'t, LogGroup<'t>>,
+    /// The distribution whose paths the job invalidates (not in [`Scope::Core`]).
+    distribution: Option<Handle<'t, Distribution<'t>>>,
+    has_chart_style: Condition<'t>,
+}
+
 fn define(t: &mut Builder<'_>, scope: Scope) {
     let p = Params::declare(t);
     let placement = RolePlacement {
@@ -285,6 +406,10 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
             Cond::not(Cond::equals(p.alarm_email.reference(), "")),
         )
     });
+    let has_chart_style = t.condition(
+        ids::HAS_CHART_STYLE,
+        Cond::not(Cond::equals(p.chart_style.reference(), "")),
+    );
 
     let bucket = charts_bucket(t);
     let log_group = job_log_group(t, &p);
@@ -304,28 +429,68 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
             ..Default::default()
         },
     );
+    // The distribution comes before the job (whose role may invalidate it and whose
+    // environment names it); it depends on the bucket only, so there is no cycle.
+    let delivery = has_alarm_email.map(|_| Delivery {
+        has_allowed_origins: t.condition(
+            ids::HAS_ALLOWED_ORIGINS,
+            Cond::not(Cond::equals(p.allowed_origins.reference(), "")),
+        ),
+        // Both parameters, or neither: the certificate's ARN is only read when it is given.
+        has_custom_domain: t.condition(
+            ids::HAS_CUSTOM_DOMAIN,
+            Cond::and([
+                Cond::not(Cond::equals(p.domain_name.reference(), "")),
+                Cond::not(Cond::equals(p.certificate_arn.reference(), "")),
+            ]),
+        ),
+    });
+    let distribution = delivery
+        .as_ref()
+        .map(|d| charts_distribution(t, &p, d, bucket));
     let role = t.add(
         ids::JOB_ROLE,
-        placement.place(job_role(&p, bucket, log_group, dead_letters)),
+        placement.place(job_role(&p, bucket, log_group, dead_letters, distribution)),
     );
-    let function = job_function(t, &p, role, bucket, log_group, dead_letters);
-    let Some(has_alarm_email) = has_alarm_email else {
+    let function = job_function(
+        t,
+        &p,
+        JobParts {
+            role,
+            bucket,
+            log_group,
+            distribution,
+            has_chart_style,
+        },
+    );
+    let (Some(has_alarm_email), Some(delivery), Some(distribution)) =
+        (has_alarm_email, delivery, distribution)
+    else {
         core_outputs(t, bucket, function, log_group, dead_letters);
         return;
     };
-    let schedule = daily_schedule(t, &p, &placement, function, dead_letters);
-    let distribution = charts_distribution(t, bucket);
+    job_invoke_config(t, function, dead_letters);
+    let (schedule, monthly) = schedules(t, &p, &placement, function, dead_letters);
     t.add(
         ids::CHARTS_BUCKET_POLICY,
         charts_bucket_policy(bucket, distribution),
     );
     let topic = alarms(t, &p, has_alarm_email, function, dead_letters);
 
-    let charts_url: Expr = sub!(
-        "https://",
-        distribution.get_att(DistributionAttr::DomainName),
-        "/",
-        files::DEFAULT_CHARTS_PREFIX,
+    let charts_url = Expr::if_(
+        delivery.has_custom_domain,
+        sub!(
+            "https://",
+            p.domain_name.reference(),
+            "/",
+            files::DEFAULT_CHARTS_PREFIX,
+        ),
+        sub!(
+            "https://",
+            distribution.get_att(DistributionAttr::DomainName),
+            "/",
+            files::DEFAULT_CHARTS_PREFIX,
+        ),
     );
     for (id, description, value) in [
         (
@@ -356,6 +521,13 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
     ] {
         t.output(id, Output::new(description, value).exported());
     }
+    t.output(
+        outputs::MONTHLY_SCHEDULE_NAME,
+        Output::new(
+            "EventBridge Scheduler schedule of the monthly run over every listed author",
+            monthly.reference(),
+        ),
+    );
     t.output(
         outputs::LOG_GROUP_NAME,
         Output::new("Log group of the job", log_group.reference()),
@@ -536,15 +708,29 @@ fn trust<'t>(service: &'static str, same_account: bool) -> PolicyDocument<'t> {
     }])
 }
 
+/// `arn:<partition>:cloudfront::<account>:distribution/<id>` of this stack's distribution.
+fn distribution_arn<'t>(distribution: Handle<'t, Distribution<'t>>) -> Expr<'t> {
+    sub!(
+        "arn:",
+        Pseudo::Partition,
+        ":cloudfront::",
+        Pseudo::AccountId,
+        ":distribution/",
+        distribution.reference(),
+    )
+}
+
 /// The job's role: read the two export objects; list the charts bucket; read (the published
 /// `index.json`, the source of a header refresh), write and delete (departed authors'
-/// charts) under the charts prefix; write its own log group; send failed events to the
-/// dead-letter queue. Nothing else.
+/// charts) under the charts prefix; write its own log group; send failed runs to the
+/// dead-letter queue (the failure destination); invalidate this stack's distribution.
+/// Nothing else.
 fn job_role<'t>(
     p: &Params<'t>,
     bucket: Handle<'t, Bucket>,
     log_group: Handle<'t, LogGroup<'t>>,
     dead_letters: Handle<'t, Queue>,
+    distribution: Option<Handle<'t, Distribution<'t>>>,
 ) -> Role<'t> {
     // Unconditioned: S3 answers a GET of a missing key (the first run's `index.json`) with
     // 404 only to a principal that may list the bucket, and a ListBucket limited by
@@ -560,32 +746,43 @@ fn job_role<'t>(
         description: Some("author-stats job: reads the export, publishes the charts".into()),
         policies: vec![Policy {
             policy_name: "author-stats-job".into(),
-            policy_document: PolicyDocument::new(vec![
-                allow(
-                    "ReadExport",
-                    vec!["s3:GetObject"],
-                    vec![
-                        source_object(p, p.posts_key),
-                        source_object(p, p.authors_key),
-                    ],
-                ),
-                list_charts,
-                allow(
-                    "PublishCharts",
-                    vec!["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                    vec![charts_objects(bucket)],
-                ),
-                allow(
-                    "WriteOwnLogs",
-                    vec!["logs:CreateLogStream", "logs:PutLogEvents"],
-                    vec![log_group.get_att(LogGroupAttr::Arn)],
-                ),
-                allow(
-                    "SendFailedEvents",
-                    vec!["sqs:SendMessage"],
-                    vec![dead_letters.get_att(QueueAttr::Arn)],
-                ),
-            ]),
+            policy_document: PolicyDocument::new(
+                vec![
+                    allow(
+                        "ReadExport",
+                        vec!["s3:GetObject"],
+                        vec![
+                            source_object(p, p.posts_key),
+                            source_object(p, p.authors_key),
+                        ],
+                    ),
+                    list_charts,
+                    allow(
+                        "PublishCharts",
+                        vec!["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        vec![charts_objects(bucket)],
+                    ),
+                    allow(
+                        "WriteOwnLogs",
+                        vec!["logs:CreateLogStream", "logs:PutLogEvents"],
+                        vec![log_group.get_att(LogGroupAttr::Arn)],
+                    ),
+                    allow(
+                        "SendFailedEvents",
+                        vec!["sqs:SendMessage"],
+                        vec![dead_letters.get_att(QueueAttr::Arn)],
+                    ),
+                ]
+                .into_iter()
+                .chain(distribution.map(|d| {
+                    allow(
+                        "InvalidateOwnCharts",
+                        vec!["cloudfront:CreateInvalidation"],
+                        vec![distribution_arn(d)],
+                    )
+                }))
+                .collect(),
+            ),
         }],
         ..Default::default()
     }
@@ -594,12 +791,16 @@ fn job_role<'t>(
 fn job_function<'t>(
     t: &mut Builder<'t>,
     p: &Params<'t>,
-    role: Handle<'t, Role<'t>>,
-    bucket: Handle<'t, Bucket>,
-    log_group: Handle<'t, LogGroup<'t>>,
-    dead_letters: Handle<'t, Queue>,
+    parts: JobParts<'t>,
 ) -> Handle<'t, Function<'t>> {
-    let variables = Ordered(vec![
+    let JobParts {
+        role,
+        bucket,
+        log_group,
+        distribution,
+        has_chart_style,
+    } = parts;
+    let mut variables = vec![
         (env::SOURCE_BUCKET, p.source_bucket.reference()),
         (env::POSTS_KEY, p.posts_key.reference()),
         (env::AUTHORS_KEY, p.authors_key.reference()),
@@ -613,7 +814,15 @@ fn job_function<'t>(
             env::UPLOAD_CONCURRENCY,
             defaults::UPLOAD_CONCURRENCY.to_string().into(),
         ),
-    ]);
+    ];
+    if let Some(distribution) = distribution {
+        variables.push((env::DISTRIBUTION_ID, distribution.reference()));
+    }
+    // CHART_STYLE only when given. The choice is between two whole maps rather than one
+    // value and AWS::NoValue: the CDK export types every variable as a string.
+    let mut styled = variables.clone();
+    styled.push((env::CHART_STYLE, p.chart_style.reference()));
+    let variables = Choice::either(has_chart_style, Ordered(styled), Ordered(variables));
     t.add_with(
         ids::JOB_FUNCTION,
         Function {
@@ -621,9 +830,9 @@ fn job_function<'t>(
             code: lambda::Code {
                 image_uri: p.image_uri.reference(),
             },
-            dead_letter_config: Some(lambda::DeadLetterConfig {
-                target_arn: dead_letters.get_att(QueueAttr::Arn),
-            }),
+            // Failed asynchronous runs go to the dead-letter queue through the event invoke
+            // configuration's on-failure destination, whose record keeps the error.
+            dead_letter_config: None,
             description: Some("author-stats: per-author monthly post charts".into()),
             environment: Some(lambda::Environment { variables }),
             logging_config: Some(lambda::LoggingConfig {
@@ -646,20 +855,48 @@ fn job_function<'t>(
                     id: "CKV_AWS_173",
                     comment: "Environment holds bucket names, keys and settings, no secrets; Lambda encrypts it at rest with an AWS key",
                 },
+                CheckovSkip {
+                    id: "CKV_AWS_116",
+                    comment: "Failed runs reach the dead-letter queue through the EventInvokeConfig on-failure destination, which records the error; a DeadLetterConfig too would queue each failure twice",
+                },
             ],
             ..Default::default()
         },
     )
 }
 
-/// Runs the job daily; events it cannot deliver, after retries, go to the dead-letter queue.
-fn daily_schedule<'t>(
+/// Lambda's handling of asynchronous runs, explicit: one retry, three hours of age, then the
+/// dead-letter queue, with a record that keeps the error (unlike a legacy DLQ message).
+fn job_invoke_config<'t>(
+    t: &mut Builder<'t>,
+    function: Handle<'t, Function<'t>>,
+    dead_letters: Handle<'t, Queue>,
+) {
+    t.add(
+        ids::JOB_INVOKE_CONFIG,
+        EventInvokeConfig {
+            destination_config: Some(lambda::DestinationConfig {
+                on_failure: Some(lambda::OnFailure {
+                    destination: dead_letters.get_att(QueueAttr::Arn),
+                }),
+            }),
+            function_name: function.reference(),
+            maximum_event_age_in_seconds: ASYNC_EVENT_AGE_SECONDS,
+            maximum_retry_attempts: ASYNC_RETRY_ATTEMPTS,
+            qualifier: "$LATEST".into(),
+        },
+    );
+}
+
+/// Runs the job daily, and over every listed author monthly; events they cannot deliver,
+/// after retries, go to the dead-letter queue. Returns the daily and the monthly schedule.
+fn schedules<'t>(
     t: &mut Builder<'t>,
     p: &Params<'t>,
     placement: &RolePlacement<'t>,
     function: Handle<'t, Function<'t>>,
     dead_letters: Handle<'t, Queue>,
-) -> Handle<'t, Schedule<'t>> {
+) -> (Handle<'t, Schedule<'t>>, Handle<'t, Schedule<'t>>) {
     let role = t.add(
         ids::SCHEDULER_ROLE,
         placement.place(Role {
@@ -683,7 +920,19 @@ fn daily_schedule<'t>(
             ..Default::default()
         }),
     );
-    t.add(
+    let target = |input: Expr<'t>| scheduler::Target {
+        arn: function.get_att(FunctionAttr::Arn),
+        dead_letter_config: Some(scheduler::DeadLetterConfig {
+            arn: dead_letters.get_att(QueueAttr::Arn),
+        }),
+        input: Some(input),
+        retry_policy: Some(scheduler::RetryPolicy {
+            maximum_event_age_in_seconds: 3600,
+            maximum_retry_attempts: 5,
+        }),
+        role_arn: role.get_att(RoleAttr::Arn),
+    };
+    let daily = t.add(
         ids::DAILY_SCHEDULE,
         Schedule {
             description: Some("Runs the author-stats job".into()),
@@ -693,29 +942,101 @@ fn daily_schedule<'t>(
             schedule_expression: p.schedule_expression.reference(),
             schedule_expression_timezone: p.schedule_time_zone.reference(),
             state: scheduler::State::Enabled,
-            target: scheduler::Target {
-                arn: function.get_att(FunctionAttr::Arn),
-                dead_letter_config: Some(scheduler::DeadLetterConfig {
-                    arn: dead_letters.get_att(QueueAttr::Arn),
-                }),
-                input: Some(sub!("{\"days\": ", p.active_days.reference(), "}")),
-                retry_policy: Some(scheduler::RetryPolicy {
-                    maximum_event_age_in_seconds: 3600,
-                    maximum_retry_attempts: 5,
-                }),
-                role_arn: role.get_att(RoleAttr::Arn),
-            },
+            target: target(sub!("{\"days\": ", p.active_days.reference(), "}")),
         },
-    )
+    );
+    let monthly = t.add(
+        ids::MONTHLY_SCHEDULE,
+        Schedule {
+            description: Some(
+                "Runs the author-stats job over every listed author on the 1st of each month, \
+                 so every chart's axis reaches the new month"
+                    .into(),
+            ),
+            flexible_time_window: scheduler::FlexibleTimeWindow {
+                mode: scheduler::FlexibleTimeWindowMode::Off,
+            },
+            schedule_expression: MONTHLY_SCHEDULE_EXPRESSION.into(),
+            schedule_expression_timezone: p.chart_time_zone.reference(),
+            state: scheduler::State::Enabled,
+            target: target(MONTHLY_EVENT.into()),
+        },
+    );
+    (daily, monthly)
 }
 
 /// Id of the bucket origin inside the distribution.
 const CHARTS_ORIGIN: &str = "charts-bucket";
 
+/// Security headers as the managed `SecurityHeadersPolicy` sets them, and CORS for GET and
+/// HEAD from `AllowedOrigins` when that is not empty (no credentials).
+fn response_headers_policy<'t>(
+    t: &mut Builder<'t>,
+    p: &Params<'t>,
+    delivery: &Delivery<'t>,
+) -> Handle<'t, ResponseHeadersPolicy<'t>> {
+    use cloudfront::*;
+    t.add(
+        ids::RESPONSE_HEADERS_POLICY,
+        ResponseHeadersPolicy {
+            response_headers_policy_config: ResponseHeadersPolicyConfig {
+                comment: Some(
+                    "author-stats charts: security headers, CORS for the allowed origins".into(),
+                ),
+                cors_config: Some(Choice::only_if(
+                    delivery.has_allowed_origins,
+                    CorsConfig {
+                        access_control_allow_credentials: false,
+                        access_control_allow_headers: Items {
+                            items: vec!["*".into()],
+                        },
+                        access_control_allow_methods: Items {
+                            items: vec![Method::Get, Method::Head],
+                        },
+                        access_control_allow_origins: Items {
+                            items: Expr::split(",", p.allowed_origins.reference()),
+                        },
+                        access_control_max_age_sec: CORS_MAX_AGE_SECONDS,
+                        origin_override: true,
+                    },
+                )),
+                name: sub!(Pseudo::StackName, "-charts"),
+                security_headers_config: SecurityHeadersConfig {
+                    content_type_options: Override {
+                        override_origin: true,
+                    },
+                    frame_options: FrameOptions {
+                        frame_option: FrameOption::SameOrigin,
+                        override_origin: true,
+                    },
+                    referrer_policy: ReferrerPolicy {
+                        override_origin: true,
+                        referrer_policy: ReferrerPolicyValue::StrictOriginWhenCrossOrigin,
+                    },
+                    strict_transport_security: StrictTransportSecurity {
+                        access_control_max_age_sec: HSTS_MAX_AGE_SECONDS,
+                        include_subdomains: false,
+                        override_origin: true,
+                        preload: false,
+                    },
+                    xss_protection: XssProtection {
+                        mode_block: true,
+                        override_origin: true,
+                        protection: true,
+                    },
+                },
+            },
+        },
+    )
+}
+
 fn charts_distribution<'t>(
     t: &mut Builder<'t>,
+    p: &Params<'t>,
+    delivery: &Delivery<'t>,
     bucket: Handle<'t, Bucket>,
 ) -> Handle<'t, Distribution<'t>> {
+    let headers = response_headers_policy(t, p, delivery);
     let oac = t.add(
         ids::ORIGIN_ACCESS_CONTROL,
         OriginAccessControl {
@@ -733,13 +1054,17 @@ fn charts_distribution<'t>(
         ids::DISTRIBUTION,
         Distribution {
             distribution_config: cloudfront::DistributionConfig {
+                aliases: Some(Choice::only_if(
+                    delivery.has_custom_domain,
+                    vec![p.domain_name.reference()],
+                )),
                 comment: Some(sub!(Pseudo::StackName, ": author monthly charts")),
                 default_cache_behavior: cloudfront::DefaultCacheBehavior {
                     allowed_methods: read_only.clone(),
                     cache_policy_id: cloudfront::CACHING_OPTIMIZED,
                     cached_methods: read_only,
                     compress: true,
-                    response_headers_policy_id: Some(cloudfront::SECURITY_HEADERS),
+                    response_headers_policy_id: Some(headers.reference()),
                     target_origin_id: CHARTS_ORIGIN.into(),
                     viewer_protocol_policy: cloudfront::ViewerProtocolPolicy::RedirectToHttps,
                 },
@@ -759,9 +1084,17 @@ fn charts_distribution<'t>(
                     ),
                     s3_origin_config: Some(cloudfront::S3OriginConfig::default()),
                 }],
-                viewer_certificate: cloudfront::ViewerCertificate {
-                    cloud_front_default_certificate: true,
-                },
+                viewer_certificate: Choice::either(
+                    delivery.has_custom_domain,
+                    cloudfront::ViewerCertificate::Acm(cloudfront::AcmCertificate {
+                        acm_certificate_arn: p.certificate_arn.reference(),
+                        minimum_protocol_version: cloudfront::MinimumProtocolVersion::TlsV12_2021,
+                        ssl_support_method: cloudfront::SslSupportMethod::SniOnly,
+                    }),
+                    cloudfront::ViewerCertificate::Default(cloudfront::DefaultCertificate {
+                        cloud_front_default_certificate: true,
+                    }),
+                ),
             },
         },
         ResourceOptions {
@@ -789,14 +1122,7 @@ fn charts_bucket_policy<'t>(
     bucket: Handle<'t, Bucket>,
     distribution: Handle<'t, Distribution<'t>>,
 ) -> BucketPolicy<'t> {
-    let distribution_arn = sub!(
-        "arn:",
-        Pseudo::Partition,
-        ":cloudfront::",
-        Pseudo::AccountId,
-        ":distribution/",
-        distribution.reference(),
-    );
+    let distribution_arn = distribution_arn(distribution);
     BucketPolicy {
         bucket: bucket.reference(),
         policy_document: PolicyDocument::new(vec![
@@ -872,7 +1198,7 @@ fn alarms<'t>(
             namespace: "AWS/Lambda".into(),
             period: 3600,
             statistic: cloudwatch::Statistic::Sum,
-            threshold: 1,
+            threshold: 1u32.into(),
             treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
         },
     );
@@ -897,7 +1223,7 @@ fn alarms<'t>(
             namespace: "AWS/SQS".into(),
             period: 300,
             statistic: cloudwatch::Statistic::Sum,
-            threshold: 1,
+            threshold: 1u32.into(),
             treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
         },
     );
@@ -923,7 +1249,7 @@ fn alarms<'t>(
             namespace: contract::metrics::NAMESPACE.into(),
             period: 3600,
             statistic: cloudwatch::Statistic::Sum,
-            threshold: 1,
+            threshold: 1u32.into(),
             treat_missing_data: cloudwatch::TreatMissingData::Breaching,
         },
     );
@@ -943,7 +1269,7 @@ fn alarms<'t>(
             namespace: "AWS/Lambda".into(),
             period: 3600,
             statistic: cloudwatch::Statistic::Maximum,
-            threshold: TIMEOUT_SECONDS * 1000 / 10 * 8,
+            threshold: (TIMEOUT_SECONDS * 1000 / 10 * 8).into(),
             treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
         },
     );
@@ -964,7 +1290,52 @@ fn alarms<'t>(
             namespace: "AWS/Lambda".into(),
             period: 3600,
             statistic: cloudwatch::Statistic::Sum,
-            threshold: 1,
+            threshold: 1u32.into(),
+            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
+        },
+    );
+    t.add(
+        ids::REJECTED_RECORDS_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some(format!(
+                "An author-stats run rejected more bad records than {} (malformed lines, posts \
+                 without an author or with a bad timestamp, unknown authors, invalid or shared \
+                 slugs; drafts and scheduled posts do not count): check the export, `cargo \
+                 xtask status` shows the counters",
+                params::REJECTED_RECORDS_THRESHOLD
+            )),
+            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanThreshold,
+            datapoints_to_alarm: None,
+            dimensions: on_function(),
+            evaluation_periods: 1,
+            metric_name: contract::metrics::RECORDS_REJECTED.into(),
+            namespace: contract::metrics::NAMESPACE.into(),
+            period: 3600,
+            statistic: cloudwatch::Statistic::Maximum,
+            threshold: p.rejected_records_threshold.reference(),
+            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
+        },
+    );
+    t.add(
+        ids::INVALIDATION_ALARM,
+        Alarm {
+            alarm_actions: actions(),
+            alarm_description: Some(
+                "An author-stats run published but could not invalidate its CloudFront paths: \
+                 viewers get the old charts until their s-maxage ends; the run's warning names \
+                 the cause and the command that invalidates by hand"
+                    .into(),
+            ),
+            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
+            datapoints_to_alarm: None,
+            dimensions: on_function(),
+            evaluation_periods: 1,
+            metric_name: contract::metrics::INVALIDATION_FAILED.into(),
+            namespace: contract::metrics::NAMESPACE.into(),
+            period: 3600,
+            statistic: cloudwatch::Statistic::Maximum,
+            threshold: 1u32.into(),
             treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
         },
     );

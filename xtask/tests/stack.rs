@@ -1,6 +1,8 @@
 //! The production stack's promises, read off the synthesized template: least privilege, a
-//! private bucket that only this distribution reads, a schedule that cannot lose a run
-//! silently, and a function environment that is exactly what the job reads.
+//! private bucket that only this distribution reads, CORS only for the configured origins, a
+//! custom domain only when asked, schedules that cannot lose a run silently, failed runs
+//! kept with their error, alarms on bad data, and a function environment that is exactly
+//! what the job reads.
 
 use std::collections::BTreeSet;
 
@@ -97,11 +99,40 @@ fn resolve(t: &Value, v: &Value) -> String {
                     out.push_str(rest);
                     out
                 }
+                "Fn::If" => {
+                    let branch = if holds(t, arg[0].as_str().unwrap()) {
+                        &arg[1]
+                    } else {
+                        &arg[2]
+                    };
+                    resolve(t, branch)
+                }
                 other => panic!("resolve does not know {other}"),
             }
         }
         other => panic!("cannot resolve {other:?}"),
     }
+}
+
+/// The function's variables with every parameter at its default (no `ChartStyle`).
+fn variables(t: &Value) -> &Value {
+    let choice = &props(t, ids::JOB_FUNCTION)["Environment"]["Variables"]["Fn::If"];
+    assert_eq!(choice[0], ids::HAS_CHART_STYLE);
+    &choice[if holds(t, ids::HAS_CHART_STYLE) { 1 } else { 2 }]
+}
+
+/// Whether condition `name` holds with every parameter at its default.
+fn holds(t: &Value, name: &str) -> bool {
+    fn truth(t: &Value, c: &Value) -> bool {
+        let (k, arg) = c.as_mapping().unwrap().iter().next().unwrap();
+        match k.as_str().unwrap() {
+            "Fn::Equals" => resolve(t, &arg[0]) == resolve(t, &arg[1]),
+            "Fn::Not" => !truth(t, &arg[0]),
+            "Fn::And" => arg.as_sequence().unwrap().iter().all(|c| truth(t, c)),
+            other => panic!("holds does not know {other}"),
+        }
+    }
+    truth(t, &t["Conditions"][name])
 }
 
 #[test]
@@ -224,6 +255,10 @@ fn cloudfront_reads_the_bucket_through_origin_access_control_over_https() {
         "<ChartsBucket.RegionalDomainName>"
     );
     let behavior = &d["DefaultCacheBehavior"];
+    assert_eq!(
+        behavior["ResponseHeadersPolicyId"]["Ref"],
+        ids::RESPONSE_HEADERS_POLICY
+    );
     assert_eq!(behavior["ViewerProtocolPolicy"], "redirect-to-https");
     assert_eq!(behavior["TargetOriginId"], origin["Id"]);
     assert_eq!(behavior["Compress"], true);
@@ -236,17 +271,50 @@ fn cloudfront_reads_the_bucket_through_origin_access_control_over_https() {
 #[test]
 fn function_environment_names_are_exactly_the_jobs_constants_in_order() {
     let t = template();
-    let vars = props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"]
-        .as_mapping()
-        .unwrap();
-    let names: Vec<&str> = vars.keys().map(|k| k.as_str().unwrap()).collect();
-    assert_eq!(names, env::SET_BY_STACK);
+    let choice = &props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"]["Fn::If"];
+    let names = |vars: &Value| -> Vec<String> {
+        vars.as_mapping()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(names(&choice[2]), env::SET_BY_STACK);
+    let expected: Vec<&str> = env::SET_BY_STACK
+        .into_iter()
+        .chain(env::SET_BY_STACK_WHEN_GIVEN)
+        .collect();
+    assert_eq!(names(&choice[1]), expected);
+    // Apart from the style, both sets are the same.
+    for name in env::SET_BY_STACK {
+        assert_eq!(choice[1][name], choice[2][name], "{name}");
+    }
+}
+
+#[test]
+fn chart_style_reaches_the_function_only_when_given() {
+    let t = template();
+    let parameter = &t["Parameters"][params::CHART_STYLE];
+    assert_eq!(parameter["Type"], "String");
+    assert_eq!(parameter["Default"], "");
+    assert_eq!(parameter["MaxLength"], 4096);
+    let choice = &props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"]["Fn::If"];
+    assert_eq!(choice[0], ids::HAS_CHART_STYLE);
+    assert_eq!(choice[1][env::CHART_STYLE]["Ref"], params::CHART_STYLE);
+    assert!(choice[2][env::CHART_STYLE].is_null());
+    let condition = &t["Conditions"][ids::HAS_CHART_STYLE]["Fn::Not"][0]["Fn::Equals"];
+    assert_eq!(condition[0]["Ref"], params::CHART_STYLE);
+    assert_eq!(condition[1], "");
+    assert!(
+        !holds(&t, ids::HAS_CHART_STYLE),
+        "the default is the built-in style"
+    );
 }
 
 #[test]
 fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
     let t = template();
-    let vars = &props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"];
+    let vars = &variables(&t);
     let value = |name: &str| resolve(&t, &vars[name]);
     assert_eq!(
         value(env::SOURCE_BUCKET),
@@ -271,6 +339,10 @@ fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
         value(env::UPLOAD_CONCURRENCY),
         defaults::UPLOAD_CONCURRENCY.to_string()
     );
+    assert_eq!(
+        value(env::DISTRIBUTION_ID),
+        format!("<{}>", ids::DISTRIBUTION)
+    );
     // Every value is a string, as Lambda requires.
     for name in env::SET_BY_STACK {
         assert!(!vars[name].is_number(), "{name} must be a string");
@@ -280,7 +352,7 @@ fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
 #[test]
 fn job_role_reaches_exactly_the_source_keys_and_the_charts_prefix_in_s3() {
     let t = template();
-    let vars = &props(&t, ids::JOB_FUNCTION)["Environment"]["Variables"];
+    let vars = &variables(&t);
     let (source, posts, authors, prefix) = (
         resolve(&t, &vars[env::SOURCE_BUCKET]),
         resolve(&t, &vars[env::POSTS_KEY]),
@@ -348,7 +420,8 @@ fn resolve_prefix_condition(t: &Value, s: &Value) -> String {
 }
 
 #[test]
-fn job_role_writes_only_its_own_log_group_and_dead_letter_queue() {
+fn job_role_writes_only_its_own_log_group_and_dead_letter_queue_and_invalidates_only_its_distribution(
+) {
     let t = template();
     let others: BTreeSet<(String, String)> = statements(&t)
         .into_iter()
@@ -376,6 +449,13 @@ fn job_role_writes_only_its_own_log_group_and_dead_letter_queue() {
             (
                 "sqs:SendMessage".into(),
                 format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE)
+            ),
+            (
+                "cloudfront:CreateInvalidation".into(),
+                format!(
+                    "arn:<AWS::Partition>:cloudfront::<AWS::AccountId>:distribution/<{}>",
+                    ids::DISTRIBUTION
+                )
             ),
         ])
     );
@@ -427,11 +507,89 @@ fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
     assert!(target["RetryPolicy"]["MaximumEventAgeInSeconds"].is_number());
     let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
     assert_eq!(input, serde_json::json!({ "days": defaults::ACTIVE_DAYS }));
-    // The function sends its own failed runs to the same queue.
+}
+
+#[test]
+fn a_monthly_schedule_renders_every_listed_author_on_the_first_in_the_chart_zone() {
+    let t = template();
+    let daily = props(&t, ids::DAILY_SCHEDULE);
+    let monthly = props(&t, ids::MONTHLY_SCHEDULE);
     assert_eq!(
-        props(&t, ids::JOB_FUNCTION)["DeadLetterConfig"]["TargetArn"]["Fn::GetAtt"][0],
-        ids::DEAD_LETTER_QUEUE
+        resource(&t, ids::MONTHLY_SCHEDULE)["Type"],
+        "AWS::Scheduler::Schedule"
     );
+    assert_eq!(monthly["ScheduleExpression"], "cron(15 3 1 * ? *)");
+    assert_eq!(
+        monthly["ScheduleExpressionTimezone"]["Ref"],
+        params::CHART_TIME_ZONE
+    );
+    assert_eq!(monthly["State"], "ENABLED");
+    let target = &monthly["Target"];
+    let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
+    assert_eq!(input, serde_json::json!({ "all": true }));
+    // The job reads exactly that event.
+    let event = author_stats::aws::lambda::Event::from_payload(input).unwrap();
+    assert_eq!(event.all, Some(true));
+    // Same function, role, retries and dead-letter queue as the daily run, which stays.
+    for key in ["Arn", "RoleArn", "RetryPolicy", "DeadLetterConfig"] {
+        assert_eq!(target[key], daily["Target"][key], "{key}");
+    }
+    assert_eq!(
+        daily["ScheduleExpression"]["Ref"],
+        params::SCHEDULE_EXPRESSION
+    );
+    assert_eq!(
+        resolve(
+            &t,
+            &t["Outputs"][stack::outputs::MONTHLY_SCHEDULE_NAME]["Value"]
+        ),
+        format!("<{}>", ids::MONTHLY_SCHEDULE)
+    );
+}
+
+#[test]
+fn failed_async_runs_are_retried_once_and_reach_the_queue_with_their_error() {
+    let t = template();
+    let config = resource(&t, ids::JOB_INVOKE_CONFIG);
+    assert_eq!(config["Type"], "AWS::Lambda::EventInvokeConfig");
+    let p = &config["Properties"];
+    assert_eq!(p["FunctionName"]["Ref"], ids::JOB_FUNCTION);
+    assert_eq!(p["Qualifier"], "$LATEST");
+    assert_eq!(p["MaximumRetryAttempts"], stack::ASYNC_RETRY_ATTEMPTS);
+    assert_eq!(
+        p["MaximumEventAgeInSeconds"],
+        stack::ASYNC_EVENT_AGE_SECONDS
+    );
+    assert_eq!(
+        p["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"],
+        serde_yaml::to_value([ids::DEAD_LETTER_QUEUE, "Arn"]).unwrap()
+    );
+    // The destination replaces the legacy dead-letter config (one message per failure),
+    // and the role may send to that queue, and only there.
+    let f = resource(&t, ids::JOB_FUNCTION);
+    assert!(f["Properties"]["DeadLetterConfig"].is_null());
+    let skips: Vec<&Value> = f["Metadata"]["checkov"]["skip"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|skip| &skip["id"])
+        .collect();
+    assert!(skips.contains(&&Value::from("CKV_AWS_116")), "{skips:?}");
+    let sends: Vec<String> = statements(&t)
+        .into_iter()
+        .filter(|(id, s)| {
+            id == ids::JOB_ROLE && strings(&s["Action"]).contains(&"sqs:SendMessage".to_owned())
+        })
+        .flat_map(|(_, s)| {
+            s["Resource"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|r| resolve(&t, r))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(sends, [format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE)]);
 }
 
 #[test]
@@ -469,6 +627,137 @@ fn scheduler_role_may_only_invoke_this_function_and_report_to_the_queue() {
             ),
         ])
     );
+}
+
+#[test]
+fn cors_answers_get_and_head_from_the_allowed_origins_only_and_security_headers_stay() {
+    let t = template();
+    let origins = &t["Parameters"][params::ALLOWED_ORIGINS];
+    assert_eq!(
+        origins["Default"], "",
+        "no cross-origin reads unless configured"
+    );
+    let config = &props(&t, ids::RESPONSE_HEADERS_POLICY)["ResponseHeadersPolicyConfig"];
+    let cors = &config["CorsConfig"]["Fn::If"];
+    assert_eq!(cors[0], ids::HAS_ALLOWED_ORIGINS);
+    assert_eq!(cors[2]["Ref"], "AWS::NoValue");
+    let cors = &cors[1];
+    assert_eq!(
+        cors["AccessControlAllowMethods"]["Items"],
+        serde_yaml::to_value(["GET", "HEAD"]).unwrap()
+    );
+    assert_eq!(cors["AccessControlAllowCredentials"], false);
+    let split = &cors["AccessControlAllowOrigins"]["Items"]["Fn::Split"];
+    assert_eq!(split[0], ",");
+    assert_eq!(split[1]["Ref"], params::ALLOWED_ORIGINS);
+    assert!(!holds(&t, ids::HAS_ALLOWED_ORIGINS));
+    let condition = &t["Conditions"][ids::HAS_ALLOWED_ORIGINS]["Fn::Not"][0]["Fn::Equals"];
+    assert_eq!(condition[0]["Ref"], params::ALLOWED_ORIGINS);
+    // What the managed SecurityHeadersPolicy set, now in the stack's own policy.
+    let security = &config["SecurityHeadersConfig"];
+    assert_eq!(
+        security["StrictTransportSecurity"]["AccessControlMaxAgeSec"],
+        31_536_000
+    );
+    assert_eq!(security["ContentTypeOptions"]["Override"], true);
+    assert_eq!(security["FrameOptions"]["FrameOption"], "SAMEORIGIN");
+    assert_eq!(
+        security["ReferrerPolicy"]["ReferrerPolicy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert_eq!(security["XSSProtection"]["ModeBlock"], true);
+    // The pattern admits origin lists and * and refuses paths.
+    let pattern = regex_lite::Regex::new(origins["AllowedPattern"].as_str().unwrap()).unwrap();
+    for good in [
+        "",
+        "*",
+        "https://blog.example.com",
+        "https://a.example,http://localhost:8080",
+    ] {
+        assert!(pattern.is_match(good), "{good}");
+    }
+    for bad in [
+        "https://a.example/",
+        "a.example",
+        "https://a.example,",
+        "*,https://a.example",
+    ] {
+        assert!(!pattern.is_match(bad), "{bad}");
+    }
+}
+
+#[test]
+fn a_custom_domain_needs_both_parameters_and_then_uses_tls_1_2_with_sni() {
+    let t = template();
+    for name in [params::DOMAIN_NAME, params::CERTIFICATE_ARN] {
+        assert_eq!(t["Parameters"][name]["Default"], "", "{name}");
+    }
+    let condition = t["Conditions"][ids::HAS_CUSTOM_DOMAIN]["Fn::And"]
+        .as_sequence()
+        .unwrap();
+    let named: Vec<&Value> = condition
+        .iter()
+        .map(|c| &c["Fn::Not"][0]["Fn::Equals"][0]["Ref"])
+        .collect();
+    assert_eq!(named, [params::DOMAIN_NAME, params::CERTIFICATE_ARN]);
+    assert!(!holds(&t, ids::HAS_CUSTOM_DOMAIN));
+    let d = &props(&t, ids::DISTRIBUTION)["DistributionConfig"];
+    let aliases = &d["Aliases"]["Fn::If"];
+    assert_eq!(aliases[0], ids::HAS_CUSTOM_DOMAIN);
+    assert_eq!(aliases[1][0]["Ref"], params::DOMAIN_NAME);
+    assert_eq!(aliases[2]["Ref"], "AWS::NoValue");
+    let certificate = &d["ViewerCertificate"]["Fn::If"];
+    assert_eq!(certificate[0], ids::HAS_CUSTOM_DOMAIN);
+    assert_eq!(
+        certificate[1]["AcmCertificateArn"]["Ref"],
+        params::CERTIFICATE_ARN
+    );
+    assert_eq!(certificate[1]["SslSupportMethod"], "sni-only");
+    assert_eq!(certificate[1]["MinimumProtocolVersion"], "TLSv1.2_2021");
+    assert_eq!(certificate[2]["CloudFrontDefaultCertificate"], true);
+    let pattern = t["Parameters"][params::CERTIFICATE_ARN]["AllowedPattern"]
+        .as_str()
+        .unwrap();
+    assert!(
+        pattern.contains(":acm:us-east-1:"),
+        "CloudFront reads certificates from us-east-1"
+    );
+    // The base URL follows the domain.
+    let url = &t["Outputs"][stack::outputs::CHART_BASE_URL]["Value"]["Fn::If"];
+    assert_eq!(url[0], ids::HAS_CUSTOM_DOMAIN);
+    assert_eq!(
+        url[1]["Fn::Sub"],
+        format!(
+            "https://${{{}}}/{}",
+            params::DOMAIN_NAME,
+            files::DEFAULT_CHARTS_PREFIX
+        )
+    );
+}
+
+#[test]
+fn bad_data_alarms_above_the_threshold_and_drafts_do_not_count() {
+    let t = template();
+    let threshold = &t["Parameters"][params::REJECTED_RECORDS_THRESHOLD];
+    assert_eq!(threshold["Type"], "Number");
+    assert_eq!(threshold["Default"], stack::REJECTED_RECORDS_THRESHOLD);
+    let alarm = props(&t, ids::REJECTED_RECORDS_ALARM);
+    assert_eq!(alarm["Namespace"], contract::metrics::NAMESPACE);
+    assert_eq!(alarm["MetricName"], contract::metrics::RECORDS_REJECTED);
+    assert_eq!(alarm["ComparisonOperator"], "GreaterThanThreshold");
+    assert_eq!(
+        alarm["Threshold"]["Ref"],
+        params::REJECTED_RECORDS_THRESHOLD
+    );
+    assert_eq!(alarm["TreatMissingData"], "notBreaching");
+    assert_eq!(alarm["Dimensions"][0]["Value"]["Ref"], ids::JOB_FUNCTION);
+    assert!(!contract::metrics::REJECTED_SKIPS.contains(&"missing_published_at"));
+    let invalidation = props(&t, ids::INVALIDATION_ALARM);
+    assert_eq!(
+        invalidation["MetricName"],
+        contract::metrics::INVALIDATION_FAILED
+    );
+    assert_eq!(invalidation["Threshold"], 1);
 }
 
 #[test]
@@ -536,6 +825,8 @@ fn alarm_topic_exists_only_when_an_email_is_given() {
         ids::HEARTBEAT_ALARM,
         ids::DURATION_ALARM,
         ids::THROTTLES_ALARM,
+        ids::REJECTED_RECORDS_ALARM,
+        ids::INVALIDATION_ALARM,
     ] {
         let actions = &props(&t, alarm)["AlarmActions"]["Fn::If"];
         assert_eq!(actions[0], ids::HAS_ALARM_EMAIL, "{alarm}");

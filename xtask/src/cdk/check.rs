@@ -30,9 +30,11 @@ pub const REQUIRED: [(&str, &str); 2] =
     [("SourceBucketName", "example-export"), ("ImageUri", IMAGE)];
 
 /// A value different from the default for every other parameter; `AlarmEmail` turns the
-/// `HasAlarmEmail` condition (alarm topic, alarm actions, topic output) on, and
-/// `PermissionsBoundaryArn` the roles' `HasPermissionsBoundary`.
-pub const EVERY_FEATURE: [(&str, &str); 11] = [
+/// `HasAlarmEmail` condition (alarm topic, alarm actions, topic output) on,
+/// `PermissionsBoundaryArn` the roles' `HasPermissionsBoundary`, `AllowedOrigins` the CORS
+/// configuration, `DomainName` with `CertificateArn` the custom domain, `ChartStyle` the
+/// function's `CHART_STYLE`.
+pub const EVERY_FEATURE: [(&str, &str); 16] = [
     ("PostsKey", "exports/posts.jsonl.gz"),
     ("AuthorsKey", "exports/authors.jsonl.gz"),
     ("ScheduleExpression", "rate(1 day)"),
@@ -47,6 +49,17 @@ pub const EVERY_FEATURE: [(&str, &str); 11] = [
         "PermissionsBoundaryArn",
         "arn:aws:iam::123456789012:policy/author-stats-batch-dev-boundary",
     ),
+    (
+        "AllowedOrigins",
+        "https://blog.example.com,https://www.example.com",
+    ),
+    ("DomainName", "charts.example.com"),
+    (
+        "CertificateArn",
+        "arn:aws:acm:us-east-1:123456789012:certificate/01234567-89ab-cdef-0123-456789abcdef",
+    ),
+    ("ChartStyle", "locale = 'en'"),
+    ("RejectedRecordsThreshold", "100"),
 ];
 
 /// The two runs: name and parameter values.

@@ -260,6 +260,15 @@ impl Scope {
                     other => json!({ "Fn::Join": [separator, other] }),
                 }
             }
+            // CDK splits a literal at synth time (`Fn.split` of a resolved string).
+            "Fn::Split" => match self.value(args)? {
+                Some(Json::Array(pair)) if pair.len() == 2 && pair[1].is_string() => {
+                    let separator = scalar_text(&pair[0]);
+                    let text = pair[1].as_str().unwrap_or_default();
+                    json!(text.split(separator.as_str()).collect::<Vec<_>>())
+                }
+                other => json!({ "Fn::Split": other }),
+            },
             "Fn::GetAtt" => match args {
                 Json::String(dotted) => match dotted.split_once('.') {
                     Some((resource, attribute)) => json!({ "Fn::GetAtt": [resource, attribute] }),

@@ -1,16 +1,14 @@
-//! Amazon CloudFront (`AWS::CloudFront::*`): an origin access control and a distribution
-//! with one S3 origin reached through it. Managed policies are referred to by their ids.
+//! Amazon CloudFront (`AWS::CloudFront::*`): an origin access control, a response headers
+//! policy (CORS and security headers) and a distribution with one S3 origin reached through
+//! it, optionally under a custom domain. Managed policies are referred to by their ids.
 
 use serde::Serialize;
 
-use super::{attributes, Expr, Resource};
+use super::{attributes, Choice, Expr, NoAttributes, Resource};
 
 /// Managed cache policy `CachingOptimized`: no cookies, headers or query strings in the
 /// cache key; gzip and brotli; honours the origin's `Cache-Control` (default TTL one day).
 pub const CACHING_OPTIMIZED: &str = "658327ea-f89d-4fab-a63d-7e88639e58f6";
-/// Managed response headers policy `SecurityHeadersPolicy`: HSTS, nosniff, frame options,
-/// referrer policy, XSS protection.
-pub const SECURITY_HEADERS: &str = "67f7725c-6f97-4210-82d7-5512b31e9d03";
 
 attributes!(
     /// `Fn::GetAtt` attributes of `AWS::CloudFront::OriginAccessControl`.
@@ -76,11 +74,14 @@ impl<'t> Resource<'t> for Distribution<'t> {
     type Attr = DistributionAttr;
 }
 
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html>
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DistributionConfig<'t> {
+    /// Alternate domain names (CNAMEs); they need a certificate that covers them.
+    pub aliases: Option<Choice<'t, Vec<Expr<'t>>>>,
     pub comment: Option<Expr<'t>>,
-    pub default_cache_behavior: DefaultCacheBehavior,
+    pub default_cache_behavior: DefaultCacheBehavior<'t>,
     /// Object returned for `/`; may be a path (`folder/index.json`), without a leading `/`.
     pub default_root_object: Option<String>,
     pub enabled: bool,
@@ -88,17 +89,17 @@ pub struct DistributionConfig<'t> {
     #[serde(rename = "IPV6Enabled")]
     pub ipv6_enabled: bool,
     pub origins: Vec<Origin<'t>>,
-    pub viewer_certificate: ViewerCertificate,
+    pub viewer_certificate: Choice<'t, ViewerCertificate<'t>>,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct DefaultCacheBehavior {
+pub struct DefaultCacheBehavior<'t> {
     pub allowed_methods: Vec<Method>,
     pub cache_policy_id: &'static str,
     pub cached_methods: Vec<Method>,
     pub compress: bool,
-    pub response_headers_policy_id: Option<&'static str>,
+    pub response_headers_policy_id: Option<Expr<'t>>,
     pub target_origin_id: String,
     pub viewer_protocol_policy: ViewerProtocolPolicy,
 }
@@ -139,9 +140,150 @@ pub struct S3OriginConfig {
     pub origin_access_identity: String,
 }
 
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-viewercertificate.html>
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum ViewerCertificate<'t> {
+    /// The `*.cloudfront.net` certificate (no custom domain).
+    Default(DefaultCertificate),
+    /// An ACM certificate (in us-east-1) for the aliases, served by SNI.
+    Acm(AcmCertificate<'t>),
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct ViewerCertificate {
-    /// The `*.cloudfront.net` certificate (no custom domain).
+pub struct DefaultCertificate {
     pub cloud_front_default_certificate: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AcmCertificate<'t> {
+    pub acm_certificate_arn: Expr<'t>,
+    pub minimum_protocol_version: MinimumProtocolVersion,
+    pub ssl_support_method: SslSupportMethod,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum MinimumProtocolVersion {
+    /// TLS 1.2 or later with the ciphers of CloudFront's 2021 policy.
+    #[serde(rename = "TLSv1.2_2021")]
+    TlsV12_2021,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum SslSupportMethod {
+    #[serde(rename = "sni-only")]
+    SniOnly,
+}
+
+/// `AWS::CloudFront::ResponseHeadersPolicy`. `Ref` returns the policy id.
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudfront-responseheaderspolicy.html>
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResponseHeadersPolicy<'t> {
+    pub response_headers_policy_config: ResponseHeadersPolicyConfig<'t>,
+}
+
+impl<'t> Resource<'t> for ResponseHeadersPolicy<'t> {
+    const TYPE: &'static str = "AWS::CloudFront::ResponseHeadersPolicy";
+    type Attr = NoAttributes;
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ResponseHeadersPolicyConfig<'t> {
+    pub comment: Option<String>,
+    pub cors_config: Option<Choice<'t, CorsConfig<'t>>>,
+    /// Unique in the account, at most 128 characters.
+    pub name: Expr<'t>,
+    pub security_headers_config: SecurityHeadersConfig,
+}
+
+/// What CloudFront answers a cross-origin request with (it also answers preflights).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CorsConfig<'t> {
+    pub access_control_allow_credentials: bool,
+    pub access_control_allow_headers: Items<Vec<Expr<'t>>>,
+    pub access_control_allow_methods: Items<Vec<Method>>,
+    /// A list-valued expression (the origins parameter split at its commas).
+    pub access_control_allow_origins: Items<Expr<'t>>,
+    pub access_control_max_age_sec: u32,
+    /// Replace CORS headers the origin sent (S3 sends none here).
+    pub origin_override: bool,
+}
+
+/// `{Items: …}`; `T` is one value (a list-valued expression) or a list.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Items<T> {
+    pub items: T,
+}
+
+/// The headers of the managed `SecurityHeadersPolicy`, set by the policy itself.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecurityHeadersConfig {
+    pub content_type_options: Override,
+    pub frame_options: FrameOptions,
+    pub referrer_policy: ReferrerPolicy,
+    pub strict_transport_security: StrictTransportSecurity,
+    #[serde(rename = "XSSProtection")]
+    pub xss_protection: XssProtection,
+}
+
+/// `X-Content-Type-Options: nosniff`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Override {
+    #[serde(rename = "Override")]
+    pub override_origin: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct FrameOptions {
+    pub frame_option: FrameOption,
+    #[serde(rename = "Override")]
+    pub override_origin: bool,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum FrameOption {
+    #[serde(rename = "SAMEORIGIN")]
+    SameOrigin,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReferrerPolicy {
+    #[serde(rename = "Override")]
+    pub override_origin: bool,
+    pub referrer_policy: ReferrerPolicyValue,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum ReferrerPolicyValue {
+    #[serde(rename = "strict-origin-when-cross-origin")]
+    StrictOriginWhenCrossOrigin,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StrictTransportSecurity {
+    pub access_control_max_age_sec: u32,
+    pub include_subdomains: bool,
+    #[serde(rename = "Override")]
+    pub override_origin: bool,
+    pub preload: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct XssProtection {
+    pub mode_block: bool,
+    #[serde(rename = "Override")]
+    pub override_origin: bool,
+    pub protection: bool,
 }

@@ -26,7 +26,8 @@ pub struct Alarm<'t> {
     pub namespace: String,
     pub period: u32,
     pub statistic: Statistic,
-    pub threshold: u32,
+    /// A number, or the `Ref` of a Number parameter.
+    pub threshold: Expr<'t>,
     pub treat_missing_data: TreatMissingData,
 }
 
@@ -45,6 +46,7 @@ pub struct Dimension<'t> {
 #[derive(Clone, Copy, Debug, Serialize)]
 pub enum ComparisonOperator {
     GreaterThanOrEqualToThreshold,
+    GreaterThanThreshold,
     LessThanThreshold,
 }
 

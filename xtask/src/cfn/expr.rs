@@ -1,6 +1,7 @@
 //! Values in a template: literals and the intrinsic functions (`Ref`, `Fn::GetAtt`, `Fn::Sub`,
 //! `Fn::Join`, `Fn::If`) as one typed expression, plus the condition functions
-//! (`Fn::Equals`, `Fn::Not`) and the AWS pseudo parameters.
+//! (`Fn::Equals`, `Fn::Not`, `Fn::And`), the AWS pseudo parameters, and [`Choice`], an `Fn::If`
+//! between two typed property values.
 //! `Ref` and `Fn::GetAtt` cannot be written from a string: they come from handles (`handle.rs`).
 //! Everything serializes in long form (`Fn::Sub:` maps, never YAML `!` tags).
 
@@ -31,6 +32,8 @@ enum Node {
     GetAtt(&'static str, &'static str),
     Sub(Vec<Part>),
     Join(String, Vec<Node>),
+    /// `Fn::Split` of a string-valued expression.
+    Split(String, Box<Node>),
     If(&'static str, Box<Node>, Box<Node>),
 }
 
@@ -88,6 +91,11 @@ impl<'t> Expr<'t> {
             delimiter.to_owned(),
             items.into_iter().map(|e| e.node).collect(),
         ))
+    }
+
+    /// `{"Fn::Split": [delimiter, text]}`: a list (e.g. of a comma-separated parameter).
+    pub fn split(delimiter: &str, text: Expr<'t>) -> Self {
+        Self::new(Node::Split(delimiter.to_owned(), Box::new(text.node)))
     }
 
     /// `{"Fn::If": [condition, then, else]}`.
@@ -243,6 +251,7 @@ pub struct Cond<'t> {
 enum CondNode {
     Equals(Node, Node),
     Not(Box<CondNode>),
+    And(Vec<CondNode>),
 }
 
 impl<'t> Cond<'t> {
@@ -259,6 +268,85 @@ impl<'t> Cond<'t> {
         Cond {
             node: CondNode::Not(Box::new(c.node)),
             _brand: PhantomData,
+        }
+    }
+
+    /// `Fn::And` of two to ten conditions.
+    pub fn and(conditions: impl IntoIterator<Item = Cond<'t>>) -> Self {
+        let all: Vec<CondNode> = conditions.into_iter().map(|c| c.node).collect();
+        assert!(
+            (2..=10).contains(&all.len()),
+            "Fn::And takes 2 to 10 conditions"
+        );
+        Cond {
+            node: CondNode::And(all),
+            _brand: PhantomData,
+        }
+    }
+}
+
+/// A property value that is `T`, or `Fn::If` between two values of `T` (the second may be
+/// `AWS::NoValue`, which removes the property): typed like the property, so both branches
+/// are checked like any other value of it.
+#[derive(Debug)]
+pub enum Choice<'t, T> {
+    Always(T),
+    If {
+        condition: Condition<'t>,
+        then: Box<T>,
+        /// `None`: `{"Ref": "AWS::NoValue"}`.
+        otherwise: Option<Box<T>>,
+    },
+}
+
+impl<'t, T> Choice<'t, T> {
+    /// `Fn::If [condition, then, otherwise]`.
+    pub fn either(condition: Condition<'t>, then: T, otherwise: T) -> Self {
+        Choice::If {
+            condition,
+            then: Box::new(then),
+            otherwise: Some(Box::new(otherwise)),
+        }
+    }
+
+    /// `Fn::If [condition, then, AWS::NoValue]`: the property only when `condition` holds.
+    pub fn only_if(condition: Condition<'t>, then: T) -> Self {
+        Choice::If {
+            condition,
+            then: Box::new(then),
+            otherwise: None,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Choice<'_, T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Choice::Always(value) => value.serialize(s),
+            Choice::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                struct Branches<'a, T>(&'a str, &'a T, Option<&'a T>);
+                impl<T: Serialize> Serialize for Branches<'_, T> {
+                    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                        let mut seq = s.serialize_seq(Some(3))?;
+                        seq.serialize_element(self.0)?;
+                        seq.serialize_element(self.1)?;
+                        match self.2 {
+                            Some(value) => seq.serialize_element(value)?,
+                            None => seq.serialize_element(&Node::Ref("AWS::NoValue"))?,
+                        }
+                        seq.end()
+                    }
+                }
+                single(
+                    s,
+                    "Fn::If",
+                    &Branches(condition.id, then.as_ref(), otherwise.as_deref()),
+                )
+            }
         }
     }
 }
@@ -293,6 +381,7 @@ impl Serialize for Node {
             Node::Ref(id) => single(s, "Ref", id),
             Node::GetAtt(id, attr) => single(s, "Fn::GetAtt", &[id, attr]),
             Node::Join(delim, items) => single(s, "Fn::Join", &JoinArgs(delim, items)),
+            Node::Split(delim, text) => single(s, "Fn::Split", &(delim, text.as_ref())),
             Node::If(cond, a, b) => single(s, "Fn::If", &IfArgs(cond, a, b)),
             Node::Sub(parts) => {
                 let (text, vars) = render_sub(parts);
@@ -380,6 +469,7 @@ impl Serialize for CondNode {
         match self {
             CondNode::Equals(a, b) => single(s, "Fn::Equals", &[a, b]),
             CondNode::Not(c) => single(s, "Fn::Not", &[c]),
+            CondNode::And(all) => single(s, "Fn::And", all),
         }
     }
 }
@@ -491,6 +581,49 @@ mod tests {
         assert_eq!(
             yaml(&c),
             "Fn::Not:\n- Fn::Equals:\n  - Ref: AlarmEmail\n  - ''\n"
+        );
+    }
+
+    #[test]
+    fn split_takes_delimiter_and_text() {
+        let e = Expr::split(",", Expr::reference("Origins"));
+        assert_eq!(yaml(&e), "Fn::Split:\n- ','\n- Ref: Origins\n");
+    }
+
+    #[test]
+    fn and_lists_its_conditions() {
+        let c = Cond::and([
+            Cond::equals(Expr::reference("A"), ""),
+            Cond::not(Cond::equals(Expr::reference("B"), "")),
+        ]);
+        assert_eq!(
+            yaml(&c),
+            "Fn::And:\n- Fn::Equals:\n  - Ref: A\n  - ''\n- Fn::Not:\n  - Fn::Equals:\n    - Ref: B\n    - ''\n"
+        );
+    }
+
+    #[test]
+    fn a_choice_is_fn_if_between_typed_values_or_no_value() {
+        #[derive(Serialize)]
+        struct Cert {
+            #[serde(rename = "Default")]
+            default: bool,
+        }
+        let plain: Choice<Cert> = Choice::Always(Cert { default: true });
+        assert_eq!(yaml(&plain), "Default: true\n");
+        let either = Choice::either(
+            condition("HasDomain"),
+            Cert { default: false },
+            Cert { default: true },
+        );
+        assert_eq!(
+            yaml(&either),
+            "Fn::If:\n- HasDomain\n- Default: false\n- Default: true\n"
+        );
+        let only = Choice::only_if(condition("HasDomain"), Cert { default: false });
+        assert_eq!(
+            yaml(&only),
+            "Fn::If:\n- HasDomain\n- Default: false\n- Ref: AWS::NoValue\n"
         );
     }
 

@@ -1,9 +1,10 @@
-//! AWS Lambda (`AWS::Lambda::Function`): a container-image function with environment,
-//! logging configuration, dead-letter target and reserved concurrency.
+//! AWS Lambda (`AWS::Lambda::Function`, `AWS::Lambda::EventInvokeConfig`): a container-image
+//! function with environment, logging configuration and reserved concurrency, and how its
+//! asynchronous invocations are retried and where the failed ones go.
 
 use serde::Serialize;
 
-use super::{attributes, Expr, Ordered, Resource};
+use super::{attributes, Choice, Expr, NoAttributes, Ordered, Resource};
 
 attributes!(
     /// `Fn::GetAtt` attributes of `AWS::Lambda::Function`.
@@ -53,7 +54,8 @@ pub struct DeadLetterConfig<'t> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Environment<'t> {
-    pub variables: Ordered<&'static str, Expr<'t>>,
+    /// The variables, or `Fn::If` between two sets of them.
+    pub variables: Choice<'t, Ordered<&'static str, Expr<'t>>>,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,4 +69,39 @@ pub struct LoggingConfig<'t> {
 pub enum LogFormat {
     #[serde(rename = "JSON")]
     Json,
+}
+
+/// `AWS::Lambda::EventInvokeConfig`: retries and age limit of asynchronous invocations, and
+/// their destinations.
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-eventinvokeconfig.html>
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventInvokeConfig<'t> {
+    pub destination_config: Option<DestinationConfig<'t>>,
+    pub function_name: Expr<'t>,
+    /// Seconds an event may wait (throttled, or between retries), 60–21600.
+    pub maximum_event_age_in_seconds: u32,
+    /// Retries after a failed run, 0–2.
+    pub maximum_retry_attempts: u32,
+    /// `$LATEST` for an unpublished function.
+    pub qualifier: String,
+}
+
+impl<'t> Resource<'t> for EventInvokeConfig<'t> {
+    const TYPE: &'static str = "AWS::Lambda::EventInvokeConfig";
+    type Attr = NoAttributes;
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DestinationConfig<'t> {
+    pub on_failure: Option<OnFailure<'t>>,
+}
+
+/// Where an invocation goes once its retries and age are used up: an invocation record
+/// with the request, the error type and message.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnFailure<'t> {
+    pub destination: Expr<'t>,
 }

@@ -22,8 +22,9 @@ pub mod s3;
 pub mod scheduler;
 pub mod sns;
 pub mod sqs;
+pub mod stepfunctions;
 
-pub use expr::{Cond, Condition, Expr, Pseudo, SubPart};
+pub use expr::{Choice, Cond, Condition, Expr, Pseudo, SubPart};
 pub(crate) use handle::attributes;
 pub use handle::{Attribute, Dep, Handle, NoAttributes, Param, Resource};
 pub use ordered::Ordered;

@@ -1,5 +1,5 @@
 //! Template parameters: type, description, default and the constraints CloudFormation checks
-//! before it changes anything (AllowedPattern, AllowedValues, MinValue/MaxValue).
+//! before it changes anything (AllowedPattern, AllowedValues, MinValue/MaxValue, MaxLength).
 
 use serde::Serialize;
 use serde_yaml::Value;
@@ -28,6 +28,8 @@ pub struct Parameter {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_value: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub constraint_description: Option<String>,
 }
 
@@ -41,6 +43,7 @@ impl Parameter {
             allowed_values: Vec::new(),
             min_value: None,
             max_value: None,
+            max_length: None,
             constraint_description: None,
         }
     }
@@ -51,6 +54,12 @@ impl Parameter {
 
     pub fn number(description: &str) -> Self {
         Self::new(ParamType::Number, description)
+    }
+
+    /// Longest value, in characters (strings only).
+    pub fn max_length(mut self, length: u32) -> Self {
+        self.max_length = Some(length);
+        self
     }
 
     pub fn default(mut self, value: impl Into<Value>) -> Self {

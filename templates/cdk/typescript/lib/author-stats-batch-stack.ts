@@ -76,6 +76,31 @@ export interface AuthorStatsBatchStackProps extends cdk.StackProps {
    * @default ''
    */
   readonly permissionsBoundaryArn?: string;
+  /**
+   * Origins whose pages may fetch the charts and JSON with CORS (GET, HEAD), comma-separated, e.g. https://blog.example.com; * for any; empty: no CORS headers (images still embed with <img>)
+   * @default ''
+   */
+  readonly allowedOrigins?: string;
+  /**
+   * Custom domain of the charts (an alias of the distribution; point its DNS at the distribution); empty: the *.cloudfront.net name
+   * @default ''
+   */
+  readonly domainName?: string;
+  /**
+   * ACM certificate in us-east-1 that covers DomainName (needed with it)
+   * @default ''
+   */
+  readonly certificateArn?: string;
+  /**
+   * The chart style's TOML text (spec/chart-style.md), set as CHART_STYLE; empty: the built-in style. Lambda allows 4 KB for all variables together
+   * @default ''
+   */
+  readonly chartStyle?: string;
+  /**
+   * Alarm when one run rejects more bad records than this (malformed lines, bad timestamps, unknown authors …; drafts do not count)
+   * @default 10
+   */
+  readonly rejectedRecordsThreshold?: number;
 }
 
 /**
@@ -102,6 +127,10 @@ export class AuthorStatsBatchStack extends cdk.Stack {
    * EventBridge Scheduler schedule that runs the job
    */
   public readonly scheduleName;
+  /**
+   * EventBridge Scheduler schedule of the monthly run over every listed author
+   */
+  public readonly monthlyScheduleName;
   /**
    * Log group of the job
    */
@@ -132,25 +161,37 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       logRetentionDays: props.logRetentionDays ?? 365,
       alarmEmail: props.alarmEmail ?? '',
       permissionsBoundaryArn: props.permissionsBoundaryArn ?? '',
+      allowedOrigins: props.allowedOrigins ?? '',
+      domainName: props.domainName ?? '',
+      certificateArn: props.certificateArn ?? '',
+      chartStyle: props.chartStyle ?? '',
+      rejectedRecordsThreshold: props.rejectedRecordsThreshold ?? 10,
     };
 
     // Parameter constraints: CloudFormation checks them at deploy time, props here
     checkParameter("ActiveDays", props.activeDays, { min: 1, max: 5475 });
     checkParameter("AlarmEmail", props.alarmEmail, { pattern: "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$" });
+    checkParameter("AllowedOrigins", props.allowedOrigins, { pattern: "^$|^\\*$|^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(,https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)*$" });
     checkParameter("Architecture", props.architecture, { values: ["x86_64", "arm64"] });
     checkParameter("AuthorsKey", props.authorsKey, { pattern: "^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*$" });
+    checkParameter("CertificateArn", props.certificateArn, { pattern: "^$|^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$" });
     checkParameter("ChartTimeZone", props.chartTimeZone, { pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$" });
+    checkParameter("DomainName", props.domainName, { pattern: "^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$" });
     checkParameter("ImageUri", props.imageUri, { pattern: "^[^\\s@]+@sha256:[0-9a-f]{64}$" });
     checkParameter("LogRetentionDays", props.logRetentionDays, { values: ["1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365", "400", "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"] });
     checkParameter("MemorySize", props.memorySize, { min: 128, max: 10240 });
     checkParameter("PermissionsBoundaryArn", props.permissionsBoundaryArn, { pattern: "^$|^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$" });
     checkParameter("PostsKey", props.postsKey, { pattern: "^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*$" });
+    checkParameter("RejectedRecordsThreshold", props.rejectedRecordsThreshold, { min: 0, max: 1000000000 });
     checkParameter("ScheduleExpression", props.scheduleExpression, { pattern: "^(cron|rate|at)\\(.+\\)$" });
     checkParameter("ScheduleTimeZone", props.scheduleTimeZone, { pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$" });
     checkParameter("SourceBucketName", props.sourceBucketName, { pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" });
 
     // Conditions
     const hasAlarmEmail = !(props.alarmEmail! === '');
+    const hasAllowedOrigins = !(props.allowedOrigins! === '');
+    const hasChartStyle = !(props.chartStyle! === '');
+    const hasCustomDomain = (!(props.domainName! === '') && !(props.certificateArn! === ''));
     const hasPermissionsBoundary = !(props.permissionsBoundaryArn! === '');
 
     // Resources
@@ -243,6 +284,56 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       },
     });
 
+    const chartsResponseHeadersPolicy = new cloudfront.CfnResponseHeadersPolicy(this, 'ChartsResponseHeadersPolicy', {
+      responseHeadersPolicyConfig: {
+        comment: 'author-stats charts: security headers, CORS for the allowed origins',
+        corsConfig: hasAllowedOrigins ? {
+          accessControlAllowCredentials: false,
+          accessControlAllowHeaders: {
+            items: [
+              '*',
+            ],
+          },
+          accessControlAllowMethods: {
+            items: [
+              'GET',
+              'HEAD',
+            ],
+          },
+          accessControlAllowOrigins: {
+            items: cdk.Fn.split(',', props.allowedOrigins!),
+          },
+          accessControlMaxAgeSec: 86400,
+          originOverride: true,
+        } : undefined,
+        name: `${cdk.Aws.STACK_NAME}-charts`,
+        securityHeadersConfig: {
+          contentTypeOptions: {
+            override: true,
+          },
+          frameOptions: {
+            frameOption: 'SAMEORIGIN',
+            override: true,
+          },
+          referrerPolicy: {
+            override: true,
+            referrerPolicy: 'strict-origin-when-cross-origin',
+          },
+          strictTransportSecurity: {
+            accessControlMaxAgeSec: 31536000,
+            includeSubdomains: false,
+            override: true,
+            preload: false,
+          },
+          xssProtection: {
+            modeBlock: true,
+            override: true,
+            protection: true,
+          },
+        },
+      },
+    });
+
     const deadLetterQueue = new sqs.CfnQueue(this, 'DeadLetterQueue', {
       messageRetentionPeriod: 1209600,
       sqsManagedSseEnabled: true,
@@ -278,6 +369,9 @@ export class AuthorStatsBatchStack extends cdk.Stack {
 
     const chartsDistribution = new cloudfront.CfnDistribution(this, 'ChartsDistribution', {
       distributionConfig: {
+        aliases: hasCustomDomain ? [
+          props.domainName!,
+        ] : undefined,
         comment: `${cdk.Aws.STACK_NAME}: author monthly charts`,
         defaultCacheBehavior: {
           allowedMethods: [
@@ -290,7 +384,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
             'HEAD',
           ],
           compress: true,
-          responseHeadersPolicyId: '67f7725c-6f97-4210-82d7-5512b31e9d03',
+          responseHeadersPolicyId: chartsResponseHeadersPolicy.ref,
           targetOriginId: 'charts-bucket',
           viewerProtocolPolicy: 'redirect-to-https',
         },
@@ -308,7 +402,11 @@ export class AuthorStatsBatchStack extends cdk.Stack {
             },
           },
         ],
-        viewerCertificate: {
+        viewerCertificate: hasCustomDomain ? {
+          acmCertificateArn: props.certificateArn!,
+          minimumProtocolVersion: 'TLSv1.2_2021',
+          sslSupportMethod: 'sni-only',
+        } : {
           cloudFrontDefaultCertificate: true,
         },
       },
@@ -351,6 +449,50 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       statistic: 'Sum',
       threshold: 1,
       treatMissingData: 'notBreaching',
+    });
+
+    const chartsBucketPolicy = new s3.CfnBucketPolicy(this, 'ChartsBucketPolicy', {
+      bucket: chartsBucket.ref,
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'CloudFrontReadsCharts',
+            Effect: 'Allow',
+            Principal: {
+              Service: 'cloudfront.amazonaws.com',
+            },
+            Action: [
+              's3:GetObject',
+            ],
+            Resource: [
+              `${chartsBucket.attrArn}/author-monthly-stats/*`,
+            ],
+            Condition: {
+              StringEquals: {
+                'AWS:SourceArn': `arn:${cdk.Aws.PARTITION}:cloudfront::${cdk.Aws.ACCOUNT_ID}:distribution/${chartsDistribution.ref}`,
+              },
+            },
+          },
+          {
+            Sid: 'DenyPlainHttp',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: [
+              's3:*',
+            ],
+            Resource: [
+              chartsBucket.attrArn,
+              `${chartsBucket.attrArn}/*`,
+            ],
+            Condition: {
+              Bool: {
+                'aws:SecureTransport': 'false',
+              },
+            },
+          },
+        ],
+      },
     });
 
     const jobRole = new iam.CfnRole(this, 'JobRole', {
@@ -430,55 +572,21 @@ export class AuthorStatsBatchStack extends cdk.Stack {
                   deadLetterQueue.attrArn,
                 ],
               },
+              {
+                Sid: 'InvalidateOwnCharts',
+                Effect: 'Allow',
+                Action: [
+                  'cloudfront:CreateInvalidation',
+                ],
+                Resource: [
+                  `arn:${cdk.Aws.PARTITION}:cloudfront::${cdk.Aws.ACCOUNT_ID}:distribution/${chartsDistribution.ref}`,
+                ],
+              },
             ],
           },
           policyName: 'author-stats-job',
         },
       ],
-    });
-
-    const chartsBucketPolicy = new s3.CfnBucketPolicy(this, 'ChartsBucketPolicy', {
-      bucket: chartsBucket.ref,
-      policyDocument: {
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Sid: 'CloudFrontReadsCharts',
-            Effect: 'Allow',
-            Principal: {
-              Service: 'cloudfront.amazonaws.com',
-            },
-            Action: [
-              's3:GetObject',
-            ],
-            Resource: [
-              `${chartsBucket.attrArn}/author-monthly-stats/*`,
-            ],
-            Condition: {
-              StringEquals: {
-                'AWS:SourceArn': `arn:${cdk.Aws.PARTITION}:cloudfront::${cdk.Aws.ACCOUNT_ID}:distribution/${chartsDistribution.ref}`,
-              },
-            },
-          },
-          {
-            Sid: 'DenyPlainHttp',
-            Effect: 'Deny',
-            Principal: '*',
-            Action: [
-              's3:*',
-            ],
-            Resource: [
-              chartsBucket.attrArn,
-              `${chartsBucket.attrArn}/*`,
-            ],
-            Condition: {
-              Bool: {
-                'aws:SecureTransport': 'false',
-              },
-            },
-          },
-        ],
-      },
     });
 
     const jobFunction = new lambda.CfnFunction(this, 'JobFunction', {
@@ -488,12 +596,9 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       code: {
         imageUri: props.imageUri!,
       },
-      deadLetterConfig: {
-        targetArn: deadLetterQueue.attrArn,
-      },
       description: 'author-stats: per-author monthly post charts',
       environment: {
-        variables: {
+        variables: hasChartStyle ? {
           'SOURCE_BUCKET': props.sourceBucketName!,
           'POSTS_KEY': props.postsKey!,
           'AUTHORS_KEY': props.authorsKey!,
@@ -502,6 +607,18 @@ export class AuthorStatsBatchStack extends cdk.Stack {
           'CHART_TIME_ZONE': props.chartTimeZone!,
           'ACTIVE_DAYS': `${props.activeDays!}`,
           'UPLOAD_CONCURRENCY': '32',
+          'DISTRIBUTION_ID': chartsDistribution.ref,
+          'CHART_STYLE': props.chartStyle!,
+        } : {
+          'SOURCE_BUCKET': props.sourceBucketName!,
+          'POSTS_KEY': props.postsKey!,
+          'AUTHORS_KEY': props.authorsKey!,
+          'CHARTS_BUCKET': chartsBucket.ref,
+          'CHARTS_PREFIX': 'author-monthly-stats/',
+          'CHART_TIME_ZONE': props.chartTimeZone!,
+          'ACTIVE_DAYS': `${props.activeDays!}`,
+          'UPLOAD_CONCURRENCY': '32',
+          'DISTRIBUTION_ID': chartsDistribution.ref,
         },
       },
       loggingConfig: {
@@ -524,6 +641,10 @@ export class AuthorStatsBatchStack extends cdk.Stack {
           {
             id: 'CKV_AWS_173',
             comment: 'Environment holds bucket names, keys and settings, no secrets; Lambda encrypts it at rest with an AWS key',
+          },
+          {
+            id: 'CKV_AWS_116',
+            comment: 'Failed runs reach the dead-letter queue through the EventInvokeConfig on-failure destination, which records the error; a DeadLetterConfig too would queue each failure twice',
           },
         ],
       },
@@ -572,6 +693,27 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       treatMissingData: 'breaching',
     });
 
+    const invalidationFailedAlarm = new cloudwatch.CfnAlarm(this, 'InvalidationFailedAlarm', {
+      alarmActions: hasAlarmEmail ? [
+        alarmTopic!.ref,
+      ] : undefined,
+      alarmDescription: 'An author-stats run published but could not invalidate its CloudFront paths: viewers get the old charts until their s-maxage ends; the run\'s warning names the cause and the command that invalidates by hand',
+      comparisonOperator: 'GreaterThanOrEqualToThreshold',
+      dimensions: [
+        {
+          name: 'FunctionName',
+          value: jobFunction.ref,
+        },
+      ],
+      evaluationPeriods: 1,
+      metricName: 'InvalidationFailed',
+      namespace: 'AuthorStats',
+      period: 3600,
+      statistic: 'Maximum',
+      threshold: 1,
+      treatMissingData: 'notBreaching',
+    });
+
     const jobErrorsAlarm = new cloudwatch.CfnAlarm(this, 'JobErrorsAlarm', {
       alarmActions: hasAlarmEmail ? [
         alarmTopic!.ref,
@@ -590,6 +732,39 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       period: 3600,
       statistic: 'Sum',
       threshold: 1,
+      treatMissingData: 'notBreaching',
+    });
+
+    const jobEventInvokeConfig = new lambda.CfnEventInvokeConfig(this, 'JobEventInvokeConfig', {
+      destinationConfig: {
+        onFailure: {
+          destination: deadLetterQueue.attrArn,
+        },
+      },
+      functionName: jobFunction.ref,
+      maximumEventAgeInSeconds: 10800,
+      maximumRetryAttempts: 1,
+      qualifier: '$LATEST',
+    });
+
+    const rejectedRecordsAlarm = new cloudwatch.CfnAlarm(this, 'RejectedRecordsAlarm', {
+      alarmActions: hasAlarmEmail ? [
+        alarmTopic!.ref,
+      ] : undefined,
+      alarmDescription: 'An author-stats run rejected more bad records than RejectedRecordsThreshold (malformed lines, posts without an author or with a bad timestamp, unknown authors, invalid or shared slugs; drafts and scheduled posts do not count): check the export, `cargo xtask status` shows the counters',
+      comparisonOperator: 'GreaterThanThreshold',
+      dimensions: [
+        {
+          name: 'FunctionName',
+          value: jobFunction.ref,
+        },
+      ],
+      evaluationPeriods: 1,
+      metricName: 'RecordsRejected',
+      namespace: 'AuthorStats',
+      period: 3600,
+      statistic: 'Maximum',
+      threshold: props.rejectedRecordsThreshold!,
       treatMissingData: 'notBreaching',
     });
 
@@ -691,8 +866,30 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       },
     });
 
+    const monthlySchedule = new scheduler.CfnSchedule(this, 'MonthlySchedule', {
+      description: 'Runs the author-stats job over every listed author on the 1st of each month, so every chart\'s axis reaches the new month',
+      flexibleTimeWindow: {
+        mode: 'OFF',
+      },
+      scheduleExpression: 'cron(15 3 1 * ? *)',
+      scheduleExpressionTimezone: props.chartTimeZone!,
+      state: 'ENABLED',
+      target: {
+        arn: jobFunction.attrArn,
+        deadLetterConfig: {
+          arn: deadLetterQueue.attrArn,
+        },
+        input: '{\"all\": true}',
+        retryPolicy: {
+          maximumEventAgeInSeconds: 3600,
+          maximumRetryAttempts: 5,
+        },
+        roleArn: schedulerRole.attrArn,
+      },
+    });
+
     // Outputs
-    this.chartBaseUrl = `https://${chartsDistribution.attrDomainName}/author-monthly-stats/`;
+    this.chartBaseUrl = hasCustomDomain ? `https://${props.domainName!}/author-monthly-stats/` : `https://${chartsDistribution.attrDomainName}/author-monthly-stats/`;
     new cdk.CfnOutput(this, 'CfnOutputChartBaseUrl', {
       key: 'ChartBaseUrl',
       description: 'Base URL of the charts: <ChartBaseUrl><slug>.png and <ChartBaseUrl>index.json',
@@ -726,6 +923,12 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       description: 'EventBridge Scheduler schedule that runs the job',
       exportName: `${cdk.Aws.STACK_NAME}-ScheduleName`,
       value: this.scheduleName!.toString(),
+    });
+    this.monthlyScheduleName = monthlySchedule.ref;
+    new cdk.CfnOutput(this, 'CfnOutputMonthlyScheduleName', {
+      key: 'MonthlyScheduleName',
+      description: 'EventBridge Scheduler schedule of the monthly run over every listed author',
+      value: this.monthlyScheduleName!.toString(),
     });
     this.logGroupName = jobLogGroup.ref;
     new cdk.CfnOutput(this, 'CfnOutputLogGroupName', {
