@@ -46,7 +46,8 @@ enum Command {
     Invoke(lifecycle::invoke::Invoke),
     /// The function's recent log lines (--follow to keep reading).
     Logs(lifecycle::logs::Logs),
-    /// Recent runs, dead letters, alarms and a verdict: exit 0 healthy, 1 not.
+    /// Recent runs (with their trigger), schedules, dead letters, alarms and a verdict: exit 0
+    /// healthy, 1 not.
     Status(lifecycle::run_status::Status),
     /// Resources changed outside CloudFormation, with their differences: exit 1 on drift.
     Drift(lifecycle::drift::Drift),

@@ -209,7 +209,10 @@ impl Review {
 
     /// The three sections, for a terminal or a CI log.
     pub fn render(&self) -> String {
-        let mut out = vec![format!("Resources ({} changes):", self.changes.len())];
+        let mut out = vec![format!(
+            "Resources ({}):",
+            count(self.changes.len(), "change")
+        )];
         out.push(indent(&changeset::render(&self.changes)));
         if self.parameters.is_empty() {
             out.push("Parameters: no value changes".to_owned());
@@ -223,9 +226,8 @@ impl Review {
             out.push("Security: no IAM, resource-policy or public-access change".to_owned());
         } else {
             out.push(format!(
-                "Security ({} changes to IAM, resource policies or public access: review \
-                 them):",
-                self.security.len()
+                "Security ({} to IAM, resource policies or public access: review them):",
+                count(self.security.len(), "change")
             ));
             let rows: Vec<Vec<String>> = self
                 .security
@@ -261,6 +263,11 @@ impl Review {
             })).collect::<Vec<_>>(),
         })
     }
+}
+
+/// `1 change`, `2 changes`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 fn indent(text: &str) -> String {
@@ -364,7 +371,7 @@ mod tests {
             ]
         );
         let text = review.render();
-        assert!(text.contains("Security (3 changes"), "{text}");
+        assert!(text.contains("Security (3 changes to IAM"), "{text}");
         assert!(text.contains("Resources (5 changes)"), "{text}");
     }
 
