@@ -5,11 +5,13 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use chrono_tz::Tz;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
+use crate::aws::client::{self, Timeouts};
+use crate::aws::invalidation::{self, Invalidator};
 use crate::aws::s3_url::{self, S3Object, S3Prefix};
 use crate::aws::settings::parse_concurrency;
-use crate::aws::{self, s3_source, PublishOptions, S3Store};
+use crate::aws::{self, s3_source, ChangeLog, PublishOptions, S3Store};
 use crate::chart::Style;
 use crate::fanout;
 use crate::guard::{self, Guards};
@@ -362,12 +364,23 @@ struct Opened {
     posts: Source,
     authors: Source,
     store: Box<dyn Store>,
+    /// What an S3 store changed, and the distribution to invalidate it on (`--invalidate`).
+    invalidate: Option<(S3Prefix, ChangeLog, String)>,
     /// Kept alive while the sources and the store use it.
-    _aws: Option<Aws>,
+    aws: Option<Aws>,
 }
 
 impl RunArgs {
     fn open(self) -> Result<Opened> {
+        if self.invalidate.is_some() && !matches!(self.out, Output::S3(_)) {
+            Cli::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    "--invalidate needs --out s3://bucket/prefix/ (CloudFront serves an S3 \
+                     prefix, not a folder): drop --invalidate or publish to S3",
+                )
+                .exit();
+        }
         let config = RunConfig {
             days: self.days,
             all: self.all,
@@ -398,33 +411,53 @@ impl RunArgs {
         };
         let posts = open("posts", &self.posts)?;
         let authors = open("authors", &self.authors)?;
-        let store = store_for(
-            self.out,
-            aws.as_ref(),
-            PublishOptions {
-                concurrency: self.upload_concurrency,
-                cache_control: self.cache_control,
-            },
-        );
+        let options = PublishOptions {
+            concurrency: self.upload_concurrency,
+            cache_control: self.cache_control,
+        };
+        let (store, invalidate): (Box<dyn Store>, _) = match (self.out, &aws, self.invalidate) {
+            (Output::S3(prefix), Some(sdk), Some(id)) => {
+                let store = S3Store::new(
+                    sdk.client.clone(),
+                    sdk.runtime.handle().clone(),
+                    prefix.clone(),
+                    options,
+                );
+                let log = store.change_log();
+                (Box::new(store), Some((prefix, log, id)))
+            }
+            (out, _, _) => (store_for(out, aws.as_ref(), options), None),
+        };
         Ok(Opened {
             config,
             posts,
             authors,
             store,
-            _aws: aws,
+            invalidate,
+            aws,
         })
     }
 
     pub fn execute(self) -> Result<()> {
         let json = self.json;
         let opened = self.open()?;
-        let summary = run::run(
+        let mut summary = run::run(
             &opened.config,
             opened.posts,
             opened.authors,
             opened.store.as_ref(),
             &Progress::auto(),
         )?;
+        if let (Some((prefix, log, id)), Some(sdk)) = (&opened.invalidate, &opened.aws) {
+            let shared = sdk.runtime.block_on(client::shared_config());
+            let invalidator = Invalidator::new(&shared, Timeouts::from_env()?, id);
+            sdk.runtime.block_on(invalidation::after_publish(
+                &invalidator,
+                prefix,
+                &log.keys(),
+                &mut summary,
+            ));
+        }
         print_answer(json, &summary, || summary.to_text())
     }
 }

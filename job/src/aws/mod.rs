@@ -17,7 +17,7 @@ pub mod s3_url;
 pub mod settings;
 
 pub use client::s3_client;
-pub use s3_store::{PublishOptions, S3Store};
+pub use s3_store::{ChangeLog, PublishOptions, S3Store};
 pub use s3_url::{S3Object, S3Prefix};
 
 /// A multi-threaded tokio runtime for the SDK (the CLI and the Lambda function each build

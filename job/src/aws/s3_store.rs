@@ -89,7 +89,7 @@ pub struct S3Store {
     /// when there is no index or it records none).
     recorded_headers: Mutex<Option<String>>,
     /// Keys of the objects the last publication changed (for the invalidation).
-    changed: Mutex<BTreeSet<String>>,
+    changed: ChangeLog,
     /// Fan-out working files, in the same bucket outside the prefix.
     runs: S3RunFiles,
 }
@@ -105,7 +105,7 @@ impl S3Store {
             target,
             options,
             recorded_headers: Mutex::new(None),
-            changed: Mutex::new(BTreeSet::new()),
+            changed: ChangeLog::default(),
             runs,
         }
     }
@@ -119,11 +119,16 @@ impl S3Store {
     /// the deleted objects of authors no longer listed. Empty after a dry run or a rerun
     /// that changed nothing.
     pub fn changed_keys(&self) -> BTreeSet<String> {
-        self.changed.lock().expect("changed keys").clone()
+        self.changed.keys()
+    }
+
+    /// A handle on [`S3Store::changed_keys`] that outlives a boxed `dyn Store`.
+    pub fn change_log(&self) -> ChangeLog {
+        self.changed.clone()
     }
 
     fn record_changed(&self, keys: impl IntoIterator<Item = String>) {
-        self.changed.lock().expect("changed keys").extend(keys);
+        self.changed.0.lock().expect("changed keys").extend(keys);
     }
 
     /// Key → ETag (without quotes) of every object directly under the prefix.
@@ -194,6 +199,16 @@ impl S3Store {
         })?;
         *self.recorded_headers.lock().expect("headers") = recorded;
         Ok(Some(bytes.into_bytes().to_vec()))
+    }
+}
+
+/// The keys an [`S3Store`]'s last publication changed, shared with whoever invalidates them.
+#[derive(Clone, Debug, Default)]
+pub struct ChangeLog(Arc<Mutex<BTreeSet<String>>>);
+
+impl ChangeLog {
+    pub fn keys(&self) -> BTreeSet<String> {
+        self.0.lock().expect("changed keys").clone()
     }
 }
 
@@ -286,7 +301,7 @@ impl Store for S3Store {
         let Some(snapshot) = snapshot else {
             return self.open();
         };
-        self.changed.lock().expect("changed keys").clear();
+        self.changed.0.lock().expect("changed keys").clear();
         Ok(Box::new(S3Publication {
             store: self,
             existing: snapshot
@@ -303,7 +318,7 @@ impl Store for S3Store {
 
     fn open(&self) -> Result<Box<dyn Publication + '_>> {
         let existing = self.runtime.block_on(self.list_etags())?;
-        self.changed.lock().expect("changed keys").clear();
+        self.changed.0.lock().expect("changed keys").clear();
         Ok(Box::new(S3Publication {
             store: self,
             existing,
