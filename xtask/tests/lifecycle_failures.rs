@@ -775,3 +775,128 @@ fn a_failed_drift_detection_is_an_error_naming_the_reason() {
     );
     assert!(err.contains("read permissions"), "{err}");
 }
+
+/// A kept change set as `DescribeChangeSet` answers, made at 2026-11-25T01:00:00Z.
+fn kept_change_set(execution: &str, description: &str) -> String {
+    format!(
+        "<ChangeSetName>deploy-1</ChangeSetName><ChangeSetId>{CHANGE_SET_ID}</ChangeSetId>\
+         <StackId>{STACK_ID}</StackId><StackName>{STACK}</StackName>\
+         <Status>CREATE_COMPLETE</Status><ExecutionStatus>{execution}</ExecutionStatus>\
+         <CreationTime>2026-11-25T01:00:00Z</CreationTime>\
+         <Description>{description}</Description><Changes></Changes>"
+    )
+}
+
+/// A stack that was last updated at `updated`.
+fn stack_updated_at(status: &str, updated: &str) -> String {
+    stacks(status, "").replace(
+        "<CreationTime>",
+        &format!("<LastUpdatedTime>{updated}</LastUpdatedTime><CreationTime>"),
+    )
+}
+
+fn check_kept(replay: &Replay) -> String {
+    block_on(xtask::lifecycle::plan::check(
+        &clients(replay),
+        &stage(),
+        "deploy-1",
+    ))
+    .unwrap_err()
+    .to_string()
+}
+
+#[test]
+fn an_obsolete_change_set_is_refused_because_the_stack_changed() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    replay.ok(
+        "DescribeChangeSet",
+        &kept_change_set(
+            "OBSOLETE",
+            "cargo xtask deploy --no-execute of x [planned on stack event e0]",
+        ),
+    );
+    let err = check_kept(&replay);
+    assert!(
+        err.contains("OBSOLETE") && err.contains("changed after it was planned"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cargo xtask deploy --stage replay --no-execute"),
+        "{err}"
+    );
+    assert!(replay.calls("ExecuteChangeSet").is_empty());
+}
+
+#[test]
+fn a_stack_updated_after_the_plan_is_refused_by_its_last_updated_time() {
+    let replay = Replay::start();
+    replay.ok(
+        "DescribeStacks",
+        &stack_updated_at("UPDATE_COMPLETE", "2026-11-25T02:00:00Z"),
+    );
+    replay.ok(
+        "DescribeChangeSet",
+        &kept_change_set(
+            "AVAILABLE",
+            "cargo xtask deploy --no-execute of x [planned on stack event e0]",
+        ),
+    );
+    let err = check_kept(&replay);
+    assert!(
+        err.contains("was updated at 2026-11-25 02:00:00 UTC")
+            && err.contains("after change set deploy-1 was planned"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_kept_change_set_on_an_unchanged_stack_is_executable() {
+    let replay = Replay::start();
+    replay.ok(
+        "DescribeStacks",
+        &stack_updated_at("UPDATE_COMPLETE", "2026-11-25T00:30:00Z"),
+    );
+    replay.ok(
+        "DescribeChangeSet",
+        &kept_change_set(
+            "AVAILABLE",
+            "cargo xtask deploy --no-execute of x [planned on stack event e0]",
+        ),
+    );
+    replay.ok(
+        "DescribeStackEvents",
+        &events(&[(
+            "e0",
+            STACK,
+            "AWS::CloudFormation::Stack",
+            "UPDATE_COMPLETE",
+            "",
+        )]),
+    );
+    let ready = block_on(xtask::lifecycle::plan::check(
+        &clients(&replay),
+        &stage(),
+        "deploy-1",
+    ))
+    .unwrap();
+    assert!(!ready.create);
+    assert_eq!(ready.info.id, CHANGE_SET_ID);
+}
+
+#[test]
+fn a_change_set_cloudformation_does_not_know_is_refused_with_the_plan_command() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &stacks("UPDATE_COMPLETE", ""));
+    replay.on(
+        "DescribeChangeSet",
+        404,
+        query_error("ChangeSetNotFound", "ChangeSet [deploy-1] does not exist"),
+    );
+    let err = check_kept(&replay);
+    assert!(
+        err.contains("change set deploy-1 does not exist for stack author-stats-batch-replay"),
+        "{err}"
+    );
+}

@@ -895,3 +895,106 @@ fn a_parameter_the_template_forbids_is_refused_before_any_stack_exists() {
         assert!(stacks.is_err(), "a refused deploy left a stack behind");
     }
 }
+
+#[test]
+fn the_stage_style_goes_in_as_chart_style_and_a_changed_style_backfills() {
+    let dir = tempfile::tempdir().unwrap();
+    let style = dir.path().join("style.toml");
+    std::fs::write(
+        &style,
+        "# the site's style\nlocale = \"ja\"   # Japanese\n[text]\ntitle = 30\n",
+    )
+    .unwrap();
+    let stages = dir.path().join("stages.toml");
+    std::fs::write(
+        &stages,
+        format!(
+            "[tone]\nstyle = {:?}\n[tone.parameters]\nSourceBucketName = \"export-tone\"\n\
+             LogRetentionDays = 7\n",
+            style.display().to_string()
+        ),
+    )
+    .unwrap();
+    let args = [
+        "deploy",
+        "--stage",
+        "tone",
+        "--scope",
+        "core",
+        "--image",
+        &image('8'),
+        "--yes",
+    ];
+    let mut first = args.to_vec();
+    first.push("--no-backfill");
+    let created = report(&first, &stages);
+    assert_eq!(created["status"], "CREATE_COMPLETE", "{created:#}");
+    let sent = created["review"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ChartStyle")
+        .unwrap()["new"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Comments and alignment dropped, the same TOML.
+    assert_eq!(sent, "locale = \"ja\"\n\n[text]\ntitle = 30\n");
+    let function = created["outputs"]["FunctionName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let config = block_on(
+        clients()
+            .lambda
+            .get_function_configuration()
+            .function_name(&function)
+            .send(),
+    )
+    .unwrap();
+    let environment = config.environment().unwrap().variables().unwrap();
+    assert_eq!(
+        environment
+            .get(contract::env::CHART_STYLE)
+            .map(String::as_str),
+        Some(sent.as_str())
+    );
+
+    // The style changes: the preview shows the changed line, and the deploy backfills (on
+    // moto the image cannot run, which the last line says, with the rerun).
+    std::fs::write(&style, "locale = \"en\"\n[text]\ntitle = 30\n").unwrap();
+    let (out, stderr) = xtask(&args, &stages);
+    assert!(
+        stderr.contains("ChartStyle: 4 lines → 4 lines:")
+            && stderr.contains("- locale = \"ja\"")
+            && stderr.contains("+ locale = \"en\""),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("because the chart style changed, so every chart is redrawn in it"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap()
+            .contains("the stack is deployed, but the backfill run failed"),
+        "{stderr}"
+    );
+
+    // Over 4096 bytes without comments: refused before any AWS call.
+    let big: String = (0..300)
+        .map(|i| format!("field_{i} = \"{i:08}\"\n"))
+        .collect();
+    std::fs::write(&style, big).unwrap();
+    let (out, stderr) = xtask(&args, &stages);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let line = stderr.lines().last().unwrap();
+    assert!(
+        line.contains(&style.display().to_string()) && line.contains("4096-byte limit"),
+        "{line}"
+    );
+    report(&["teardown", "--stage", "tone", "--yes"], &stages);
+}

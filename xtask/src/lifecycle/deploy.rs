@@ -108,6 +108,8 @@ impl Deploy {
             ui.json(&report);
             return Ok(());
         }
+        // The stage's parameters and chart style, checked before any AWS call or build.
+        proposal::parameter_values(self.scope, &stage, None)?;
         let mut stage = stage;
         let service_role = rt.block_on(bootstrapped(&clients, &mut stage, &ui))?;
         let image = match &self.image {
