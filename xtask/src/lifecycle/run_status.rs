@@ -310,12 +310,24 @@ impl Status {
             let dead_letters = dead_letter_depth(&clients, &stage).await?;
             let resources = super::teardown::resources(&clients, &stage.stack_name).await?;
             let alarms = alarm_states(&clients, &stage.stack_name, &resources).await?;
-            let schedules =
-                schedule_states(&clients, &stage.stack_name, &resources, Utc::now()).await?;
+            // The schedules are shown, not judged: a read that fails (e.g. an identity
+            // without scheduler:GetSchedule) is reported and the verdict still given.
+            let (schedules, schedules_error) =
+                match schedule_states(&clients, &stage.stack_name, &resources, Utc::now()).await {
+                    Ok(schedules) => (schedules, None),
+                    Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+                };
             let verdict = assess(&all_runs, Utc::now(), dead_letters, &alarms, &schedules);
-            anyhow::Ok((runs, dead_letters, alarms, schedules, verdict))
+            anyhow::Ok((
+                runs,
+                dead_letters,
+                alarms,
+                schedules,
+                schedules_error,
+                verdict,
+            ))
         })?;
-        let (runs, dead_letters, alarms, schedules, verdict) = report;
+        let (runs, dead_letters, alarms, schedules, schedules_error, verdict) = report;
         let rows: Vec<Vec<String>> = runs
             .iter()
             .map(|r| {
@@ -363,8 +375,10 @@ impl Status {
                 &rows,
             ));
         }
-        if schedules.is_empty() {
-            ui.say("schedules: none found for the stack");
+        match &schedules_error {
+            Some(error) => ui.say(format!("schedules: {error}")),
+            None if schedules.is_empty() => ui.say("schedules: none found for the stack"),
+            None => {}
         }
         for schedule in &schedules {
             ui.say(format!(
@@ -400,6 +414,7 @@ impl Status {
             "stack": stage.stack_name,
             "runs": runs,
             "schedules": schedules,
+            "schedules_error": schedules_error,
             "dead_letter_messages": dead_letters,
             "alarms": alarms,
             "healthy": verdict.healthy,
@@ -453,8 +468,9 @@ async fn dead_letter_depth(clients: &Clients, stage: &super::stages::Stage) -> R
         .and_then(|n| n.parse().ok()))
 }
 
-/// The stack's schedules: its `AWS::Scheduler::Schedule` resources and any schedule named
-/// `<stack>-…` (the names CloudFormation gives them), each read with `GetSchedule`.
+/// The stack's schedules: its `AWS::Scheduler::Schedule` resources, each read with
+/// `GetSchedule`; a stack without any (`--scope core` on an emulator) is searched with
+/// `ListSchedules` for the names CloudFormation would give them (`<stack>-…`).
 async fn schedule_states(
     clients: &Clients,
     stack_name: &str,
@@ -466,25 +482,27 @@ async fn schedule_states(
         .filter(|r| r.resource_type == "AWS::Scheduler::Schedule" && r.was_created())
         .map(|r| r.physical_id.clone())
         .collect();
-    let listed = clients
-        .scheduler
-        .list_schedules()
-        .name_prefix(format!("{stack_name}-"))
-        .send()
-        .await
-        .map_err(|e| {
-            crate::aws::explain(
-                e,
-                &format!("cannot list the schedules of {stack_name}"),
-                "scheduler:ListSchedules",
-            )
-        })?;
-    names.extend(
-        listed
-            .schedules()
-            .iter()
-            .filter_map(|s| s.name().map(str::to_owned)),
-    );
+    if names.is_empty() {
+        let listed = clients
+            .scheduler
+            .list_schedules()
+            .name_prefix(format!("{stack_name}-"))
+            .send()
+            .await
+            .map_err(|e| {
+                crate::aws::explain(
+                    e,
+                    &format!("cannot list the schedules of {stack_name}"),
+                    "scheduler:ListSchedules",
+                )
+            })?;
+        names.extend(
+            listed
+                .schedules()
+                .iter()
+                .filter_map(|s| s.name().map(str::to_owned)),
+        );
+    }
     names.sort();
     names.dedup();
     let mut out = Vec::new();
