@@ -9,11 +9,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Most colours a palette PNG can hold.
 pub(crate) const MAX_COLOURS: usize = 256;
 
-/// A palette image: `palette[indices[p]]` is the colour of pixel `p`.
+/// A palette image as PNG scanlines: each row is a 0 byte (PNG's filter type "None")
+/// followed by one palette index per pixel, so the encoder compresses it as it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Indexed {
     pub palette: Vec<[u8; 3]>,
-    pub indices: Vec<u8>,
+    pub scanlines: Vec<u8>,
 }
 
 /// Reduce `rgb` (`width` pixels a row, 3 bytes a pixel) to at most `max` (≤ 256)
@@ -46,20 +47,21 @@ pub(crate) fn quantize(rgb: &[u8], width: usize, pinned: &[[u8; 3]], max: usize)
         index_of[id] = index as u8;
     }
 
-    let mut indices = vec![0u8; rgb.len() / 3];
+    let stride = width + 1;
+    let mut scanlines = vec![0u8; runs.rows.len() * stride];
     for (row, range) in runs.rows.iter().enumerate() {
-        let start = row * width;
+        let start = row * stride + 1;
         if row > 0 && runs.rows[row - 1] == *range {
-            indices.copy_within(start - width..start, start);
+            scanlines.copy_within(start - stride..start - 1, start);
             continue;
         }
         let mut at = start;
         for &(id, len) in &runs.runs[range.clone()] {
-            fill(&mut indices[at..at + len as usize], index_of[id as usize]);
+            fill(&mut scanlines[at..at + len as usize], index_of[id as usize]);
             at += len as usize;
         }
     }
-    Indexed { palette, indices }
+    Indexed { palette, scanlines }
 }
 
 /// `dst.fill(value)`, without a `memset` call for the many short runs of a chart.
@@ -206,11 +208,15 @@ mod tests {
         pixels.iter().flatten().copied().collect()
     }
 
-    fn colours(indexed: &Indexed) -> Vec<[u8; 3]> {
+    /// Every pixel's colour, row by row, after checking each row's filter byte.
+    fn colours(indexed: &Indexed, width: usize) -> Vec<[u8; 3]> {
         indexed
-            .indices
-            .iter()
-            .map(|&i| indexed.palette[usize::from(i)])
+            .scanlines
+            .chunks_exact(width + 1)
+            .flat_map(|row| {
+                assert_eq!(row[0], 0, "filter type None");
+                row[1..].iter().map(|&i| indexed.palette[usize::from(i)])
+            })
             .collect()
     }
 
@@ -225,7 +231,7 @@ mod tests {
             [255, 255, 255],
         ];
         let indexed = quantize(&image(&px), px.len(), &[], 256);
-        assert_eq!(colours(&indexed), px);
+        assert_eq!(colours(&indexed, px.len()), px);
         assert_eq!(indexed.palette, [[255, 255, 255], [1, 2, 3], [9, 9, 9]]);
     }
 
@@ -235,7 +241,10 @@ mod tests {
         px[3] = [1, 1, 1];
         px[500..517].fill([2, 2, 2]);
         px[999] = [3, 3, 3];
-        assert_eq!(colours(&quantize(&image(&px), px.len(), &[], 256)), px);
+        assert_eq!(
+            colours(&quantize(&image(&px), px.len(), &[], 256), px.len()),
+            px
+        );
     }
 
     #[test]
@@ -245,7 +254,7 @@ mod tests {
         px.push([254, 255, 253]);
         let indexed = quantize(&image(&px), px.len(), &[], 256);
         assert_eq!(indexed.palette.len(), 256);
-        let out = colours(&indexed);
+        let out = colours(&indexed, px.len());
         assert_eq!(out[..512], px[..512]);
         assert_eq!(out[512], [254, 254, 254]);
     }
@@ -257,7 +266,7 @@ mod tests {
         let b = [[3, 3, 3], [3, 3, 3], [1, 1, 1], [2, 2, 2]];
         let px: Vec<[u8; 3]> = [a, a, b, b, b, b].concat();
         let indexed = quantize(&image(&px), 4, &[], 256);
-        assert_eq!(colours(&indexed), px);
+        assert_eq!(colours(&indexed, 4), px);
         // Pixel counts include the repeated rows: 3 is the commonest colour.
         assert_eq!(indexed.palette[0], [3, 3, 3]);
     }
@@ -269,8 +278,8 @@ mod tests {
         px.push([255, 0, 0]);
         let indexed = quantize(&image(&px), px.len(), &[[255, 0, 0]], 2);
         assert_eq!(indexed.palette, [[255, 0, 0], [255, 255, 255]]);
-        assert_eq!(colours(&indexed)[70], [255, 0, 0]);
-        assert_eq!(colours(&indexed)[60], [255, 255, 255]);
+        assert_eq!(colours(&indexed, px.len())[70], [255, 0, 0]);
+        assert_eq!(colours(&indexed, px.len())[60], [255, 255, 255]);
     }
 
     #[test]
