@@ -140,8 +140,8 @@ fn invocation_publishes_and_answers_with_the_summary() {
     let listing = list("lambda-charts-publish", PREFIX);
     assert_eq!(
         listing.len() as u64,
-        3 * rendered + 1,
-        "light and dark charts, stats and index.json"
+        5 * rendered + 1,
+        "light and dark PNG and SVG charts, stats and index.json"
     );
 
     // A warm container serves the next invocation with the same client.

@@ -238,6 +238,12 @@ struct Arns<'t> {
     distributions: Expr<'t>,
     origin_access_controls: Expr<'t>,
     response_headers_policies: Expr<'t>,
+    /// The fan-out's state machine (`<stack name>-fan-out`, `stack::fan_out`) and its
+    /// executions, the map's child executions among them.
+    state_machine: Expr<'t>,
+    state_machine_executions: Expr<'t>,
+    /// A fan-out run's working files, beside the charts prefix.
+    run_objects: Expr<'t>,
     /// `author-stats-batch-${Stage}`, the main stack's name (for tag conditions).
     main_stack_name: Expr<'t>,
 }
@@ -298,6 +304,17 @@ impl<'t> Arns<'t> {
                 "cloudfront",
                 vec!["response-headers-policy/*".into()],
             ),
+            state_machine: regional("states", {
+                let mut v: Vec<SubPart> = vec!["stateMachine:".into()];
+                v.extend(p.named("-fan-out"));
+                v
+            }),
+            state_machine_executions: regional("states", {
+                let mut v: Vec<SubPart> = vec!["execution:".into()];
+                v.extend(p.named("-fan-out/*"));
+                v
+            }),
+            run_objects: bucket(&format!("/{}*", files::RUNS_PREFIX)),
             main_stack_name: Expr::sub(p.named("")),
         }
     }
@@ -472,6 +489,21 @@ fn boundary_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             &["logs:CreateLogStream", "logs:PutLogEvents"],
             vec![a.log_group.clone()],
         ),
+        allow(
+            "FanOutRunFiles",
+            &["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+            vec![a.run_objects.clone()],
+        ),
+        allow(
+            "StartTheFanOut",
+            &["states:StartExecution"],
+            vec![a.state_machine.clone()],
+        ),
+        allow(
+            "FanOutChildExecutions",
+            &["states:DescribeExecution", "states:StopExecution"],
+            vec![a.state_machine_executions.clone()],
+        ),
         allow("DeadLetters", &["sqs:SendMessage"], vec![a.queue.clone()]),
         allow(
             "RunTheJob",
@@ -639,7 +671,21 @@ fn cfn_exec_statements<'t>(a: &Arns<'t>, boundary: Expr<'t>) -> Vec<Statement<'t
             Expr::list([
                 "lambda.amazonaws.com".into(),
                 "scheduler.amazonaws.com".into(),
+                "states.amazonaws.com".into(),
             ]),
+        ),
+        allow(
+            "FanOutStateMachine",
+            &[
+                "states:CreateStateMachine",
+                "states:DeleteStateMachine",
+                "states:DescribeStateMachine",
+                "states:ListTagsForResource",
+                "states:TagResource",
+                "states:UntagResource",
+                "states:UpdateStateMachine",
+            ],
+            vec![a.state_machine.clone()],
         ),
         allow(
             "Schedules",
@@ -840,6 +886,22 @@ fn deployer_statements<'t>(a: &Arns<'t>, cfn_exec: Expr<'t>) -> Vec<Statement<'t
             "StatusAlarms",
             &["cloudwatch:DescribeAlarms"],
             vec![a.alarm.clone()],
+        ),
+        allow(
+            "StatusSchedules",
+            &["scheduler:GetSchedule"],
+            vec![a.schedule.clone()],
+        ),
+        // A fan-out stage: `invoke` starts an execution and waits, `status` reads them.
+        allow(
+            "FanOutRuns",
+            &["states:ListExecutions", "states:StartExecution"],
+            vec![a.state_machine.clone()],
+        ),
+        allow(
+            "FanOutRunStatus",
+            &["states:DescribeExecution"],
+            vec![a.state_machine_executions.clone()],
         ),
     ]
 }

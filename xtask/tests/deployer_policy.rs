@@ -360,9 +360,14 @@ fn the_service_role_creates_and_changes_roles_only_with_the_boundary() {
         for action in list(&s["Action"]) {
             if action == "iam:PassRole" {
                 let services = list(&s["Condition"]["StringEquals"]["iam:PassedToService"]);
+                // The job's, the schedules' and the fan-out state machine's roles.
                 assert_eq!(
                     services,
-                    ["lambda.amazonaws.com", "scheduler.amazonaws.com"]
+                    [
+                        "lambda.amazonaws.com",
+                        "scheduler.amazonaws.com",
+                        "states.amazonaws.com"
+                    ]
                 );
             }
         }

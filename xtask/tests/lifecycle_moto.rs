@@ -514,11 +514,10 @@ fn platform_start(request: &str) -> String {
     .to_string()
 }
 
-/// The job's `run started` line, with the `trigger` field status reads.
+/// The job's `run started` line, with the `trigger` field status reads (the job logs its
+/// fields at the top level: `flatten_event`).
 fn run_started(trigger: &str) -> String {
-    json!({"level": "INFO", "fields": {"message": "run started", "trigger": trigger,
-        "days": 30}})
-    .to_string()
+    json!({"level": "INFO", "message": "run started", "trigger": trigger, "days": 30}).to_string()
 }
 
 /// A schedule in moto's EventBridge Scheduler (moto's CloudFormation has none) named as
@@ -587,8 +586,8 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
     );
     let now = chrono::Utc::now();
     let hours = |h: i64| now - chrono::Duration::hours(h);
-    let failure = json!({"level": "ERROR", "fields": {"message": "run failed",
-        "error": "RunFailed(\"cannot read s3://export/posts.jsonl.gz: NoSuchKey\")"}})
+    let failure = json!({"level": "ERROR", "message": "run failed",
+        "error": "RunFailed(\"cannot read s3://export/posts.jsonl.gz: NoSuchKey\")"})
     .to_string();
     // A scheduled run, then two days later a scheduled run that failed and Lambda's retry
     // of the same request (same request id) that failed again: a gap of more than 26 h.

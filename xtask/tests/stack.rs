@@ -350,7 +350,7 @@ fn function_environment_at_parameter_defaults_is_what_the_job_expects() {
 }
 
 #[test]
-fn job_role_reaches_exactly_the_source_keys_and_the_charts_prefix_in_s3() {
+fn job_role_reaches_exactly_the_source_keys_the_charts_prefix_and_the_run_files_in_s3() {
     let t = template();
     let vars = &variables(&t);
     let (source, posts, authors, prefix) = (
@@ -403,20 +403,27 @@ fn job_role_reaches_exactly_the_source_keys_and_the_charts_prefix_in_s3() {
             String::new(),
         ),
     ]);
+    // And the fan-out's working files, beside the prefix (data-spec §9).
+    let runs = format!("{bucket}/{}*", files::RUNS_PREFIX);
+    let mut expected = expected;
+    for action in ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] {
+        expected.insert((action.into(), runs.clone(), String::new()));
+    }
     assert_eq!(s3, expected);
 }
 
 /// The `s3:prefix` a ListBucket statement is limited to, or "".
 fn resolve_prefix_condition(t: &Value, s: &Value) -> String {
-    s["Condition"]["StringLike"]["s3:prefix"]
-        .as_sequence()
-        .map(|v| {
-            v.iter()
-                .map(|p| resolve(t, p))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default()
+    let prefix = &s["Condition"]["StringLike"]["s3:prefix"];
+    match prefix.as_sequence() {
+        Some(v) => v
+            .iter()
+            .map(|p| resolve(t, p))
+            .collect::<Vec<_>>()
+            .join(","),
+        None if prefix.is_null() => String::new(),
+        None => resolve(t, prefix),
+    }
 }
 
 #[test]
@@ -493,7 +500,14 @@ fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
         "cron(45 17 * * ? *)"
     );
     let target = &s["Target"];
-    assert_eq!(target["Arn"]["Fn::GetAtt"][0], ids::JOB_FUNCTION);
+    // The function, or with FanOut=true the state machine.
+    let arn = &target["Arn"]["Fn::If"];
+    assert_eq!(arn[0], ids::FAN_OUT_ON);
+    assert_eq!(
+        resolve(&t, &arn[1]),
+        "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:<AWS::StackName>-fan-out"
+    );
+    assert_eq!(arn[2]["Fn::GetAtt"][0], ids::JOB_FUNCTION);
     assert_eq!(
         target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0],
         ids::DEAD_LETTER_QUEUE
@@ -506,7 +520,10 @@ fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
     );
     assert!(target["RetryPolicy"]["MaximumEventAgeInSeconds"].is_number());
     let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
-    assert_eq!(input, serde_json::json!({ "days": defaults::ACTIVE_DAYS }));
+    assert_eq!(
+        input,
+        serde_json::json!({ "days": defaults::ACTIVE_DAYS, "trigger": "schedule" })
+    );
 }
 
 #[test]
@@ -526,7 +543,10 @@ fn a_monthly_schedule_renders_every_listed_author_on_the_first_in_the_chart_zone
     assert_eq!(monthly["State"], "ENABLED");
     let target = &monthly["Target"];
     let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
-    assert_eq!(input, serde_json::json!({ "all": true }));
+    assert_eq!(
+        input,
+        serde_json::json!({ "all": true, "trigger": "schedule" })
+    );
     // The job reads exactly that event.
     let event = author_stats::aws::lambda::Event::from_payload(input).unwrap();
     assert_eq!(event.all, Some(true));
@@ -593,7 +613,7 @@ fn failed_async_runs_are_retried_once_and_reach_the_queue_with_their_error() {
 }
 
 #[test]
-fn scheduler_role_may_only_invoke_this_function_and_report_to_the_queue() {
+fn scheduler_role_may_only_invoke_this_function_or_start_its_fan_out_and_report_to_the_queue() {
     let t = template();
     let mut grants = BTreeSet::new();
     for (id, s) in statements(&t) {
@@ -625,7 +645,118 @@ fn scheduler_role_may_only_invoke_this_function_and_report_to_the_queue() {
                 "sqs:SendMessage".into(),
                 format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE)
             ),
+            ("states:StartExecution".into(), STATE_MACHINE_ARN.into()),
         ])
+    );
+}
+
+/// The fan-out's state machine, by its fixed name.
+const STATE_MACHINE_ARN: &str =
+    "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:stateMachine:<AWS::StackName>-fan-out";
+
+#[test]
+fn fan_out_is_off_by_default_and_its_machine_and_role_exist_only_under_its_condition() {
+    let t = template();
+    let fan_out = &t["Parameters"][params::FAN_OUT];
+    assert_eq!(fan_out["Default"], "false");
+    assert_eq!(strings(&fan_out["AllowedValues"]), ["false", "true"]);
+    let on = &t["Conditions"][ids::FAN_OUT_ON]["Fn::Equals"];
+    assert_eq!(on[0]["Ref"], params::FAN_OUT);
+    assert_eq!(on[1], "true");
+    for id in [ids::STATE_MACHINE, ids::FAN_OUT_ROLE] {
+        assert_eq!(resource(&t, id)["Condition"], ids::FAN_OUT_ON, "{id}");
+    }
+    let m = props(&t, ids::STATE_MACHINE);
+    assert_eq!(m["StateMachineType"], "STANDARD");
+    assert_eq!(
+        resolve(&t, &m["StateMachineName"]),
+        "<AWS::StackName>-fan-out"
+    );
+    assert_eq!(m["RoleArn"]["Fn::GetAtt"][0], ids::FAN_OUT_ROLE);
+    // The definition is the typed one, with the function and the concurrency substituted.
+    assert_eq!(
+        m["DefinitionString"].as_str().unwrap(),
+        xtask::state_machine::definition_json()
+    );
+    let subs = &m["DefinitionSubstitutions"];
+    assert_eq!(subs["JobFunctionArn"]["Fn::GetAtt"][0], ids::JOB_FUNCTION);
+    assert_eq!(subs["MaxConcurrency"]["Ref"], params::FAN_OUT_CONCURRENCY);
+    let output = &t["Outputs"][stack::outputs::STATE_MACHINE_ARN];
+    assert_eq!(output["Condition"], ids::FAN_OUT_ON);
+}
+
+#[test]
+fn the_fan_out_role_may_start_only_its_own_machine_invoke_only_the_job_and_list_only_the_runs() {
+    let t = template();
+    let mut grants = BTreeSet::new();
+    for (id, s) in statements(&t) {
+        if id != ids::FAN_OUT_ROLE {
+            continue;
+        }
+        if let Some(service) = s["Principal"]["Service"].as_str() {
+            assert_eq!(service, "states.amazonaws.com");
+            assert_eq!(
+                resolve(&t, &s["Condition"]["StringEquals"]["aws:SourceAccount"]),
+                "<AWS::AccountId>"
+            );
+            continue;
+        }
+        for a in strings(&s["Action"]) {
+            for r in s["Resource"].as_sequence().unwrap() {
+                grants.insert((a.clone(), resolve(&t, r), resolve_prefix_condition(&t, &s)));
+            }
+        }
+    }
+    let executions = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<AWS::StackName>-fan-out/*";
+    assert_eq!(
+        grants,
+        BTreeSet::from([
+            (
+                "lambda:InvokeFunction".into(),
+                format!("<{}.Arn>", ids::JOB_FUNCTION),
+                String::new()
+            ),
+            (
+                "states:StartExecution".into(),
+                STATE_MACHINE_ARN.into(),
+                String::new()
+            ),
+            (
+                "states:DescribeExecution".into(),
+                executions.into(),
+                String::new()
+            ),
+            (
+                "states:StopExecution".into(),
+                executions.into(),
+                String::new()
+            ),
+            (
+                "s3:ListBucket".into(),
+                "<ChartsBucket.Arn>".into(),
+                format!("{}*", files::RUNS_PREFIX)
+            ),
+        ])
+    );
+}
+
+#[test]
+fn abandoned_run_files_expire_and_replaced_charts_keep_their_30_days() {
+    let t = template();
+    let rules = props(&t, ids::CHARTS_BUCKET)["LifecycleConfiguration"]["Rules"]
+        .as_sequence()
+        .unwrap()
+        .clone();
+    let runs = rules
+        .iter()
+        .find(|r| r["Prefix"] == files::RUNS_PREFIX)
+        .expect("a rule for the run files");
+    assert_eq!(runs["ExpirationInDays"], stack::RUN_FILES_DAYS);
+    assert_eq!(runs["Status"], "Enabled");
+    let charts = rules.iter().find(|r| r["Prefix"].is_null()).unwrap();
+    assert!(
+        charts["ExpirationInDays"].is_null(),
+        "current charts never expire"
     );
 }
 
@@ -914,7 +1045,8 @@ fn every_role_lives_under_the_stack_path_and_carries_the_boundary_when_given() {
             assert_eq!(b[2]["Ref"], "AWS::NoValue", "{id:?}");
             assert!(p["RoleName"].is_null(), "{id:?}: generated names only");
         }
-        assert_eq!(roles, if scope == stack::Scope::Full { 2 } else { 1 });
+        // The job's, the schedules' and the fan-out's (under its condition).
+        assert_eq!(roles, if scope == stack::Scope::Full { 3 } else { 1 });
     }
 }
 

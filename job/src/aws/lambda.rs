@@ -47,6 +47,9 @@ pub struct Event {
     pub allow_shrink: Option<bool>,
     /// Replace a published `index.json` whose `now` is later than this run's.
     pub force: Option<bool>,
+    /// Who started the run, for `cargo xtask status`: the stack's schedules send
+    /// `"schedule"`; absent, the run counts as invoked.
+    pub trigger: Option<String>,
 }
 
 impl Event {
@@ -187,6 +190,7 @@ impl Function {
         let event = Event::from_payload(payload).map_err(Failure::InvalidEvent)?;
         let config = event.run_config(settings).map_err(Failure::InvalidEvent)?;
         tracing::info!(
+            trigger = event.trigger.as_deref().unwrap_or("invoke"),
             days = config.days,
             now = %config.now,
             dry_run = config.dry_run,

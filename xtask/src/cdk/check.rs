@@ -33,8 +33,8 @@ pub const REQUIRED: [(&str, &str); 2] =
 /// `HasAlarmEmail` condition (alarm topic, alarm actions, topic output) on,
 /// `PermissionsBoundaryArn` the roles' `HasPermissionsBoundary`, `AllowedOrigins` the CORS
 /// configuration, `DomainName` with `CertificateArn` the custom domain, `ChartStyle` the
-/// function's `CHART_STYLE`.
-pub const EVERY_FEATURE: [(&str, &str); 16] = [
+/// function's `CHART_STYLE`, `FanOut` the state machine and its role.
+pub const EVERY_FEATURE: [(&str, &str); 18] = [
     ("PostsKey", "exports/posts.jsonl.gz"),
     ("AuthorsKey", "exports/authors.jsonl.gz"),
     ("ScheduleExpression", "rate(1 day)"),
@@ -60,6 +60,8 @@ pub const EVERY_FEATURE: [(&str, &str); 16] = [
     ),
     ("ChartStyle", "locale = 'en'"),
     ("RejectedRecordsThreshold", "100"),
+    ("FanOut", "true"),
+    ("FanOutConcurrency", "8"),
 ];
 
 /// The two runs: name and parameter values.

@@ -28,6 +28,7 @@ pub fn apply(code: &str, lang: Lang, template: &Json) -> Result<String> {
             code = number_parameters_as_numbers(&code, template)?;
             code = numbers_in_environment_as_strings(&code, template)?;
             code = conditional_references_asserted(&code);
+            code = true_false_strings_kept(&code, template)?;
             code = update_replace_policy_kept(&code, template)?;
             code = description_kept(&code, template)?;
             code = pseudo_parameters_kept(&code);
@@ -117,6 +118,12 @@ fn conditional_references_asserted(code: &str) -> String {
     code.split_inclusive('\n')
         .map(|line| {
             let trimmed = line.trim();
+            // `roleArn: role?.attrArn,` of a resource built under the role's own condition.
+            let is_role_of_a_conditional_resource =
+                trimmed.starts_with("roleArn: ") && trimmed.ends_with("?.attrArn,");
+            if is_role_of_a_conditional_resource {
+                return line.replacen("?.", "!.", 1);
+            }
             let is_list_item = trimmed.ends_with(',')
                 && trimmed.contains("?.")
                 && trimmed
@@ -130,6 +137,39 @@ fn conditional_references_asserted(code: &str) -> String {
             }
         })
         .collect()
+}
+
+/// cdk-from-cfn reads a `String` parameter whose default is `'true'` or `'false'`
+/// (`FanOut`) as a boolean prop; CloudFormation compares it with the text `'true'`. The prop
+/// stays a string, with the default as text.
+fn true_false_strings_kept(code: &str, template: &Json) -> Result<String> {
+    let mut out = code.to_owned();
+    for (id, p) in parameters(template) {
+        let default = p["Default"].as_str().unwrap_or_default();
+        if p["Type"] != "String" || !matches!(default, "true" | "false") {
+            continue;
+        }
+        let name = camel(id);
+        for (from, to) in [
+            (
+                format!("readonly {name}?: boolean;"),
+                format!("readonly {name}?: string;"),
+            ),
+            (
+                format!("{name}: props.{name} ?? {default},"),
+                format!("{name}: props.{name} ?? '{default}',"),
+            ),
+        ] {
+            if !out.contains(&from) {
+                anyhow::bail!(
+                    "cdk-from-cfn no longer writes `{from}` for the parameter {id}: check the \
+                     prop's type in postprocess.rs (true_false_strings_kept)"
+                );
+            }
+            out = out.replace(&from, &to);
+        }
+    }
+    Ok(out)
 }
 
 /// cdk-from-cfn keeps `DeletionPolicy` but drops `UpdateReplacePolicy`; it is set again next

@@ -63,8 +63,12 @@ pub struct LifecycleConfiguration {
 #[serde(rename_all = "PascalCase")]
 pub struct LifecycleRule {
     pub abort_incomplete_multipart_upload: Option<AbortIncompleteMultipartUpload>,
+    /// Current versions expire this many days after they were written.
+    pub expiration_in_days: Option<u32>,
     pub id: String,
     pub noncurrent_version_expiration: Option<NoncurrentVersionExpiration>,
+    /// The rule applies to keys under this prefix only.
+    pub prefix: Option<String>,
     pub status: Status,
 }
 

@@ -120,6 +120,15 @@ pub struct Verdict {
     pub line: String,
 }
 
+/// A field of one of the job's JSON log lines: at the top level (the job logs with
+/// `flatten_event`), or under `fields` (tracing's default layout).
+fn log_field<'v>(line: &'v Value, name: &str) -> &'v Value {
+    match line.get(name) {
+        Some(value) => value,
+        None => &line["fields"][name],
+    }
+}
+
 /// The runs in `messages` (`(timestamp ms, message)`, oldest first): every EMF line of the
 /// job, each failed one with the error of the `run failed` line logged before it.
 pub fn runs_from_log(messages: &[(i64, String)]) -> Vec<Run> {
@@ -138,15 +147,16 @@ pub fn runs_from_log(messages: &[(i64, String)]) -> Vec<Run> {
         let Ok(value) = serde_json::from_str::<Value>(message.trim()) else {
             continue;
         };
-        if value["fields"]["message"] == "run started" {
-            trigger = value["fields"]["trigger"].as_str().map(str::to_owned);
-            if let Some(id) = value["fields"]["request_id"].as_str() {
+        let field = |name: &str| log_field(&value, name);
+        if field("message") == "run started" {
+            trigger = field("trigger").as_str().map(str::to_owned);
+            if let Some(id) = field("request_id").as_str() {
                 request = Some(id.to_owned());
             }
             continue;
         }
-        if value["fields"]["message"] == "run failed" {
-            last_error = value["fields"]["error"].as_str().map(clean_error);
+        if field("message") == "run failed" {
+            last_error = field("error").as_str().map(clean_error);
             continue;
         }
         if value.get("_aws").is_none() || value.get(contract::metrics::RUN_FAILED).is_none() {

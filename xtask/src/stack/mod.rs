@@ -2,7 +2,8 @@
 //! bucket and its policy, the job's role, log group and image function (with its async
 //! retries and failure destination), the daily and monthly schedules with their role and
 //! dead-letter queue, CloudFront in front of the bucket (CORS, security headers, optional
-//! custom domain), and alarms.
+//! custom domain), alarms, and under `FanOut=true` the fan-out's state machine
+//! (`fan_out.rs`).
 //! `spec/batch-setup.md` explains each resource; `cargo xtask synth` writes the template.
 //! Names shared with the job (environment variables, the charts prefix) come from `author_stats::env`.
 
@@ -27,6 +28,8 @@ use crate::cfn::{
 };
 use crate::sub;
 
+mod fan_out;
+
 pub const DESCRIPTION: &str = "author-stats-batch: a daily Lambda job that draws one monthly \
      post chart per active author from the blog export and publishes them through CloudFront";
 
@@ -43,7 +46,7 @@ pub const NONCURRENT_VERSION_DAYS: u32 = 30;
 /// the 1st at 03:15, after the default daily run (02:45 in Tokyo) and its export.
 pub const MONTHLY_SCHEDULE_EXPRESSION: &str = "cron(15 3 1 * ? *)";
 /// The event of the monthly schedule: the window `all` (data-spec §6).
-pub const MONTHLY_EVENT: &str = "{\"all\": true}";
+pub const MONTHLY_EVENT: &str = "{\"all\": true, \"trigger\": \"schedule\"}";
 /// Retries of a failed asynchronous run: one, for a transient S3 or network failure; bad
 /// data or configuration would fail again, and every attempt may take the full timeout.
 pub const ASYNC_RETRY_ATTEMPTS: u32 = 1;
@@ -57,6 +60,11 @@ pub const HSTS_MAX_AGE_SECONDS: u32 = 31_536_000;
 /// The default of `RejectedRecordsThreshold`: a run that rejects more bad records than this
 /// alarms (a stray record does not page; a broken export or a changed format does).
 pub const REJECTED_RECORDS_THRESHOLD: u32 = 10;
+/// The default of `FanOutConcurrency`: render steps at once (spec/scale.md).
+pub const FAN_OUT_CONCURRENCY: u32 = 40;
+/// Days a fan-out run's working files may stay under `author-stats-runs/` (a finished run
+/// deletes its own; an abandoned one expires).
+pub const RUN_FILES_DAYS: u32 = 7;
 /// The most characters `ChartStyle` may hold (Lambda allows 4 KB for all variables).
 pub const CHART_STYLE_MAX_LENGTH: u32 = 4096;
 
@@ -80,6 +88,8 @@ pub mod params {
     pub const CERTIFICATE_ARN: &str = "CertificateArn";
     pub const CHART_STYLE: &str = "ChartStyle";
     pub const REJECTED_RECORDS_THRESHOLD: &str = "RejectedRecordsThreshold";
+    pub const FAN_OUT: &str = "FanOut";
+    pub const FAN_OUT_CONCURRENCY: &str = "FanOutConcurrency";
 }
 
 /// Logical ids of the resources, for deploy, teardown and tests.
@@ -110,6 +120,9 @@ pub mod ids {
     pub const HAS_ALLOWED_ORIGINS: &str = "HasAllowedOrigins";
     pub const HAS_CUSTOM_DOMAIN: &str = "HasCustomDomain";
     pub const HAS_CHART_STYLE: &str = "HasChartStyle";
+    pub const FAN_OUT_ON: &str = "FanOutOn";
+    pub const FAN_OUT_ROLE: &str = "FanOutRole";
+    pub const STATE_MACHINE: &str = "FanOutStateMachine";
 }
 
 /// Output names, for deploy, invoke, logs, teardown and the README.
@@ -123,6 +136,8 @@ pub mod outputs {
     pub const LOG_GROUP_NAME: &str = "LogGroupName";
     pub const DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
     pub const ALARM_TOPIC_ARN: &str = "AlarmTopicArn";
+    /// Only with `FanOut=true`.
+    pub const STATE_MACHINE_ARN: &str = "StateMachineArn";
 
     /// Outputs that are the `Ref` of one resource (its physical id), by logical id.
     pub const REF_OF: [(&str, &str); 4] = [
@@ -175,6 +190,8 @@ struct Params<'t> {
     certificate_arn: Param<'t>,
     chart_style: Param<'t>,
     rejected_records_threshold: Param<'t>,
+    fan_out: Param<'t>,
+    fan_out_concurrency: Param<'t>,
 }
 
 /// S3 keys that are plain paths: IAM would read `*` or `?` in a key as a wildcard.
@@ -331,6 +348,25 @@ impl<'t> Params<'t> {
                 .default(REJECTED_RECORDS_THRESHOLD)
                 .range(0, 1_000_000_000),
             ),
+            fan_out: t.parameter(
+                params::FAN_OUT,
+                Parameter::string(
+                    "true: the schedules start a Step Functions state machine that runs the job \
+                     as count, render of every batch in parallel (Distributed Map) and finish \
+                     (spec/scale.md says from which size); false: one invocation per run",
+                )
+                .default("false")
+                .allowed_values(["false", "true"]),
+            ),
+            fan_out_concurrency: t.parameter(
+                params::FAN_OUT_CONCURRENCY,
+                Parameter::number(
+                    "With FanOut=true: the most render steps at once (each is one invocation \
+                     of the function; keep it under the account's Lambda concurrency)",
+                )
+                .default(FAN_OUT_CONCURRENCY)
+                .range(1, 1000),
+            ),
         }
     }
 }
@@ -470,7 +506,16 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         return;
     };
     job_invoke_config(t, function, dead_letters);
-    let (schedule, monthly) = schedules(t, &p, &placement, function, dead_letters);
+    let fan_out_on = t.condition(ids::FAN_OUT_ON, Cond::equals(p.fan_out.reference(), "true"));
+    let machine = fan_out::state_machine(
+        t,
+        &placement,
+        fan_out_on,
+        p.fan_out_concurrency,
+        function,
+        bucket,
+    );
+    let (schedule, monthly) = schedules(t, &p, &placement, function, dead_letters, fan_out_on);
     t.add(
         ids::CHARTS_BUCKET_POLICY,
         charts_bucket_policy(bucket, distribution),
@@ -543,6 +588,14 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         outputs::ALARM_TOPIC_ARN,
         Output::new("SNS topic of the alarms", topic.reference()).only_if(has_alarm_email),
     );
+    t.output(
+        outputs::STATE_MACHINE_ARN,
+        Output::new(
+            "The fan-out's state machine, which the schedules start (FanOut=true)",
+            machine.reference(),
+        )
+        .only_if(fan_out_on),
+    );
 }
 
 /// The outputs of [`Scope::Core`]: what deploy, invoke, logs and teardown read.
@@ -594,14 +647,27 @@ fn charts_bucket<'t>(t: &mut Builder<'t>) -> Handle<'t, Bucket> {
                 }],
             }),
             lifecycle_configuration: Some(s3::LifecycleConfiguration {
-                rules: vec![s3::LifecycleRule {
+                rules: vec![
+                s3::LifecycleRule {
                     abort_incomplete_multipart_upload: Some(s3::AbortIncompleteMultipartUpload {
                         days_after_initiation: 1,
                     }),
+                    expiration_in_days: None,
                     id: "ExpireReplacedCharts".into(),
                     noncurrent_version_expiration: Some(s3::NoncurrentVersionExpiration {
                         noncurrent_days: NONCURRENT_VERSION_DAYS,
                     }),
+                    prefix: None,
+                    status: s3::Status::Enabled,
+                },
+                s3::LifecycleRule {
+                    abort_incomplete_multipart_upload: None,
+                    expiration_in_days: Some(RUN_FILES_DAYS),
+                    id: "ExpireAbandonedRunFiles".into(),
+                    noncurrent_version_expiration: Some(s3::NoncurrentVersionExpiration {
+                        noncurrent_days: 1,
+                    }),
+                    prefix: Some(files::RUNS_PREFIX.into()),
                     status: s3::Status::Enabled,
                 }],
             }),
@@ -763,6 +829,16 @@ fn job_role<'t>(
                         vec![charts_objects(bucket)],
                     ),
                     allow(
+                        "FanOutRunFiles",
+                        vec!["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                        vec![sub!(
+                            bucket.get_att(BucketAttr::Arn),
+                            "/",
+                            files::RUNS_PREFIX,
+                            "*"
+                        )],
+                    ),
+                    allow(
                         "WriteOwnLogs",
                         vec!["logs:CreateLogStream", "logs:PutLogEvents"],
                         vec![log_group.get_att(LogGroupAttr::Arn)],
@@ -896,6 +972,7 @@ fn schedules<'t>(
     placement: &RolePlacement<'t>,
     function: Handle<'t, Function<'t>>,
     dead_letters: Handle<'t, Queue>,
+    fan_out_on: Condition<'t>,
 ) -> (Handle<'t, Schedule<'t>>, Handle<'t, Schedule<'t>>) {
     let role = t.add(
         ids::SCHEDULER_ROLE,
@@ -910,6 +987,12 @@ fn schedules<'t>(
                         vec!["lambda:InvokeFunction"],
                         vec![function.get_att(FunctionAttr::Arn)],
                     ),
+                    // The fan-out's machine, by the name it has when FanOut=true.
+                    allow(
+                        "StartFanOut",
+                        vec!["states:StartExecution"],
+                        vec![fan_out::arn()],
+                    ),
                     allow(
                         "SendUndeliveredEvents",
                         vec!["sqs:SendMessage"],
@@ -920,8 +1003,13 @@ fn schedules<'t>(
             ..Default::default()
         }),
     );
+    // With the fan-out, the event becomes the execution's input (the count step's event).
     let target = |input: Expr<'t>| scheduler::Target {
-        arn: function.get_att(FunctionAttr::Arn),
+        arn: Expr::if_(
+            fan_out_on,
+            fan_out::arn(),
+            function.get_att(FunctionAttr::Arn),
+        ),
         dead_letter_config: Some(scheduler::DeadLetterConfig {
             arn: dead_letters.get_att(QueueAttr::Arn),
         }),
@@ -942,7 +1030,11 @@ fn schedules<'t>(
             schedule_expression: p.schedule_expression.reference(),
             schedule_expression_timezone: p.schedule_time_zone.reference(),
             state: scheduler::State::Enabled,
-            target: target(sub!("{\"days\": ", p.active_days.reference(), "}")),
+            target: target(sub!(
+                "{\"days\": ",
+                p.active_days.reference(),
+                ", \"trigger\": \"schedule\"}"
+            )),
         },
     );
     let monthly = t.add(

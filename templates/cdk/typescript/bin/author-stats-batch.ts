@@ -51,6 +51,8 @@ new AuthorStatsBatchStack(app, 'AuthorStatsBatch', {
   chartStyle: text('ChartStyle'),
   chartTimeZone: text('ChartTimeZone'),
   domainName: text('DomainName'),
+  fanOut: text('FanOut'),
+  fanOutConcurrency: number('FanOutConcurrency'),
   imageUri: requiredText('ImageUri'),
   logRetentionDays: number('LogRetentionDays'),
   memorySize: number('MemorySize'),

@@ -11,6 +11,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as stepfunctions from 'aws-cdk-lib/aws-stepfunctions';
 
 export interface AuthorStatsBatchStackProps extends cdk.StackProps {
   /**
@@ -101,6 +102,16 @@ export interface AuthorStatsBatchStackProps extends cdk.StackProps {
    * @default 10
    */
   readonly rejectedRecordsThreshold?: number;
+  /**
+   * true: the schedules start a Step Functions state machine that runs the job as count, render of every batch in parallel (Distributed Map) and finish (spec/scale.md says from which size); false: one invocation per run
+   * @default 'false'
+   */
+  readonly fanOut?: string;
+  /**
+   * With FanOut=true: the most render steps at once (each is one invocation of the function; keep it under the account's Lambda concurrency)
+   * @default 40
+   */
+  readonly fanOutConcurrency?: number;
 }
 
 /**
@@ -143,6 +154,10 @@ export class AuthorStatsBatchStack extends cdk.Stack {
    * SNS topic of the alarms
    */
   public readonly alarmTopicArn?;
+  /**
+   * The fan-out's state machine, which the schedules start (FanOut=true)
+   */
+  public readonly stateMachineArn?;
 
   public constructor(scope: cdk.App, id: string, props: AuthorStatsBatchStackProps) {
     super(scope, id, { description: "author-stats-batch: a daily Lambda job that draws one monthly post chart per active author from the blog export and publishes them through CloudFront", ...props });
@@ -166,6 +181,8 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       certificateArn: props.certificateArn ?? '',
       chartStyle: props.chartStyle ?? '',
       rejectedRecordsThreshold: props.rejectedRecordsThreshold ?? 10,
+      fanOut: props.fanOut ?? 'false',
+      fanOutConcurrency: props.fanOutConcurrency ?? 40,
     };
 
     // Parameter constraints: CloudFormation checks them at deploy time, props here
@@ -177,6 +194,8 @@ export class AuthorStatsBatchStack extends cdk.Stack {
     checkParameter("CertificateArn", props.certificateArn, { pattern: "^$|^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$" });
     checkParameter("ChartTimeZone", props.chartTimeZone, { pattern: "^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$" });
     checkParameter("DomainName", props.domainName, { pattern: "^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}$" });
+    checkParameter("FanOut", props.fanOut, { values: ["false", "true"] });
+    checkParameter("FanOutConcurrency", props.fanOutConcurrency, { min: 1, max: 1000 });
     checkParameter("ImageUri", props.imageUri, { pattern: "^[^\\s@]+@sha256:[0-9a-f]{64}$" });
     checkParameter("LogRetentionDays", props.logRetentionDays, { values: ["1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365", "400", "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"] });
     checkParameter("MemorySize", props.memorySize, { min: 128, max: 10240 });
@@ -188,6 +207,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
     checkParameter("SourceBucketName", props.sourceBucketName, { pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" });
 
     // Conditions
+    const fanOutOn = props.fanOut! === 'true';
     const hasAlarmEmail = !(props.alarmEmail! === '');
     const hasAllowedOrigins = !(props.allowedOrigins! === '');
     const hasChartStyle = !(props.chartStyle! === '');
@@ -240,6 +260,15 @@ export class AuthorStatsBatchStack extends cdk.Stack {
             noncurrentVersionExpiration: {
               noncurrentDays: 30,
             },
+            status: 'Enabled',
+          },
+          {
+            expirationInDays: 7,
+            id: 'ExpireAbandonedRunFiles',
+            noncurrentVersionExpiration: {
+              noncurrentDays: 1,
+            },
+            prefix: 'author-stats-runs/',
             status: 'Enabled',
           },
         ],
@@ -552,6 +581,18 @@ export class AuthorStatsBatchStack extends cdk.Stack {
                 ],
               },
               {
+                Sid: 'FanOutRunFiles',
+                Effect: 'Allow',
+                Action: [
+                  's3:GetObject',
+                  's3:PutObject',
+                  's3:DeleteObject',
+                ],
+                Resource: [
+                  `${chartsBucket.attrArn}/author-stats-runs/*`,
+                ],
+              },
+              {
                 Sid: 'WriteOwnLogs',
                 Effect: 'Allow',
                 Action: [
@@ -670,6 +711,91 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       threshold: 720000,
       treatMissingData: 'notBreaching',
     });
+
+    const fanOutRole = fanOutOn
+      ? new iam.CfnRole(this, 'FanOutRole', {
+          assumeRolePolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: {
+                  Service: 'states.amazonaws.com',
+                },
+                Action: [
+                  'sts:AssumeRole',
+                ],
+                Condition: {
+                  StringEquals: {
+                    'aws:SourceAccount': cdk.Aws.ACCOUNT_ID,
+                  },
+                },
+              },
+            ],
+          },
+          description: 'author-stats fan-out: runs the job\'s count, render and finish steps',
+          path: `/${cdk.Aws.STACK_NAME}/`,
+          permissionsBoundary: hasPermissionsBoundary ? props.permissionsBoundaryArn! : undefined,
+          policies: [
+            {
+              policyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Sid: 'InvokeJob',
+                    Effect: 'Allow',
+                    Action: [
+                      'lambda:InvokeFunction',
+                    ],
+                    Resource: [
+                      jobFunction.attrArn,
+                    ],
+                  },
+                  {
+                    Sid: 'StartOwnChildExecutions',
+                    Effect: 'Allow',
+                    Action: [
+                      'states:StartExecution',
+                    ],
+                    Resource: [
+                      `arn:${cdk.Aws.PARTITION}:states:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:stateMachine:${cdk.Aws.STACK_NAME}-fan-out`,
+                    ],
+                  },
+                  {
+                    Sid: 'ManageOwnChildExecutions',
+                    Effect: 'Allow',
+                    Action: [
+                      'states:DescribeExecution',
+                      'states:StopExecution',
+                    ],
+                    Resource: [
+                      `arn:${cdk.Aws.PARTITION}:states:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:execution:${cdk.Aws.STACK_NAME}-fan-out/*`,
+                    ],
+                  },
+                  {
+                    Sid: 'ListRunBatches',
+                    Effect: 'Allow',
+                    Action: [
+                      's3:ListBucket',
+                    ],
+                    Resource: [
+                      chartsBucket.attrArn,
+                    ],
+                    Condition: {
+                      StringLike: {
+                        's3:prefix': 'author-stats-runs/*',
+                      },
+                    },
+                  },
+                ],
+              },
+              policyName: 'author-stats-fan-out',
+            },
+          ],
+        })
+      : undefined;
+    if (fanOutRole != null) {
+    }
 
     const heartbeatAlarm = new cloudwatch.CfnAlarm(this, 'HeartbeatAlarm', {
       alarmActions: hasAlarmEmail ? [
@@ -807,6 +933,16 @@ export class AuthorStatsBatchStack extends cdk.Stack {
                 ],
               },
               {
+                Sid: 'StartFanOut',
+                Effect: 'Allow',
+                Action: [
+                  'states:StartExecution',
+                ],
+                Resource: [
+                  `arn:${cdk.Aws.PARTITION}:states:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:stateMachine:${cdk.Aws.STACK_NAME}-fan-out`,
+                ],
+              },
+              {
                 Sid: 'SendUndeliveredEvents',
                 Effect: 'Allow',
                 Action: [
@@ -853,11 +989,11 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       scheduleExpressionTimezone: props.scheduleTimeZone!,
       state: 'ENABLED',
       target: {
-        arn: jobFunction.attrArn,
+        arn: fanOutOn ? `arn:${cdk.Aws.PARTITION}:states:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:stateMachine:${cdk.Aws.STACK_NAME}-fan-out` : jobFunction.attrArn,
         deadLetterConfig: {
           arn: deadLetterQueue.attrArn,
         },
-        input: `{"days": ${props.activeDays!}}`,
+        input: `{"days": ${props.activeDays!}, "trigger": "schedule"}`,
         retryPolicy: {
           maximumEventAgeInSeconds: 3600,
           maximumRetryAttempts: 5,
@@ -865,6 +1001,21 @@ export class AuthorStatsBatchStack extends cdk.Stack {
         roleArn: schedulerRole.attrArn,
       },
     });
+
+    const fanOutStateMachine = fanOutOn
+      ? new stepfunctions.CfnStateMachine(this, 'FanOutStateMachine', {
+          definitionString: '{\n  \"Comment\": \"author-stats fan-out: count, render every batch in parallel, finish\",\n  \"StartAt\": \"Count\",\n  \"TimeoutSeconds\": 21600,\n  \"States\": {\n    \"Count\": {\n      \"Type\": \"Task\",\n      \"Comment\": \"The job\'s count step: reads and checks the whole export (guards included), writes the batch files; the execution\'s input is the run\'s event\",\n      \"Resource\": \"arn:aws:states:::lambda:invoke\",\n      \"Parameters\": {\n        \"FunctionName\": \"${JobFunctionArn}\",\n        \"Payload\": {\n          \"event.$\": \"$\",\n          \"step\": \"count\"\n        }\n      },\n      \"ResultSelector\": {\n        \"bucket.$\": \"$.Payload.bucket\",\n        \"dry_run.$\": \"$.Payload.dry_run\",\n        \"max_concurrency.$\": \"States.StringToJson(\'${MaxConcurrency}\')\",\n        \"prefix.$\": \"$.Payload.prefix\",\n        \"run.$\": \"$.Payload.run\"\n      },\n      \"Retry\": [\n        {\n          \"ErrorEquals\": [\n            \"Lambda.ServiceException\",\n            \"Lambda.AWSLambdaException\",\n            \"Lambda.SdkClientException\",\n            \"Lambda.TooManyRequestsException\"\n          ],\n          \"IntervalSeconds\": 2,\n          \"MaxAttempts\": 6,\n          \"BackoffRate\": 2.0,\n          \"MaxDelaySeconds\": 120,\n          \"JitterStrategy\": \"FULL\"\n        }\n      ],\n      \"Next\": \"Dry run?\"\n    },\n    \"Dry run?\": {\n      \"Type\": \"Choice\",\n      \"Comment\": \"A dry run wrote no batch: nothing to render or finish\",\n      \"Choices\": [\n        {\n          \"BooleanEquals\": true,\n          \"Next\": \"Dry run done\",\n          \"Variable\": \"$.dry_run\"\n        }\n      ],\n      \"Default\": \"Render\"\n    },\n    \"Dry run done\": {\n      \"Type\": \"Succeed\",\n      \"Comment\": \"Checked and counted; nothing written\"\n    },\n    \"Render\": {\n      \"Type\": \"Map\",\n      \"Comment\": \"One render step per batch file count wrote; any failure fails the run before finish, so index.json is not written\",\n      \"ItemReader\": {\n        \"Parameters\": {\n          \"Bucket.$\": \"$.bucket\",\n          \"Prefix.$\": \"$.prefix\"\n        },\n        \"Resource\": \"arn:aws:states:::s3:listObjectsV2\"\n      },\n      \"ItemSelector\": {\n        \"key.$\": \"$$.Map.Item.Value.Key\",\n        \"run.$\": \"$.run\"\n      },\n      \"ItemProcessor\": {\n        \"ProcessorConfig\": {\n          \"ExecutionType\": \"STANDARD\",\n          \"Mode\": \"DISTRIBUTED\"\n        },\n        \"StartAt\": \"Render batch\",\n        \"States\": {\n          \"Render batch\": {\n            \"Type\": \"Task\",\n            \"Comment\": \"The job\'s render step over one batch file\",\n            \"Resource\": \"arn:aws:states:::lambda:invoke\",\n            \"Parameters\": {\n              \"FunctionName\": \"${JobFunctionArn}\",\n              \"Payload\": {\n                \"batch.$\": \"$.key\",\n                \"run.$\": \"$.run\",\n                \"step\": \"render\"\n              }\n            },\n            \"OutputPath\": \"$.Payload\",\n            \"Retry\": [\n              {\n                \"ErrorEquals\": [\n                  \"Lambda.ServiceException\",\n                  \"Lambda.AWSLambdaException\",\n                  \"Lambda.SdkClientException\",\n                  \"Lambda.TooManyRequestsException\"\n                ],\n                \"IntervalSeconds\": 2,\n                \"MaxAttempts\": 6,\n                \"BackoffRate\": 2.0,\n                \"MaxDelaySeconds\": 120,\n                \"JitterStrategy\": \"FULL\"\n              }\n            ],\n            \"End\": true\n          }\n        }\n      },\n      \"MaxConcurrencyPath\": \"$.max_concurrency\",\n      \"ToleratedFailurePercentage\": 0,\n      \"ResultPath\": null,\n      \"Retry\": [\n        {\n          \"ErrorEquals\": [\n            \"States.ItemReaderFailed\"\n          ],\n          \"IntervalSeconds\": 5,\n          \"MaxAttempts\": 3,\n          \"BackoffRate\": 2.0,\n          \"MaxDelaySeconds\": 60,\n          \"JitterStrategy\": \"FULL\"\n        }\n      ],\n      \"Next\": \"Finish\"\n    },\n    \"Finish\": {\n      \"Type\": \"Task\",\n      \"Comment\": \"The job\'s finish step: index.json last, departed authors\' files removed, the changed paths invalidated, the run\'s working files deleted\",\n      \"Resource\": \"arn:aws:states:::lambda:invoke\",\n      \"Parameters\": {\n        \"FunctionName\": \"${JobFunctionArn}\",\n        \"Payload\": {\n          \"run.$\": \"$.run\",\n          \"step\": \"finish\"\n        }\n      },\n      \"OutputPath\": \"$.Payload\",\n      \"Retry\": [\n        {\n          \"ErrorEquals\": [\n            \"Lambda.ServiceException\",\n            \"Lambda.AWSLambdaException\",\n            \"Lambda.SdkClientException\",\n            \"Lambda.TooManyRequestsException\"\n          ],\n          \"IntervalSeconds\": 2,\n          \"MaxAttempts\": 6,\n          \"BackoffRate\": 2.0,\n          \"MaxDelaySeconds\": 120,\n          \"JitterStrategy\": \"FULL\"\n        }\n      ],\n      \"End\": true\n    }\n  }\n}\n',
+          definitionSubstitutions: {
+            JobFunctionArn: jobFunction.attrArn,
+            MaxConcurrency: `${props.fanOutConcurrency!}`,
+          },
+          roleArn: fanOutRole!.attrArn,
+          stateMachineName: `${cdk.Aws.STACK_NAME}-fan-out`,
+          stateMachineType: 'STANDARD',
+        })
+      : undefined;
+    if (fanOutStateMachine != null) {
+    }
 
     const monthlySchedule = new scheduler.CfnSchedule(this, 'MonthlySchedule', {
       description: 'Runs the author-stats job over every listed author on the 1st of each month, so every chart\'s axis reaches the new month',
@@ -875,11 +1026,11 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       scheduleExpressionTimezone: props.chartTimeZone!,
       state: 'ENABLED',
       target: {
-        arn: jobFunction.attrArn,
+        arn: fanOutOn ? `arn:${cdk.Aws.PARTITION}:states:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:stateMachine:${cdk.Aws.STACK_NAME}-fan-out` : jobFunction.attrArn,
         deadLetterConfig: {
           arn: deadLetterQueue.attrArn,
         },
-        input: '{\"all\": true}',
+        input: '{\"all\": true, \"trigger\": \"schedule\"}',
         retryPolicy: {
           maximumEventAgeInSeconds: 3600,
           maximumRetryAttempts: 5,
@@ -950,6 +1101,16 @@ export class AuthorStatsBatchStack extends cdk.Stack {
         key: 'AlarmTopicArn',
         description: 'SNS topic of the alarms',
         value: this.alarmTopicArn!.toString(),
+      });
+    }
+    this.stateMachineArn = fanOutOn
+      ? fanOutStateMachine?.ref
+      : undefined;
+    if (fanOutOn) {
+      new cdk.CfnOutput(this, 'CfnOutputStateMachineArn', {
+        key: 'StateMachineArn',
+        description: 'The fan-out\'s state machine, which the schedules start (FanOut=true)',
+        value: this.stateMachineArn!.toString(),
       });
     }
   }
