@@ -9,7 +9,7 @@
 use anyhow::Context;
 use png::{BitDepth, ColorType, Encoder};
 
-use super::quantize::Indexed;
+use super::quantize::{common_prefix, Indexed};
 
 /// Encode `image` (`width` × `height` indices) as a palette PNG.
 pub(crate) fn palette_png(image: &Indexed, width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
@@ -153,27 +153,7 @@ fn tokens(data: &[u8], stride: usize) -> Vec<Token> {
 
 /// How many bytes (up to `max`) from `at` equal those from `from`.
 fn match_length(data: &[u8], at: usize, from: usize, max: usize) -> usize {
-    let (a, b) = (&data[at..at + max], &data[from..from + max]);
-    let mut n = 0;
-    for (x, y) in a.chunks_exact(32).zip(b.chunks_exact(32)) {
-        if x != y {
-            break;
-        }
-        n += 32;
-    }
-    for (x, y) in a[n..].chunks_exact(8).zip(b[n..].chunks_exact(8)) {
-        let diff = u64::from_le_bytes(x.try_into().unwrap_or_default())
-            ^ u64::from_le_bytes(y.try_into().unwrap_or_default());
-        if diff != 0 {
-            return n + (diff.trailing_zeros() / 8) as usize;
-        }
-        n += 8;
-    }
-    n + a[n..]
-        .iter()
-        .zip(&b[n..])
-        .take_while(|(x, y)| x == y)
-        .count()
+    common_prefix(&data[at..at + max], &data[from..from + max])
 }
 
 /// One final deflate block with dynamic Huffman codes (RFC 1951 §3.2.7).

@@ -155,16 +155,20 @@ fn flat_colours(p: &Palette) -> [[u8; 3]; 11] {
     ]
 }
 
-/// Makes `rgb` a `width` × `height` RGB buffer in one colour (a plain memset for greys and
-/// white), reusing its allocation.
+/// Makes `rgb` a `width` × `height` RGB buffer in one colour, reusing its allocation: a
+/// plain memset for greys and white, else one pixel copied onto twice as many each time.
 fn paint_blank(rgb: &mut Vec<u8>, width: u32, height: u32, [r, g, b]: [u8; 3]) {
     let bytes = width as usize * height as usize * 3;
     rgb.resize(bytes, 0);
     if r == g && g == b {
         rgb.fill(r);
-    } else {
-        for pixel in rgb.chunks_exact_mut(3) {
-            pixel.copy_from_slice(&[r, g, b]);
+    } else if bytes >= 3 {
+        rgb[..3].copy_from_slice(&[r, g, b]);
+        let mut done = 3;
+        while done < bytes {
+            let n = done.min(bytes - done);
+            rgb.copy_within(..n, done);
+            done += n;
         }
     }
 }
@@ -476,6 +480,16 @@ mod tests {
             .collect();
         let bars = row.windows(2).filter(|w| !w[0] && w[1]).count();
         assert_eq!(bars, 2);
+    }
+
+    #[test]
+    fn a_blank_canvas_is_the_colour_everywhere() {
+        let mut rgb = vec![9; 5];
+        for (width, height) in [(1, 1), (7, 3), (1200, 600)] {
+            paint_blank(&mut rgb, width, height, [18, 24, 38]);
+            assert_eq!(rgb.len(), (width * height * 3) as usize);
+            assert!(rgb.chunks_exact(3).all(|p| p == [18, 24, 38]));
+        }
     }
 
     #[test]

@@ -116,17 +116,8 @@ impl Runs {
             let mut i = 0;
             while i < pixel_count {
                 let colour = pack(&row[i * 3..i * 3 + 3]);
-                let mut j = i + 1;
-                while j < pixel_count && pack(&row[j * 3..j * 3 + 3]) == colour {
-                    j += 1;
-                    if j - i == 8 {
-                        // A long run: go on 8 pixels (24 bytes) at a time.
-                        let eight: [u8; 24] = std::array::from_fn(|k| row[i * 3 + k % 3]);
-                        while j + 8 <= pixel_count && row[j * 3..j * 3 + 24] == eight {
-                            j += 8;
-                        }
-                    }
-                }
+                // The run goes on while each byte equals the one a pixel before it.
+                let j = i + 1 + common_prefix(&row[i * 3 + 3..], &row[i * 3..]) / 3;
                 let id = if recent[0].0 == colour {
                     recent[0].1
                 } else if recent[1].0 == colour {
@@ -151,6 +142,32 @@ impl Runs {
         }
         out
     }
+}
+
+/// How many leading bytes `a` and `b` have in common: 8 bytes at a time for the short
+/// runs of anti-aliased edges, then 32 at a time for flat areas.
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let word = |s: &[u8], k: usize| u64::from_le_bytes(s[k..k + 8].try_into().unwrap_or_default());
+    let mut k = 0;
+    while k + 8 <= n {
+        let diff = word(a, k) ^ word(b, k);
+        if diff != 0 {
+            return k + (diff.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+        if k == 32 {
+            while k + 32 <= n && a[k..k + 32] == b[k..k + 32] {
+                k += 32;
+            }
+        }
+    }
+    k + a[k..]
+        .iter()
+        .zip(&b[k..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Index of the palette colour closest to `c` (squared RGB distance; first one on ties).
@@ -280,6 +297,18 @@ mod tests {
         assert_eq!(indexed.palette, [[255, 0, 0], [255, 255, 255]]);
         assert_eq!(colours(&indexed, px.len())[70], [255, 0, 0]);
         assert_eq!(colours(&indexed, px.len())[60], [255, 255, 255]);
+    }
+
+    #[test]
+    fn common_prefix_counts_equal_leading_bytes_at_any_length() {
+        let a: Vec<u8> = (0..300u32).map(|i| (i % 7) as u8).collect();
+        for cut in [0, 1, 7, 8, 9, 31, 32, 33, 100, 255, 299] {
+            let mut b = a.clone();
+            b[cut] ^= 0x80;
+            assert_eq!(common_prefix(&a, &b), cut);
+        }
+        assert_eq!(common_prefix(&a, &a), 300);
+        assert_eq!(common_prefix(&a[..50], &a), 50);
     }
 
     #[test]
