@@ -87,7 +87,7 @@ pub(crate) type Stroke = (Vec<(f64, f64)>, Pen);
 pub(crate) fn chart(input: &ChartInput<'_>, look: &Look<'_>, rgb: &mut [u8]) -> anyhow::Result<()> {
     let (width, height) = (look.layout.width as u32, look.layout.height as u32);
     let strokes = shapes(
-        BitMapBackend::with_buffer(rgb, (width, height)),
+        text::GlyphCache(BitMapBackend::with_buffer(rgb, (width, height))),
         input,
         look,
     )?;

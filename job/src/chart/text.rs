@@ -1,14 +1,23 @@
 //! Text in the chart font: measure it, shorten it with "…" to fit a width, draw it by
 //! its baseline. Glyphs are placed from the font's own metrics (advance, kerning, left
 //! bearing) and each is drawn by plotters; plotters 0.3.7 alone drops every glyph's left
-//! bearing, which spaces Latin text unevenly ("mon th").
+//! bearing, which spaces Latin text unevenly ("mon th"). On a bitmap, [`GlyphCache`] keeps
+//! each glyph's coverage so a digit or month name is rasterised once per thread, not per use.
 
 use std::borrow::Cow;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use ab_glyph::{Font, GlyphId, ScaleFont};
 use anyhow::anyhow;
 use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::{FontDesc, RGBColor};
+use plotters_backend::text_anchor::{HPos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind, FontTransform,
+};
 
 use super::font;
 
@@ -148,6 +157,135 @@ pub(crate) fn draw<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A glyph as plotters rasterises it at the text position (0, 0): each covered pixel and
+/// its coverage (the alpha plotters draws it with, for an opaque colour).
+type Coverage = Rc<[(i16, i16, f32)]>;
+
+/// Glyphs kept per thread at most; then the cache starts over (titles bring new kanji).
+const CACHED_GLYPHS: usize = 2048;
+
+thread_local! {
+    /// Coverage of each glyph drawn on this thread, by character and font size (bits).
+    static GLYPHS: RefCell<HashMap<(char, u64), Coverage>> = RefCell::new(HashMap::new());
+}
+
+/// A bitmap backend whose single-character text comes from a per-thread cache of glyph
+/// coverage: the same pixels and alphas as plotters' own `draw_text`, without outlining
+/// and rasterising a glyph each time it is drawn. Everything else goes to the inner backend.
+pub(crate) struct GlyphCache<B>(pub B);
+
+impl<B: DrawingBackend> DrawingBackend for GlyphCache<B> {
+    type ErrorType = B::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        self.0.get_size()
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.0.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.0.present()
+    }
+
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.0.draw_pixel(point, color)
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.0.draw_line(from, to, style)
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.0.draw_rect(upper_left, bottom_right, style, fill)
+    }
+
+    fn blit_bitmap(
+        &mut self,
+        pos: BackendCoord,
+        size: (u32, u32),
+        src: &[u8],
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.0.blit_bitmap(pos, size, src)
+    }
+
+    fn draw_text<S: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &S,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let mut chars = text.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            return self.0.draw_text(text, style, pos);
+        };
+        let colour = style.color();
+        let anchor = style.anchor();
+        let plain = colour.alpha == 1.0
+            && matches!(style.transform(), FontTransform::None)
+            && matches!((anchor.h_pos, anchor.v_pos), (HPos::Left, VPos::Top));
+        if !plain {
+            return self.0.draw_text(text, style, pos);
+        }
+        let coverage = match glyph(c, style) {
+            Ok(coverage) => coverage,
+            Err(e) => return Err(DrawingErrorKind::FontError(Box::new(e))),
+        };
+        for &(x, y, alpha) in coverage.iter() {
+            let color = BackendColor {
+                alpha: f64::from(alpha),
+                rgb: colour.rgb,
+            };
+            self.0
+                .draw_pixel((pos.0 + i32::from(x), pos.1 + i32::from(y)), color)?;
+        }
+        Ok(())
+    }
+}
+
+/// The cached coverage of `c` in `style`'s font and size, rasterised on first use exactly
+/// as plotters' `draw_text` does (its layout box starts at (0, 0) for a top-left anchor).
+fn glyph<S: BackendTextStyle>(c: char, style: &S) -> Result<Coverage, S::FontError> {
+    let key = (c, style.size().to_bits());
+    if let Some(hit) = GLYPHS.with_borrow(|glyphs| glyphs.get(&key).cloned()) {
+        return Ok(hit);
+    }
+    let mut pixels = Vec::new();
+    let mut one = [0u8; 4];
+    let drawn = style.draw(c.encode_utf8(&mut one), (0, 0), |x, y, color| {
+        // A glyph lies within a few hundred pixels of its origin.
+        pixels.push((x as i16, y as i16, color.alpha as f32));
+        Ok::<(), std::convert::Infallible>(())
+    })?;
+    if let Err(never) = drawn {
+        match never {}
+    }
+    let coverage: Coverage = pixels.into();
+    GLYPHS.with_borrow_mut(|glyphs| {
+        if glyphs.len() >= CACHED_GLYPHS {
+            glyphs.clear();
+        }
+        glyphs.insert(key, Rc::clone(&coverage));
+    });
+    Ok(coverage)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +294,36 @@ mod tests {
     fn font(size: f64) -> FontDesc<'static> {
         font::ensure_registered().unwrap();
         font::sized(size)
+    }
+
+    /// `text` drawn at two sizes on a 300 × 80 white bitmap, through the glyph cache or not.
+    fn drawn(cached: bool, text: &str) -> Vec<u8> {
+        use plotters::prelude::{BitMapBackend, IntoDrawingArea};
+        fn on<B: DrawingBackend>(backend: B, text: &str) {
+            let area = backend.into_drawing_area();
+            let colour = RGBColor(20, 90, 200);
+            draw(&area, &font(30.0), &colour, text, 4, 40).unwrap();
+            draw(&area, &font(13.0), &colour, text, 250, 78).unwrap();
+        }
+        let mut buf = vec![255u8; 300 * 80 * 3];
+        let bitmap = BitMapBackend::with_buffer(&mut buf, (300, 80));
+        if cached {
+            on(GlyphCache(bitmap), text);
+        } else {
+            on(bitmap, text);
+        }
+        buf
+    }
+
+    #[test]
+    fn cached_glyphs_draw_exactly_what_plotters_draws() {
+        let text = "鈴木 亮 2025年 Jg…";
+        let plain = drawn(false, text);
+        assert!(plain.iter().any(|&b| b != 255));
+        // Twice: the first draw fills the cache, the second reads it.
+        for _ in 0..2 {
+            assert!(drawn(true, text) == plain, "the cache changed the pixels");
+        }
     }
 
     #[test]
