@@ -106,6 +106,19 @@ const THROTTLING_CODES: [&str; 5] = [
     "SlowDown",
 ];
 
+/// The IAM actions of the Step Functions calls a fan-out stage's `invoke` and `status` make
+/// (`lifecycle::execution`), named by [`explain`] when AWS denies one; the deployer's
+/// grants of them are in `bootstrap.rs`.
+pub mod states {
+    pub const START_EXECUTION: &str = "states:StartExecution";
+    pub const DESCRIBE_EXECUTION: &str = "states:DescribeExecution";
+    pub const LIST_EXECUTIONS: &str = "states:ListExecutions";
+    pub const LIST_MAP_RUNS: &str = "states:ListMapRuns";
+    pub const DESCRIBE_MAP_RUN: &str = "states:DescribeMapRun";
+    /// Teardown's check that the machine is gone.
+    pub const DESCRIBE_STATE_MACHINE: &str = "states:DescribeStateMachine";
+}
+
 /// `cargo xtask -v`: the explainer adds the SDK error's full chain and Debug form.
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 

@@ -242,6 +242,11 @@ struct Arns<'t> {
     /// executions, the map's child executions among them.
     state_machine: Expr<'t>,
     state_machine_executions: Expr<'t>,
+    /// The machine's own executions (`execution:<machine>:<name>`: what `invoke`, the
+    /// backfill and the schedules start; the children above have `<machine>/<label>:`).
+    fan_out_runs: Expr<'t>,
+    /// Their Distributed Map runs (`mapRun:<machine>/<label>:<id>`).
+    map_runs: Expr<'t>,
     /// A fan-out run's working files, beside the charts prefix.
     run_objects: Expr<'t>,
     /// `author-stats-batch-${Stage}`, the main stack's name (for tag conditions).
@@ -311,6 +316,16 @@ impl<'t> Arns<'t> {
             }),
             state_machine_executions: regional("states", {
                 let mut v: Vec<SubPart> = vec!["execution:".into()];
+                v.extend(p.named("-fan-out/*"));
+                v
+            }),
+            fan_out_runs: regional("states", {
+                let mut v: Vec<SubPart> = vec!["execution:".into()];
+                v.extend(p.named("-fan-out:*"));
+                v
+            }),
+            map_runs: regional("states", {
+                let mut v: Vec<SubPart> = vec!["mapRun:".into()];
                 v.extend(p.named("-fan-out/*"));
                 v
             }),
@@ -892,7 +907,8 @@ fn deployer_statements<'t>(a: &Arns<'t>, cfn_exec: Expr<'t>) -> Vec<Statement<'t
             &["scheduler:GetSchedule"],
             vec![a.schedule.clone()],
         ),
-        // A fan-out stage: `invoke` starts an execution and waits, `status` reads them.
+        // A fan-out stage: `invoke` starts an execution and waits, `status` reads them and
+        // the latest one's map run (ListMapRuns is authorized on the execution).
         allow(
             "FanOutRuns",
             &["states:ListExecutions", "states:StartExecution"],
@@ -900,8 +916,13 @@ fn deployer_statements<'t>(a: &Arns<'t>, cfn_exec: Expr<'t>) -> Vec<Statement<'t
         ),
         allow(
             "FanOutRunStatus",
-            &["states:DescribeExecution"],
-            vec![a.state_machine_executions.clone()],
+            &["states:DescribeExecution", "states:ListMapRuns"],
+            vec![a.fan_out_runs.clone()],
+        ),
+        allow(
+            "FanOutMapRunCounts",
+            &["states:DescribeMapRun"],
+            vec![a.map_runs.clone()],
         ),
     ]
 }
@@ -941,6 +962,11 @@ fn teardown_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             "CheckSchedule",
             &["scheduler:GetSchedule"],
             vec![a.schedule.clone()],
+        ),
+        allow(
+            "CheckStateMachine",
+            &["states:DescribeStateMachine"],
+            vec![a.state_machine.clone()],
         ),
         allow(
             "CheckTopic",

@@ -19,7 +19,7 @@ const ADMIN_CODE: [&str; 1] = ["bootstrap.rs"];
 /// Calls only `teardown` and `rebuild` make (both refuse a production stage before any AWS
 /// call), or deploy's recreation of a rolled-back stack (refused for production too): the
 /// production deployer is not allowed them.
-const NOT_FOR_PRODUCTION: [&str; 12] = [
+const NOT_FOR_PRODUCTION: [&str; 13] = [
     "cloudformation:DeleteStack",
     "cloudformation:GetResource",
     "ecr:DeleteRepository",
@@ -31,6 +31,7 @@ const NOT_FOR_PRODUCTION: [&str; 12] = [
     "s3:ListBucket",
     "s3:ListBucketVersions",
     "sqs:GetQueueAttributes",
+    "states:DescribeStateMachine",
     "cloudformation:UpdateTerminationProtection",
 ];
 
@@ -113,7 +114,11 @@ fn required_actions() -> BTreeSet<String> {
         ]
         .iter()
         .map(|s| (format!("clients.{s}."), *s))
-        .chain([("cfn.".to_owned(), "cloudformation")])
+        .chain([
+            ("cfn.".to_owned(), "cloudformation"),
+            // Step Functions' IAM actions carry the `states:` prefix.
+            ("clients.sfn.".to_owned(), "states"),
+        ])
         .chain((name == "ecr.rs").then(|| ("client.".to_owned(), "ecr")))
         .collect();
         for (receiver, service) in &receivers {
@@ -230,6 +235,8 @@ fn every_call_the_deploying_code_makes_is_allowed() {
         "s3:DeleteObjectVersion",
         "ecr:DeleteRepository",
         "cloudformation:GetResource",
+        "states:StartExecution",
+        "states:DescribeMapRun",
     ] {
         assert!(
             required.contains(action),

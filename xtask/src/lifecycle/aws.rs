@@ -16,7 +16,8 @@ pub struct AwsArgs {
     /// `json` prints one JSON document on stdout for pipelines; progress stays on stderr.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
-    /// Seconds between polls of CloudFormation while waiting.
+    /// Seconds between polls of CloudFormation while waiting (the first wait on a fan-out
+    /// execution; later ones back off).
     #[arg(long, default_value_t = 5.0, hide = true)]
     pub poll_interval: f64,
 }
@@ -52,6 +53,8 @@ pub struct Clients {
     pub cloudcontrol: aws_sdk_cloudcontrol::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub scheduler: aws_sdk_scheduler::Client,
+    /// A fan-out stage's state machine (`FanOut=true`).
+    pub sfn: aws_sdk_sfn::Client,
     /// The region the clients talk to.
     pub region: String,
 }
@@ -73,6 +76,7 @@ impl Clients {
             cloudcontrol: aws_sdk_cloudcontrol::Client::new(config),
             cloudwatch: aws_sdk_cloudwatch::Client::new(config),
             scheduler: aws_sdk_scheduler::Client::new(config),
+            sfn: aws_sdk_sfn::Client::new(config),
             region: config.region().map(|r| r.to_string()).unwrap_or_default(),
         }
     }

@@ -1,13 +1,14 @@
 //! The backfill after a deploy: when the stack was just created, or its chart style
 //! (`ChartStyle`) changed, every listed author needs a chart drawn now, not at the next
-//! scheduled run, so `deploy` invokes the function once with `{"all": true}` (unless
-//! `--no-backfill`). When, and saying why; the run itself is `invoke`'s.
+//! scheduled run, so `deploy` runs the job once with `{"all": true}` (unless
+//! `--no-backfill`): one invocation of the function, or on a fan-out stage one execution of
+//! its state machine. When, and saying why; the run itself is `invoke`'s.
 
 use anyhow::Result;
 use serde_json::{json, Value};
 
 use super::aws::Clients;
-use super::invoke;
+use super::invoke::{self, Origin};
 use super::stages::Stage;
 use super::ui::Ui;
 
@@ -49,15 +50,22 @@ pub fn event() -> Value {
     json!({ "all": true })
 }
 
-/// Invokes the function once with [`event`], saying why; the function's summary. A failure
-/// says that the stack is deployed and how to run the backfill again.
-pub async fn run(clients: &Clients, stage: &Stage, reason: Reason, ui: &Ui) -> Result<Value> {
+/// Runs the job once with [`event`] as `invoke` does (polling a fan-out execution from
+/// `poll` on), saying why; the run's summary. A failure says that the stack is deployed and
+/// how to run the backfill again.
+pub async fn run(
+    clients: &Clients,
+    stage: &Stage,
+    reason: Reason,
+    poll: std::time::Duration,
+    ui: &Ui,
+) -> Result<Value> {
     ui.say(format!(
-        "backfill: running the function once with {} because {} (--no-backfill skips this)",
+        "backfill: running the job once with {} because {} (--no-backfill skips this)",
         event(),
         reason.as_str()
     ));
-    invoke::invoke(clients, stage, event(), ui)
+    invoke::invoke(clients, stage, event(), Origin::Backfill, poll, ui)
         .await
         .map_err(|e| {
             anyhow::anyhow!(

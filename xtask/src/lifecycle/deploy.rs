@@ -266,6 +266,7 @@ pub async fn deploy(
         &applied.review,
         &options.image,
         options.backfill,
+        options.poll,
         ui,
     )
     .await
@@ -282,6 +283,7 @@ pub async fn finish(
     review: &Review,
     image: &str,
     backfill_enabled: bool,
+    poll: std::time::Duration,
     ui: &Ui,
 ) -> Result<Value> {
     let stack_name = &stage.stack_name;
@@ -313,7 +315,7 @@ pub async fn finish(
     let style_changed = review.changes_parameter(style::PARAMETER);
     match backfill::decide(true, create, style_changed, backfill_enabled) {
         Some(reason) => {
-            let summary = backfill::run(clients, stage, reason, ui).await?;
+            let summary = backfill::run(clients, stage, reason, poll, ui).await?;
             report["backfill"] = json!({ "reason": reason.as_str(), "summary": summary });
         }
         None if !backfill_enabled && (create || style_changed) => ui.say(format!(

@@ -1,5 +1,7 @@
-//! `cargo xtask invoke`: run the deployed function now and print its summary; `--days
-//! 5475` is the 15-year backfill.
+//! `cargo xtask invoke`: run the job now and print its summary; `--days 5475` is the
+//! 15-year backfill. A stage whose stack has the fan-out's state machine (`FanOut=true`)
+//! runs as one execution of it (`execution`), any other as one synchronous invocation of
+//! the function; the event, the summary and the exit codes are the same either way.
 
 use anyhow::{anyhow, bail, Context, Result};
 use aws_sdk_lambda::primitives::Blob;
@@ -8,6 +10,7 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 
 use super::aws::{describe_error, AwsArgs, Clients};
+use super::execution;
 use super::stack_state;
 use super::stages::{Stage, StageArgs};
 use super::ui::Ui;
@@ -68,9 +71,16 @@ impl Invoke {
             stage,
             rt,
             clients,
-            ..
+            poll,
         } = Session::open(&self.stage, &self.aws, &[])?;
-        let summary = rt.block_on(invoke(&clients, &stage, self.event(), &ui))?;
+        let summary = rt.block_on(invoke(
+            &clients,
+            &stage,
+            self.event(),
+            Origin::Invoke,
+            poll,
+            &ui,
+        ))?;
         if ui.format == super::aws::OutputFormat::Json {
             ui.json(&summary);
         } else {
@@ -80,8 +90,49 @@ impl Invoke {
     }
 }
 
+/// Who runs the job: it names a fan-out execution (`invoke-<time>`, `backfill-<time>`,
+/// `smoke-<time>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `cargo xtask invoke`.
+    Invoke,
+    /// Deploy's run after a creation or a style change.
+    Backfill,
+    /// Rebuild's check run.
+    Smoke,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Invoke => "invoke",
+            Origin::Backfill => "backfill",
+            Origin::Smoke => "smoke",
+        }
+    }
+}
+
+/// Runs the job once with `event` and returns the run's summary: as an execution of the
+/// stage's state machine when it has one (waiting, polling from `poll` on), else as one
+/// synchronous invocation of the function.
+pub async fn invoke(
+    clients: &Clients,
+    stage: &Stage,
+    event: Value,
+    origin: Origin,
+    poll: std::time::Duration,
+    ui: &Ui,
+) -> Result<Value> {
+    match execution::machine(clients, stage).await? {
+        Some(machine) => {
+            execution::run(clients, stage, &machine, &event, origin.as_str(), poll, ui).await
+        }
+        None => invoke_function(clients, stage, event, ui).await,
+    }
+}
+
 /// Invokes synchronously; the function's summary, or an error with its message and log tail.
-pub async fn invoke(clients: &Clients, stage: &Stage, event: Value, ui: &Ui) -> Result<Value> {
+async fn invoke_function(clients: &Clients, stage: &Stage, event: Value, ui: &Ui) -> Result<Value> {
     let function = stack_state::stage_output(clients, stage, outputs::FUNCTION_NAME).await?;
     ui.say(format!("invoking {function} with {event}"));
     let spinner = ui.spinner(format!("{function} is running"));

@@ -3,8 +3,9 @@
 //! AWS clients and common flags (`aws`), the stage file (`stages`), what a stack is now
 //! (`stack_state`) and what its status means (`stack_status`), what a deploy or diff
 //! proposes (`proposal`) with its parameters checked (`parameter_check`), change sets
-//! (`changeset`), live stack events (`events`), what teardown checks is gone (`verify`) and
-//! the terminal/CI/JSON presentation (`ui`). `spec/batch-setup.md` describes the
+//! (`changeset`), live stack events (`events`), a fan-out stage's Step Functions executions
+//! (`execution`), what teardown checks is gone (`verify`) and the terminal/CI/JSON
+//! presentation (`ui`). `spec/batch-setup.md` describes the
 //! procedure; the README lists the exit codes ([`ExitCode`]).
 
 pub mod aws;
@@ -16,6 +17,7 @@ pub mod deploy;
 pub mod diff;
 pub mod drift;
 pub mod events;
+pub mod execution;
 pub mod invoke;
 pub mod logs;
 pub mod parameter_check;

@@ -215,7 +215,7 @@ pub async fn apply_kept(
         .cloned()
         .unwrap_or_default();
     finish(
-        clients, stage, &status, create, &review, &image, backfill, ui,
+        clients, stage, &status, create, &review, &image, backfill, poll, ui,
     )
     .await
 }

@@ -77,7 +77,7 @@ impl Rebuild {
         };
         let deployed = rt.block_on(deploy(&clients, &stage, &options, &ui))?;
         ui.say("rebuild 3/3: smoke run");
-        let summary = rt.block_on(smoke(&clients, &stage, self.days, &ui))?;
+        let summary = rt.block_on(smoke(&clients, &stage, self.days, poll, &ui))?;
         ui.json(&json!({
             "teardown": torn,
             "deploy": deployed,
@@ -87,18 +87,19 @@ impl Rebuild {
     }
 }
 
-/// Invokes the function and checks that `index.json` is in the charts bucket.
+/// Runs the job (as `invoke` does) and checks that `index.json` is in the charts bucket.
 pub async fn smoke(
     clients: &Clients,
     stage: &Stage,
     days: Option<u32>,
+    poll: std::time::Duration,
     ui: &Ui,
 ) -> Result<serde_json::Value> {
     let mut event = serde_json::json!({ "dry_run": false });
     if let Some(days) = days {
         event["days"] = serde_json::json!(days);
     }
-    let summary = invoke::invoke(clients, stage, event, ui).await?;
+    let summary = invoke::invoke(clients, stage, event, invoke::Origin::Smoke, poll, ui).await?;
     let bucket = &stack_state::stage_output(clients, stage, outputs::CHARTS_BUCKET).await?;
     let key = format!("{}{}", files::DEFAULT_CHARTS_PREFIX, files::INDEX_FILE);
     match clients

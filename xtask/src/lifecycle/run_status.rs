@@ -3,8 +3,10 @@
 //! its trigger (schedule / invoke / retry, from the job's `run started` line and Lambda's
 //! request ids) and the error line of a failed run; the schedules (state, next fire time);
 //! the dead-letter queue's depth; every alarm's state; the age of the last successful run;
-//! and a one-line verdict. Exit 0 healthy, 1 not (issue 13: no success in 26 h, an alarm
-//! in ALARM, or messages in the dead-letter queue).
+//! on a fan-out stage (`FanOut=true`) the state machine's recent executions and the latest
+//! one's map run counts (`execution`); and a one-line verdict. Exit 0 healthy, 1 not
+//! (issue 13: no success in 26 h, an alarm in ALARM, or messages in the dead-letter queue;
+//! a failed latest run or execution is noted, not by itself unhealthy).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +18,7 @@ use serde_json::{json, Value};
 
 use super::aws::{describe_error, AwsArgs, Clients};
 use super::cron;
+use super::execution::{self, Execution, MapRun};
 use super::stack_state;
 use super::stages::StageArgs;
 use super::ui::table;
@@ -223,13 +226,15 @@ fn clean_error(debug: &str) -> String {
 }
 
 /// Healthy when the last successful (non-dry) run is younger than [`STALE_AFTER_HOURS`], no
-/// alarm is in ALARM and the dead-letter queue is empty.
+/// alarm is in ALARM and the dead-letter queue is empty. A failed latest run, or on a
+/// fan-out stage a `latest_execution` that failed, timed out or was aborted, is noted.
 pub fn assess(
     runs: &[Run],
     now: DateTime<Utc>,
     dead_letters: Option<u64>,
     alarms: &[AlarmState],
     schedules: &[ScheduleState],
+    latest_execution: Option<&Execution>,
 ) -> Verdict {
     let mut problems = Vec::new();
     let last_success = runs.iter().rev().find(|r| !r.failed && !r.dry_run);
@@ -252,6 +257,14 @@ pub fn assess(
     if let Some(latest) = runs.last().filter(|r| r.failed) {
         notes.push(format!(
             "the latest run failed: {}",
+            latest.error.as_deref().unwrap_or("see `cargo xtask logs`")
+        ));
+    }
+    if let Some(latest) = latest_execution.filter(|e| e.status.is_failed()) {
+        notes.push(format!(
+            "the latest fan-out execution {} {}: {}",
+            latest.name,
+            latest.status.as_str(),
             latest.error.as_deref().unwrap_or("see `cargo xtask logs`")
         ));
     }
@@ -327,17 +340,43 @@ impl Status {
                     Ok(schedules) => (schedules, None),
                     Err(e) => (Vec::new(), Some(format!("{e:#}"))),
                 };
-            let verdict = assess(&all_runs, Utc::now(), dead_letters, &alarms, &schedules);
+            // Like the schedules: a read that fails is shown, and the verdict still given.
+            let fan_out = match execution::machine(&clients, &stage).await? {
+                None => None,
+                Some(machine) => Some(match fan_out_state(&clients, &machine, self.runs).await {
+                    Ok((executions, map_run)) => FanOut {
+                        machine,
+                        executions,
+                        map_run,
+                        error: None,
+                    },
+                    Err(e) => FanOut {
+                        machine,
+                        executions: Vec::new(),
+                        map_run: None,
+                        error: Some(format!("{e:#}")),
+                    },
+                }),
+            };
+            let verdict = assess(
+                &all_runs,
+                Utc::now(),
+                dead_letters,
+                &alarms,
+                &schedules,
+                fan_out.as_ref().and_then(|f| f.executions.first()),
+            );
             anyhow::Ok((
                 runs,
                 dead_letters,
                 alarms,
                 schedules,
                 schedules_error,
+                fan_out,
                 verdict,
             ))
         })?;
-        let (runs, dead_letters, alarms, schedules, schedules_error, verdict) = report;
+        let (runs, dead_letters, alarms, schedules, schedules_error, fan_out, verdict) = report;
         let rows: Vec<Vec<String>> = runs
             .iter()
             .map(|r| {
@@ -385,6 +424,9 @@ impl Status {
                 &rows,
             ));
         }
+        if let Some(fan_out) = &fan_out {
+            fan_out.show(&ui, zone, Utc::now());
+        }
         match &schedules_error {
             Some(error) => ui.say(format!("schedules: {error}")),
             None if schedules.is_empty() => ui.say("schedules: none found for the stack"),
@@ -425,6 +467,7 @@ impl Status {
             "runs": runs,
             "schedules": schedules,
             "schedules_error": schedules_error,
+            "fan_out": fan_out,
             "dead_letter_messages": dead_letters,
             "alarms": alarms,
             "healthy": verdict.healthy,
@@ -438,14 +481,100 @@ impl Status {
     }
 }
 
-fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }
 
-fn rfc3339_opt<S: serde::Serializer>(at: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+pub(super) fn rfc3339_opt<S: serde::Serializer>(
+    at: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match at {
         Some(at) => rfc3339(at, s),
         None => s.serialize_none(),
+    }
+}
+
+/// A fan-out stage's state machine as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FanOut {
+    pub machine: String,
+    /// Newest first.
+    pub executions: Vec<Execution>,
+    /// The latest execution's map run (none before its render step, or for a dry run).
+    pub map_run: Option<MapRun>,
+    /// Why the executions could not be read.
+    pub error: Option<String>,
+}
+
+impl FanOut {
+    fn show(&self, ui: &super::ui::Ui, zone: Tz, now: DateTime<Utc>) {
+        if let Some(error) = &self.error {
+            ui.say(format!("fan-out executions: {error}"));
+            return;
+        }
+        let Some(latest) = self.executions.first() else {
+            ui.say(format!("fan-out: no executions of {} yet", self.machine));
+            return;
+        };
+        let rows: Vec<Vec<String>> = self
+            .executions
+            .iter()
+            .map(|e| {
+                vec![
+                    e.name.clone(),
+                    e.status.as_str().to_owned(),
+                    e.started
+                        .with_timezone(&zone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                    took(e.duration(now)),
+                    e.error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        ui.say(format!("fan-out executions of {}:", self.machine));
+        ui.say(table(
+            &[
+                "Execution",
+                "Status",
+                &format!("Started ({zone})"),
+                "Took",
+                "Error",
+            ],
+            &rows,
+        ));
+        match &self.map_run {
+            Some(map) => ui.say(format!("latest ({}): {}", latest.name, map.describe())),
+            None => ui.say(format!("latest ({}): no map run", latest.name)),
+        }
+    }
+}
+
+/// The recent executions of `machine` and the newest one's map run.
+async fn fan_out_state(
+    clients: &Clients,
+    machine: &str,
+    limit: usize,
+) -> Result<(Vec<Execution>, Option<MapRun>)> {
+    let executions = execution::recent(clients, machine, limit).await?;
+    let map_run = match executions.first() {
+        Some(latest) => execution::map_run(clients, &latest.arn).await?,
+        None => None,
+    };
+    Ok((executions, map_run))
+}
+
+/// `12.3 s`, `4m07s`, `2h05m`.
+fn took(d: chrono::Duration) -> String {
+    let ms = d.num_milliseconds().max(0);
+    let s = ms / 1000;
+    if s < 60 {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
     }
 }
 
@@ -642,14 +771,14 @@ mod tests {
     #[test]
     fn a_recent_success_with_nothing_wrong_is_healthy() {
         let runs = runs_from_log(&[(at(3), emf(false, 1))]);
-        let verdict = assess(&runs, Utc::now(), Some(0), &[], &[]);
+        let verdict = assess(&runs, Utc::now(), Some(0), &[], &[], None);
         assert!(verdict.healthy, "{}", verdict.line);
     }
 
     #[test]
     fn a_gap_of_two_days_is_unhealthy_and_says_so() {
         let runs = runs_from_log(&[(at(49), emf(false, 1))]);
-        let verdict = assess(&runs, Utc::now(), Some(0), &[], &[]);
+        let verdict = assess(&runs, Utc::now(), Some(0), &[], &[], None);
         assert!(!verdict.healthy);
         assert!(verdict.line.contains("49 h ago"), "{}", verdict.line);
     }
@@ -659,7 +788,7 @@ mod tests {
         // Issue 13: unhealthy is no success in 26 h, an alarm, or dead letters; the job's
         // errors alarm turns a failure into ALARM on AWS.
         let runs = runs_from_log(&[(at(20), emf(false, 1)), (at(2), emf(true, 0))]);
-        let v = assess(&runs, Utc::now(), Some(0), &[], &[]);
+        let v = assess(&runs, Utc::now(), Some(0), &[], &[], None);
         assert!(v.healthy, "{}", v.line);
         assert!(v.line.contains("note: the latest run failed"), "{}", v.line);
     }
@@ -710,7 +839,7 @@ mod tests {
             input: None,
             next: None,
         };
-        let v = assess(&ok, Utc::now(), Some(0), &[], &[disabled]);
+        let v = assess(&ok, Utc::now(), Some(0), &[], &[disabled], None);
         assert!(v.line.contains("schedule s is DISABLED"), "{}", v.line);
     }
 
@@ -721,14 +850,73 @@ mod tests {
             name: "JobErrors".into(),
             state: "ALARM".into(),
         };
-        let v = assess(&ok, Utc::now(), Some(0), &[alarm], &[]);
+        let v = assess(&ok, Utc::now(), Some(0), &[alarm], &[], None);
         assert!(!v.healthy && v.line.contains("JobErrors"), "{}", v.line);
-        let v = assess(&ok, Utc::now(), Some(3), &[], &[]);
+        let v = assess(&ok, Utc::now(), Some(3), &[], &[], None);
         assert!(!v.healthy && v.line.contains("3 undelivered"), "{}", v.line);
+    }
+
+    fn execution(status: execution::State, error: Option<&str>) -> Execution {
+        Execution {
+            name: "schedule-1".into(),
+            arn: "arn:aws:states:us-east-1:1:execution:s-fan-out:schedule-1".into(),
+            status,
+            started: Utc::now() - chrono::Duration::hours(1),
+            stopped: Some(Utc::now()),
+            error: error.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_failed_latest_fan_out_execution_is_noted_like_a_failed_run() {
+        let runs = runs_from_log(&[(at(20), emf(false, 1))]);
+        for (status, word) in [
+            (execution::State::Failed, "FAILED"),
+            (execution::State::TimedOut, "TIMED_OUT"),
+            (execution::State::Aborted, "ABORTED"),
+        ] {
+            let latest = execution(status, Some("RenderFailed: batch 3"));
+            let v = assess(&runs, Utc::now(), Some(0), &[], &[], Some(&latest));
+            assert!(v.healthy, "{}", v.line);
+            assert!(
+                v.line.contains(&format!(
+                    "note: the latest fan-out execution schedule-1 {word}: RenderFailed: batch 3"
+                )),
+                "{}",
+                v.line
+            );
+        }
+        // Without a recent success it is unhealthy, for that reason, and still noted.
+        let old = runs_from_log(&[(at(30), emf(false, 1))]);
+        let latest = execution(execution::State::Failed, None);
+        let v = assess(&old, Utc::now(), Some(0), &[], &[], Some(&latest));
+        assert!(!v.healthy && v.line.contains("30 h ago"), "{}", v.line);
+        assert!(
+            v.line.contains("fan-out execution schedule-1 FAILED"),
+            "{}",
+            v.line
+        );
+    }
+
+    #[test]
+    fn a_running_or_succeeded_latest_execution_is_not_noted() {
+        let runs = runs_from_log(&[(at(2), emf(false, 1))]);
+        for status in [execution::State::Running, execution::State::Succeeded] {
+            let latest = execution(status, None);
+            let v = assess(&runs, Utc::now(), Some(0), &[], &[], Some(&latest));
+            assert!(v.healthy && !v.line.contains("note"), "{}", v.line);
+        }
+    }
+
+    #[test]
+    fn durations_read_in_the_largest_sensible_unit() {
+        assert_eq!(took(chrono::Duration::milliseconds(12_340)), "12.3 s");
+        assert_eq!(took(chrono::Duration::seconds(247)), "4m07s");
+        assert_eq!(took(chrono::Duration::seconds(7_500)), "2h05m");
     }
 
     #[test]
     fn no_run_at_all_is_unhealthy() {
-        assert!(!assess(&[], Utc::now(), None, &[], &[]).healthy);
+        assert!(!assess(&[], Utc::now(), None, &[], &[], None).healthy);
     }
 }

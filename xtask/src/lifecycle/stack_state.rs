@@ -120,20 +120,29 @@ pub async fn stage_output(
     stage: &super::stages::Stage,
     name: &str,
 ) -> Result<String> {
-    let info = describe_with_outputs(&clients.cloudformation, &stage.stack_name)
-        .await?
-        .with_context(|| {
-            format!(
-                "stack {} does not exist in {}: deploy it first (`cargo xtask deploy --stage {}`)",
-                stage.stack_name, clients.region, stage.name
-            )
-        })?;
+    let info = stage_stack(clients, stage).await?;
     info.outputs.get(name).cloned().with_context(|| {
         format!(
             "stack {} ({}) has no {name} output: is it this project's stack?",
             stage.stack_name, info.status
         )
     })
+}
+
+/// The stage's stack with its outputs (see [`describe_with_outputs`]); an error names the
+/// stack, the region and the fix when there is none.
+pub async fn stage_stack(
+    clients: &super::aws::Clients,
+    stage: &super::stages::Stage,
+) -> Result<StackInfo> {
+    describe_with_outputs(&clients.cloudformation, &stage.stack_name)
+        .await?
+        .with_context(|| {
+            format!(
+                "stack {} does not exist in {}: deploy it first (`cargo xtask deploy --stage {}`)",
+                stage.stack_name, clients.region, stage.name
+            )
+        })
 }
 
 /// CloudFormation says "Stack with id X does not exist" as a `ValidationError`.

@@ -1,9 +1,10 @@
 //! After a teardown: is each resource the stack had really gone? One cheap read per
 //! resource through its own service where moto and AWS both answer (S3, Lambda, Logs, IAM,
-//! SQS, ECR), and through the Cloud Control API for every other type.
+//! SQS, ECR, Step Functions), and through the Cloud Control API for every other type.
 
 use anyhow::{anyhow, Result};
 use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+use aws_sdk_sfn::types::StateMachineStatus;
 
 use super::aws::{describe_error, Clients};
 
@@ -101,6 +102,27 @@ pub async fn check(clients: &Clients, resource: &Resource) -> Result<Found> {
                     false
                 }
                 Err(e) => return Err(failed(resource, describe_error(&e))),
+            }
+        }
+        // A fan-out stage's machine (its physical id is the ARN); one still DELETING right
+        // after the stack's deletion is on its way out, nothing to delete by hand.
+        "AWS::StepFunctions::StateMachine" => {
+            match clients
+                .sfn
+                .describe_state_machine()
+                .state_machine_arn(id)
+                .send()
+                .await
+            {
+                Ok(out) => out.status() != Some(&StateMachineStatus::Deleting),
+                Err(e) if e.code() == Some("StateMachineDoesNotExist") => false,
+                Err(e) => {
+                    return Err(crate::aws::explain(
+                        e,
+                        &format!("cannot check whether {} is gone", resource.describe()),
+                        crate::aws::states::DESCRIBE_STATE_MACHINE,
+                    ))
+                }
             }
         }
         kind => {
