@@ -18,6 +18,7 @@ pub mod ecr;
 pub mod generated;
 pub mod image;
 pub mod lifecycle;
+pub mod npm;
 pub mod push;
 pub mod pytools;
 pub mod registry;

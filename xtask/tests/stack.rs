@@ -615,39 +615,51 @@ fn failed_async_runs_are_retried_once_and_reach_the_queue_with_their_error() {
 #[test]
 fn scheduler_role_may_only_invoke_this_function_or_start_its_fan_out_and_report_to_the_queue() {
     let t = template();
+    assert_eq!(
+        grants_of(&t, ids::SCHEDULER_ROLE, "scheduler.amazonaws.com"),
+        BTreeSet::from([
+            (
+                "lambda:InvokeFunction".into(),
+                format!("<{}.Arn>", ids::JOB_FUNCTION),
+                String::new()
+            ),
+            (
+                "sqs:SendMessage".into(),
+                format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE),
+                String::new()
+            ),
+            (
+                "states:StartExecution".into(),
+                STATE_MACHINE_ARN.into(),
+                String::new()
+            ),
+        ])
+    );
+}
+
+/// (action, resource, `s3:prefix` condition) of every statement of `role`, whose trust
+/// policy must admit only `service` from this account.
+fn grants_of(t: &Value, role: &str, service: &str) -> BTreeSet<(String, String, String)> {
     let mut grants = BTreeSet::new();
-    for (id, s) in statements(&t) {
-        if id != ids::SCHEDULER_ROLE {
+    for (id, s) in statements(t) {
+        if id != role {
             continue;
         }
-        if let Some(service) = s["Principal"]["Service"].as_str() {
-            assert_eq!(service, "scheduler.amazonaws.com");
+        if let Some(trusted) = s["Principal"]["Service"].as_str() {
+            assert_eq!(trusted, service);
             assert_eq!(
-                resolve(&t, &s["Condition"]["StringEquals"]["aws:SourceAccount"]),
+                resolve(t, &s["Condition"]["StringEquals"]["aws:SourceAccount"]),
                 "<AWS::AccountId>"
             );
             continue;
         }
         for a in strings(&s["Action"]) {
             for r in s["Resource"].as_sequence().unwrap() {
-                grants.insert((a.clone(), resolve(&t, r)));
+                grants.insert((a.clone(), resolve(t, r), resolve_prefix_condition(t, &s)));
             }
         }
     }
-    assert_eq!(
-        grants,
-        BTreeSet::from([
-            (
-                "lambda:InvokeFunction".into(),
-                format!("<{}.Arn>", ids::JOB_FUNCTION)
-            ),
-            (
-                "sqs:SendMessage".into(),
-                format!("<{}.Arn>", ids::DEAD_LETTER_QUEUE)
-            ),
-            ("states:StartExecution".into(), STATE_MACHINE_ARN.into()),
-        ])
-    );
+    grants
 }
 
 /// The fan-out's state machine, by its fixed name.
@@ -680,7 +692,15 @@ fn fan_out_is_off_by_default_and_its_machine_and_role_exist_only_under_its_condi
     );
     let subs = &m["DefinitionSubstitutions"];
     assert_eq!(subs["JobFunctionArn"]["Fn::GetAtt"][0], ids::JOB_FUNCTION);
-    assert_eq!(subs["MaxConcurrency"]["Ref"], params::FAN_OUT_CONCURRENCY);
+    // The parameter, as text (resolved here at its default).
+    assert_eq!(
+        subs["MaxConcurrency"]["Fn::Sub"],
+        format!("${{{}}}", params::FAN_OUT_CONCURRENCY)
+    );
+    assert_eq!(
+        resolve(&t, &subs["MaxConcurrency"]),
+        stack::FAN_OUT_CONCURRENCY.to_string()
+    );
     let output = &t["Outputs"][stack::outputs::STATE_MACHINE_ARN];
     assert_eq!(output["Condition"], ids::FAN_OUT_ON);
 }
@@ -688,25 +708,7 @@ fn fan_out_is_off_by_default_and_its_machine_and_role_exist_only_under_its_condi
 #[test]
 fn the_fan_out_role_may_start_only_its_own_machine_invoke_only_the_job_and_list_only_the_runs() {
     let t = template();
-    let mut grants = BTreeSet::new();
-    for (id, s) in statements(&t) {
-        if id != ids::FAN_OUT_ROLE {
-            continue;
-        }
-        if let Some(service) = s["Principal"]["Service"].as_str() {
-            assert_eq!(service, "states.amazonaws.com");
-            assert_eq!(
-                resolve(&t, &s["Condition"]["StringEquals"]["aws:SourceAccount"]),
-                "<AWS::AccountId>"
-            );
-            continue;
-        }
-        for a in strings(&s["Action"]) {
-            for r in s["Resource"].as_sequence().unwrap() {
-                grants.insert((a.clone(), resolve(&t, r), resolve_prefix_condition(&t, &s)));
-            }
-        }
-    }
+    let grants = grants_of(&t, ids::FAN_OUT_ROLE, "states.amazonaws.com");
     let executions = "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<AWS::StackName>-fan-out/*";
     assert_eq!(
         grants,

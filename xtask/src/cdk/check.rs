@@ -173,42 +173,13 @@ fn inputs_hash() -> Result<String> {
     Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// `npm ci` of the app's package-lock into `work`, skipped when the lock is unchanged since
-/// the last install there. npm's cache lives under target/tools/ too; nothing is global.
+/// `npm ci` of the app's package-lock into `work` (once per lock).
 fn install(work: &Path) -> Result<()> {
-    let app = project_root().join(APP_DIR);
-    let mut hash = Sha256::new();
-    for file in ["package.json", "package-lock.json"] {
-        let path = app.join(file);
-        hash.update(fs::read(&path).with_context(|| format!("reading {}", path.display()))?);
-    }
-    let wanted: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let stamp = work.join("node_modules/.xtask-lock-sha256");
-    if fs::read_to_string(&stamp).is_ok_and(|s| s == wanted) {
-        return Ok(());
-    }
-    fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
-    for file in ["package.json", "package-lock.json"] {
-        fs::copy(app.join(file), work.join(file))
-            .with_context(|| format!("copying {file} to {}", work.display()))?;
-    }
-    run(Command::new("npm")
-        .args([
-            "ci",
-            "--no-audit",
-            "--no-fund",
-            "--ignore-scripts",
-            "--loglevel=error",
-        ])
-        .current_dir(work)
-        .env("npm_config_cache", tools_dir().join("npm-cache"))
-        .env("npm_config_update_notifier", "false"))
-    .context(
-        "npm could not install the CDK app's packages: install Node.js 20+ with npm, and let \
-         npm reach its registry",
-    )?;
-    fs::write(&stamp, wanted).with_context(|| format!("writing {}", stamp.display()))?;
-    Ok(())
+    crate::npm::ci(
+        &project_root().join(APP_DIR),
+        work,
+        "the CDK app's packages",
+    )
 }
 
 /// The app's own files (not its packages or build output) copied over `work`.
