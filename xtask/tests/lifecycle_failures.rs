@@ -1,7 +1,8 @@
 //! Layer 2 of the lifecycle tests: the failure paths moto never reaches, against recorded
 //! CloudFormation responses (`testkit::replay`, real SDK clients over HTTP on 127.0.0.1):
 //! a ROLLBACK_COMPLETE stack recreated, DELETE_FAILED reported with its reasons, an empty
-//! change set, a failed change set, an update that rolls back, and throttling retried.
+//! change set, a failed change set, an update that rolls back, throttling retried, and a
+//! fan-out stage's execution polled until it settles, timed out, or refused.
 
 use std::time::Duration;
 
@@ -9,7 +10,7 @@ use testkit::block_on;
 use testkit::replay::{query_error, Replay};
 use xtask::lifecycle::aws::{Clients, OutputFormat};
 use xtask::lifecycle::deploy::{deploy, DeployOptions};
-use xtask::lifecycle::invoke::invoke;
+use xtask::lifecycle::invoke::{invoke, Origin};
 use xtask::lifecycle::stages::Stage;
 use xtask::lifecycle::teardown::teardown;
 use xtask::lifecycle::ui::Ui;
@@ -665,6 +666,8 @@ fn invoke_runs_the_stack_function_with_the_event_and_returns_its_summary() {
         &clients(&replay),
         &stage(),
         serde_json::json!({"dry_run": true, "days": 5475}),
+        Origin::Invoke,
+        Duration::from_millis(1),
         &ui(),
     ))
     .unwrap();
@@ -691,6 +694,8 @@ fn a_failed_invocation_is_an_error_with_the_message_the_log_tail_and_where_to_lo
         &clients(&replay),
         &stage(),
         serde_json::json!({"dry_run": false}),
+        Origin::Invoke,
+        Duration::from_millis(1),
         &ui(),
     ))
     .unwrap_err()
@@ -702,6 +707,166 @@ fn a_failed_invocation_is_an_error_with_the_message_the_log_tail_and_where_to_lo
         "{err}"
     );
     assert!(err.contains("cargo xtask logs --stage replay"), "{err}");
+}
+
+const MACHINE: &str =
+    "arn:aws:states:us-east-1:123456789012:stateMachine:author-stats-batch-replay-fan-out";
+
+/// The stack of a fan-out stage: the outputs of [`stacks`] and `StateMachineArn`.
+fn fan_out_stacks() -> String {
+    stacks("UPDATE_COMPLETE", "").replace(
+        "</Outputs>",
+        &format!(
+            "<member><OutputKey>StateMachineArn</OutputKey><OutputValue>{MACHINE}</OutputValue>\
+             </member></Outputs>"
+        ),
+    )
+}
+
+/// Step Functions speaks JSON to `POST /` (the operation is in a header): its replies
+/// come in the order of the calls.
+const SFN: &str = "POST /";
+
+fn execution_arn(name: &str) -> String {
+    format!(
+        "arn:aws:states:us-east-1:123456789012:execution:author-stats-batch-replay-fan-out:{name}"
+    )
+}
+
+#[test]
+fn invoke_on_a_fan_out_stage_polls_the_execution_until_it_settles_and_returns_its_output() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &fan_out_stacks());
+    let arn = execution_arn("invoke-x");
+    let describe = |status: &str, extra: &str| {
+        format!(
+            r#"{{"executionArn": "{arn}", "stateMachineArn": "{MACHINE}", "status": "{status}",
+                "startDate": 1795000000{extra}}}"#
+        )
+    };
+    replay
+        .rest(
+            SFN,
+            200,
+            &[],
+            &format!(r#"{{"executionArn": "{arn}", "startDate": 1795000000}}"#),
+        )
+        .rest(SFN, 200, &[], &describe("RUNNING", ""))
+        // The count step still runs: no map run yet.
+        .rest(SFN, 200, &[], r#"{"mapRuns": []}"#)
+        .rest(SFN, 200, &[], &describe("RUNNING", ""))
+        .rest(SFN, 200, &[], r#"{"mapRuns": []}"#)
+        .rest(
+            SFN,
+            200,
+            &[],
+            &describe(
+                "SUCCEEDED",
+                r#", "stopDate": 1795000100, "output": "{\"charts_rendered\": 40}""#,
+            ),
+        );
+    let summary = block_on(invoke(
+        &clients(&replay),
+        &stage(),
+        serde_json::json!({"dry_run": false, "all": true}),
+        Origin::Backfill,
+        Duration::from_millis(1),
+        &ui(),
+    ))
+    .unwrap();
+    assert_eq!(summary, serde_json::json!({"charts_rendered": 40}));
+    let calls = replay.calls(SFN);
+    assert_eq!(
+        calls.len(),
+        6,
+        "start, then describe + list map runs twice, then describe"
+    );
+    let start: serde_json::Value = serde_json::from_str(&calls[0].body).unwrap();
+    assert_eq!(start["stateMachineArn"], MACHINE);
+    assert!(
+        start["name"].as_str().unwrap().starts_with("backfill-"),
+        "{start}"
+    );
+    let input: serde_json::Value = serde_json::from_str(start["input"].as_str().unwrap()).unwrap();
+    assert_eq!(input, serde_json::json!({"dry_run": false, "all": true}));
+    // Nothing went to the function.
+    assert!(replay.calls(INVOCATIONS).is_empty());
+}
+
+#[test]
+fn a_timed_out_fan_out_execution_is_one_line_with_its_status_and_where_to_look() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &fan_out_stacks());
+    let arn = execution_arn("invoke-y");
+    replay
+        .rest(
+            SFN,
+            200,
+            &[],
+            &format!(r#"{{"executionArn": "{arn}", "startDate": 1795000000}}"#),
+        )
+        .rest(
+            SFN,
+            200,
+            &[],
+            &format!(
+                r#"{{"executionArn": "{arn}", "stateMachineArn": "{MACHINE}", "status": "TIMED_OUT",
+                    "startDate": 1795000000, "stopDate": 1795021600, "error": "States.Timeout"}}"#
+            ),
+        )
+        .rest(SFN, 200, &[], r#"{"mapRuns": []}"#);
+    let err = block_on(invoke(
+        &clients(&replay),
+        &stage(),
+        serde_json::json!({"dry_run": false}),
+        Origin::Invoke,
+        Duration::from_millis(1),
+        &ui(),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(!err.contains('\n'), "{err}");
+    assert!(err.contains("TIMED_OUT: States.Timeout"), "{err}");
+    assert!(
+        err.contains(&format!("describe-execution --execution-arn {arn}")),
+        "{err}"
+    );
+    assert!(
+        err.contains("https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_refused_start_execution_names_the_permission_to_grant() {
+    let replay = Replay::start();
+    replay.ok("DescribeStacks", &fan_out_stacks());
+    replay.rest(
+        SFN,
+        400,
+        &[],
+        r#"{"__type": "AccessDeniedException", "message": "User: arn:aws:sts::123456789012:assumed-role/deployer/x is not authorized to perform: states:StartExecution"}"#,
+    );
+    let err = block_on(invoke(
+        &clients(&replay),
+        &stage(),
+        serde_json::json!({"dry_run": false}),
+        Origin::Invoke,
+        Duration::from_millis(1),
+        &ui(),
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with(&format!(
+            "cannot start an execution of {MACHINE}: access denied"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("grant states:StartExecution to these AWS credentials"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -9,6 +9,10 @@
 //! 3. Wiring: deploy, read the function's configuration back, run the job with exactly
 //!    that environment against moto S3 holding the sample export, and find the charts and
 //!    `index.json` in the stack's bucket.
+//!
+//! And fan-out stages: invoke runs one execution and prints its summary, a failed one is
+//! one line, status lists the executions and the latest map run's counts, teardown sees the
+//! machine gone (against moto's executing Step Functions backend, see below).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -996,4 +1000,323 @@ fn the_stage_style_goes_in_as_chart_style_and_a_changed_style_backfills() {
         "{line}"
     );
     report(&["teardown", "--stage", "tone", "--yes"], &stages);
+}
+
+// ---- fan-out stages (FanOut=true) -----------------------------------------------------------
+//
+// moto's CloudFormation creates an `AWS::StepFunctions::StateMachine` in a backend that never
+// runs it, and `--scope core` has no machine, so a fan-out stage is stood in for by a stack
+// made here (charts bucket, log group, the `StateMachineArn` output) naming a machine made
+// through the Step Functions API with moto's executing backend (its `execute_state_machine`
+// setting). Its states are Pass/Choice/Fail states shaped like the real one (count →
+// Distributed Map over the batches → finish), so executions succeed, fail and have map runs.
+
+/// Turns on moto's executing Step Functions backend (server-wide, idempotent; every test
+/// that uses Step Functions calls it first, so none sees the other backend).
+fn execute_state_machines() {
+    use std::io::{Read, Write};
+    let address = moto().endpoint.trim_start_matches("http://").to_owned();
+    let body = r#"{"stepfunctions": {"execute_state_machine": true}}"#;
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /moto-api/config HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 20"), "{answer}");
+}
+
+/// The fan-out's shape with stand-in steps: `Count` lists three batches, `Render` maps them
+/// (batch 2 fails when `fail_batch`), `Finish` answers `summary` or fails with `finish_error`.
+fn fan_out_definition(summary: &Value, fail_batch: bool, finish_error: Option<&str>) -> String {
+    let render_batch = if fail_batch {
+        json!({"Type": "Choice", "Choices": [{"Variable": "$.b", "NumericEquals": 2,
+            "Next": "Bad batch"}], "Default": "Rendered"})
+    } else {
+        json!({"Type": "Pass", "Next": "Rendered"})
+    };
+    let finish = match finish_error {
+        Some(cause) => json!({"Type": "Fail", "Error": "Failure", "Cause": cause}),
+        None => json!({"Type": "Pass", "Result": summary, "End": true}),
+    };
+    json!({"StartAt": "Count", "States": {
+        "Count": {"Type": "Pass", "Result": {"batches": [{"b": 1}, {"b": 2}, {"b": 3}]},
+            "Next": "Render"},
+        "Render": {"Type": "Map", "ItemsPath": "$.batches", "ResultPath": null, "Next": "Finish",
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Render batch",
+                "States": {
+                    "Render batch": render_batch,
+                    "Bad batch": {"Type": "Fail", "Error": "RenderFailed",
+                        "Cause": "batch 2: cannot read s3://charts/author-stats-runs/r/00002.json"},
+                    "Rendered": {"Type": "Pass", "End": true}}}},
+        "Finish": finish}})
+    .to_string()
+}
+
+/// A fan-out stage `name` whose machine has `definition`; returns the stage file and the
+/// machine's ARN.
+fn fan_out_stage(dir: &Path, name: &str, definition: &str) -> (std::path::PathBuf, String) {
+    execute_state_machines();
+    let stages = stage_file(dir, name);
+    let stack = format!("author-stats-batch-{name}");
+    let machine = block_on(
+        clients()
+            .sfn
+            .create_state_machine()
+            .name(format!("{stack}-fan-out"))
+            .definition(definition)
+            .role_arn("arn:aws:iam::123456789012:role/fan-out")
+            .send(),
+    )
+    .unwrap()
+    .state_machine_arn()
+    .to_owned();
+    let template = json!({
+        "Resources": {
+            "ChartsBucket": {"Type": "AWS::S3::Bucket"},
+            "JobLogGroup": {"Type": "AWS::Logs::LogGroup",
+                "Properties": {"LogGroupName": format!("/aws/lambda/{stack}-job")}},
+        },
+        "Outputs": {
+            "StateMachineArn": {"Value": machine},
+            "ChartsBucketName": {"Value": {"Ref": "ChartsBucket"}},
+            "LogGroupName": {"Value": {"Ref": "JobLogGroup"}},
+            "FunctionName": {"Value": format!("{stack}-job")},
+        },
+    });
+    block_on(
+        clients()
+            .cloudformation
+            .create_stack()
+            .stack_name(&stack)
+            .template_body(template.to_string())
+            .send(),
+    )
+    .unwrap();
+    (stages, machine)
+}
+
+fn executions(machine: &str) -> Vec<aws_sdk_sfn::types::ExecutionListItem> {
+    block_on(
+        clients()
+            .sfn
+            .list_executions()
+            .state_machine_arn(machine)
+            .send(),
+    )
+    .unwrap()
+    .executions()
+    .to_vec()
+}
+
+#[test]
+fn invoke_on_a_fan_out_stage_runs_one_execution_and_prints_its_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = json!({"authors_listed": 3, "charts_rendered": 3, "dry_run": false});
+    let (stages, machine) = fan_out_stage(
+        dir.path(),
+        "fanrun",
+        &fan_out_definition(&summary, false, None),
+    );
+    let printed = report(&["invoke", "--stage", "fanrun", "--days", "7"], &stages);
+    assert_eq!(printed, summary);
+    let started = executions(&machine);
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert!(started[0].name().starts_with("invoke-"), "{started:?}");
+    let described = block_on(
+        clients()
+            .sfn
+            .describe_execution()
+            .execution_arn(started[0].execution_arn())
+            .send(),
+    )
+    .unwrap();
+    let input: Value = serde_json::from_str(described.input().unwrap()).unwrap();
+    assert_eq!(input, json!({"days": 7, "dry_run": false}));
+
+    // Teardown empties the whole bucket, the fan-out's run files too, and checks the rest.
+    let bucket = block_on(stack_state_output(
+        "author-stats-batch-fanrun",
+        "ChartsBucketName",
+    ));
+    put(&bucket, "author-monthly-stats/index.json", b"{}");
+    put(&bucket, "author-stats-runs/r-1/manifest.json", b"{}");
+    let torn = report(&["teardown", "--stage", "fanrun", "--yes"], &stages);
+    assert_eq!(torn["objects_deleted"], 2, "{torn:#}");
+    let head = block_on(clients().s3.head_bucket().bucket(&bucket).send());
+    assert!(head.is_err(), "bucket {bucket} still exists");
+}
+
+async fn stack_state_output(stack: &str, name: &str) -> String {
+    let info =
+        xtask::lifecycle::stack_state::describe_with_outputs(&clients().cloudformation, stack)
+            .await
+            .unwrap()
+            .unwrap();
+    info.outputs[name].clone()
+}
+
+#[test]
+fn a_failed_fan_out_execution_is_one_line_with_its_error_cause_and_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cause = json!({"errorType": "Failure",
+        "errorMessage": "finish: batch 00002 has no results: run it again"})
+    .to_string();
+    let (stages, _) = fan_out_stage(
+        dir.path(),
+        "fanfail",
+        &fan_out_definition(&json!({}), true, Some(&cause)),
+    );
+    let (out, stderr) = xtask(&["invoke", "--stage", "fanfail", "--all"], &stages);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    let line = errors[0];
+    for part in [
+        "fan-out execution invoke-",
+        " FAILED: Failure: finish: batch 00002 has no results: run it again",
+        "batches 2 succeeded, 1 failed, 0 running, 0 pending of 3",
+        "aws stepfunctions describe-execution --execution-arn arn:aws:states:us-east-1:123456789012:execution:author-stats-batch-fanfail-fan-out:invoke-",
+        "cargo xtask logs --stage fanfail",
+    ] {
+        assert!(line.contains(part), "{part} not in {line}");
+    }
+    assert!(out.stdout.is_empty(), "no summary on a failure");
+    report(&["teardown", "--stage", "fanfail", "--yes"], &stages);
+}
+
+#[test]
+fn status_on_a_fan_out_stage_lists_executions_and_the_latest_map_run_and_notes_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stages, machine) = fan_out_stage(
+        dir.path(),
+        "fanwatch",
+        &fan_out_definition(&json!({"charts_rendered": 3}), true, None),
+    );
+    // A scheduled execution, and the finish step's EMF line in the job's log.
+    let start = |name: &str| {
+        block_on(
+            clients()
+                .sfn
+                .start_execution()
+                .state_machine_arn(&machine)
+                .name(name)
+                .input(r#"{"days": 7, "trigger": "schedule"}"#)
+                .send(),
+        )
+        .unwrap()
+        .execution_arn()
+        .to_owned()
+    };
+    let settle = |arn: &str| {
+        for _ in 0..100 {
+            let out =
+                block_on(clients().sfn.describe_execution().execution_arn(arn).send()).unwrap();
+            if out.status().as_str() != "RUNNING" {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{arn} is still running");
+    };
+    settle(&start("schedule-1"));
+    let now = chrono::Utc::now();
+    write_log(
+        "/aws/lambda/author-stats-batch-fanwatch-job",
+        "finish",
+        &[(now - chrono::Duration::hours(1), emf_line(false, 3))],
+    );
+    let status = report(&["status", "--stage", "fanwatch"], &stages);
+    assert_eq!(status["healthy"], true, "{status:#}");
+    let fan_out = &status["fan_out"];
+    assert_eq!(fan_out["machine"], machine.as_str());
+    assert_eq!(
+        fan_out["executions"][0]["name"], "schedule-1",
+        "{fan_out:#}"
+    );
+    assert_eq!(fan_out["executions"][0]["status"], "SUCCEEDED");
+    let map = &fan_out["map_run"];
+    assert_eq!(map["items"]["succeeded"], 2, "{map:#}");
+    assert_eq!(map["items"]["failed"], 1, "{map:#}");
+    assert_eq!(map["items"]["total"], 3, "{map:#}");
+    assert_eq!(map["executions"]["total"], 3, "{map:#}");
+
+    // The same stage's machine, now failing in finish: the latest execution failed.
+    let cause = "finish: batch 00002 has no results";
+    block_on(
+        clients()
+            .sfn
+            .update_state_machine()
+            .state_machine_arn(&machine)
+            .definition(fan_out_definition(&json!({}), false, Some(cause)))
+            .send(),
+    )
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    settle(&start("schedule-2"));
+    let (out, stderr) = xtask(&["status", "--stage", "fanwatch"], &stages);
+    assert!(
+        out.status.success(),
+        "a failure is noted, not unhealthy:\n{stderr}"
+    );
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = status["fan_out"]["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["schedule-2", "schedule-1"], "{status:#}");
+    let verdict = status["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains(&format!(
+            "note: the latest fan-out execution schedule-2 FAILED: Failure: {cause}"
+        )),
+        "{verdict}"
+    );
+    assert!(stderr.contains("fan-out executions of"), "{stderr}");
+    assert!(stderr.contains("latest (schedule-2): "), "{stderr}");
+    report(&["teardown", "--stage", "fanwatch", "--yes"], &stages);
+}
+
+#[test]
+fn teardown_sees_a_deleted_state_machine_gone() {
+    execute_state_machines();
+    let arn = block_on(
+        clients()
+            .sfn
+            .create_state_machine()
+            .name("author-stats-batch-gone-fan-out")
+            .definition(fan_out_definition(&json!({}), false, None))
+            .role_arn("arn:aws:iam::123456789012:role/fan-out")
+            .send(),
+    )
+    .unwrap()
+    .state_machine_arn()
+    .to_owned();
+    let resource = xtask::lifecycle::verify::Resource {
+        logical_id: "FanOutStateMachine".into(),
+        resource_type: "AWS::StepFunctions::StateMachine".into(),
+        physical_id: arn.clone(),
+    };
+    use xtask::lifecycle::verify::{check, Found};
+    assert_eq!(
+        block_on(check(&clients(), &resource)).unwrap(),
+        Found::StillThere
+    );
+    block_on(
+        clients()
+            .sfn
+            .delete_state_machine()
+            .state_machine_arn(&arn)
+            .send(),
+    )
+    .unwrap();
+    assert_eq!(block_on(check(&clients(), &resource)).unwrap(), Found::Gone);
 }
