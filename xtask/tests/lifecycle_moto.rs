@@ -830,7 +830,9 @@ fn the_first_deploy_backfills_and_on_moto_says_it_cannot_run_the_image() {
     let (out, stderr) = xtask(&args, &stages);
     // The stack is created; the backfill is attempted and moto cannot run image functions.
     assert!(
-        stderr.contains(r#"backfill: running the job once with {"all":true} because the stack was just created"#),
+        stderr.contains(
+            r#"backfill: running the job once with {"all":true} because the stack was just created"#
+        ),
         "{stderr}"
     );
     assert_eq!(out.status.code(), Some(1), "{stderr}");
