@@ -79,8 +79,33 @@ static LENGTH_CODE: [u8; MAX_MATCH + 1] = {
 
 /// Distance code of `distance` (1–32768).
 fn distance_code(distance: usize) -> usize {
-    DISTANCE_BASE.partition_point(|&base| usize::from(base) <= distance) - 1
+    let code = if distance <= 256 {
+        DISTANCE_CODE[distance - 1]
+    } else {
+        DISTANCE_CODE[256 + ((distance - 1) >> 7)]
+    };
+    usize::from(code)
 }
+
+/// Distance codes: of distances 1–256 at [d - 1], of longer ones at [256 + (d - 1) / 128]
+/// (codes 16 and up span multiples of 128).
+static DISTANCE_CODE: [u8; 512] = {
+    let mut table = [0u8; 512];
+    let mut code = 0;
+    let mut i = 0;
+    while i < 512 {
+        let distance = if i < 256 { i + 1 } else { ((i - 256) << 7) + 1 };
+        if i == 256 {
+            code = 0;
+        }
+        while code + 1 < DISTANCE_BASE.len() && DISTANCE_BASE[code + 1] as usize <= distance {
+            code += 1;
+        }
+        table[i] = code as u8;
+        i += 1;
+    }
+    table
+};
 
 /// One deflate symbol: a literal byte, or `length` bytes copied from `distance` back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -470,6 +495,14 @@ mod tests {
         // Kraft: a complete prefix code.
         let kraft: f64 = lengths.iter().map(|&l| 0.5f64.powi(i32::from(l))).sum();
         assert!((kraft - 1.0).abs() < 1e-9, "{kraft}");
+    }
+
+    #[test]
+    fn distance_codes_match_the_base_table() {
+        for distance in 1..=WINDOW {
+            let code = DISTANCE_BASE.partition_point(|&b| usize::from(b) <= distance) - 1;
+            assert_eq!(distance_code(distance), code, "distance {distance}");
+        }
     }
 
     #[test]

@@ -48,6 +48,9 @@ thread_local! {
     /// Each rendering thread's RGB canvas, painted over for every chart and variant: a
     /// fresh 2 MB buffer per chart cost more in page faults than the drawing of its bars.
     static CANVAS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each rendering thread's palette image of the canvas, reused the same way.
+    static INDEXED: std::cell::RefCell<quantize::Indexed> =
+        std::cell::RefCell::new(quantize::Indexed::default());
 }
 
 /// How `variant` of `style` looks.
@@ -110,9 +113,11 @@ pub fn render_png(
         draw::chart(input, &look, rgb)
             .with_context(|| format!("drawing the chart for {:?}", input.display_name))?;
         let flat = flat_colours(palette);
-        let image = quantize::quantize(rgb, width as usize, &flat, PALETTE_COLOURS);
-        encode::palette_png(&image, width, height)
-            .with_context(|| format!("encoding the chart for {:?} as PNG", input.display_name))
+        INDEXED.with_borrow_mut(|image| {
+            quantize::quantize_into(rgb, width as usize, &flat, PALETTE_COLOURS, image);
+            encode::palette_png(image, width, height)
+                .with_context(|| format!("encoding the chart for {:?} as PNG", input.display_name))
+        })
     })
 }
 

@@ -3,6 +3,7 @@
 //! colours (`pinned`) and the most frequent blends are kept exactly, every other colour
 //! takes its nearest kept one. Deterministic: ties break on the colour value.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -11,20 +12,45 @@ pub(crate) const MAX_COLOURS: usize = 256;
 
 /// A palette image as PNG scanlines: each row is a 0 byte (PNG's filter type "None")
 /// followed by one palette index per pixel, so the encoder compresses it as it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Indexed {
     pub palette: Vec<[u8; 3]>,
     pub scanlines: Vec<u8>,
 }
 
+thread_local! {
+    /// Each thread's run buffers, reused from chart to chart (no page faults per chart).
+    static RUNS: RefCell<Runs> = RefCell::new(Runs::default());
+}
+
 /// Reduce `rgb` (`width` pixels a row, 3 bytes a pixel) to at most `max` (≤ 256)
 /// colours. The `pinned` colours that occur in the image are always kept.
+#[cfg(test)]
 pub(crate) fn quantize(rgb: &[u8], width: usize, pinned: &[[u8; 3]], max: usize) -> Indexed {
-    let max = max.clamp(1, MAX_COLOURS);
-    let runs = Runs::of(rgb, width);
+    let mut out = Indexed::default();
+    quantize_into(rgb, width, pinned, max, &mut out);
+    out
+}
 
+/// [`quantize`] into `out`, reusing its allocations.
+pub(crate) fn quantize_into(
+    rgb: &[u8],
+    width: usize,
+    pinned: &[[u8; 3]],
+    max: usize,
+    out: &mut Indexed,
+) {
+    RUNS.with_borrow_mut(|runs| {
+        runs.fill(rgb, width);
+        reduce(runs, width, pinned, max, out);
+    });
+}
+
+fn reduce(runs: &Runs, width: usize, pinned: &[[u8; 3]], max: usize, out: &mut Indexed) {
+    let max = max.clamp(1, MAX_COLOURS);
     // Pinned colours first, then the rest by pixel count (ties by colour value), so the
-    // result never depends on hash map order.
+    // result never depends on hash map order. Only the kept ones need sorting: every other
+    // colour takes its nearest kept one, in whatever order.
     let mut order: Vec<(bool, std::cmp::Reverse<u64>, u32, usize)> = runs
         .colours
         .iter()
@@ -32,23 +58,31 @@ pub(crate) fn quantize(rgb: &[u8], width: usize, pinned: &[[u8; 3]], max: usize)
         .enumerate()
         .map(|(id, (&c, &n))| (!pinned.contains(&unpack(c)), std::cmp::Reverse(n), c, id))
         .collect();
-    order.sort_unstable();
-
     let kept = order.len().min(max);
-    let palette: Vec<[u8; 3]> = order[..kept].iter().map(|k| unpack(k.2)).collect();
+    if kept < order.len() {
+        order.select_nth_unstable(kept);
+    }
+    order[..kept].sort_unstable();
+
+    out.palette.clear();
+    out.palette
+        .extend(order[..kept].iter().map(|k| unpack(k.2)));
+    let palette = &out.palette;
     let mut index_of = vec![0u8; runs.colours.len()];
     for (rank, &(_, _, colour, id)) in order.iter().enumerate() {
         let index = if rank < kept {
             rank
         } else {
-            nearest(&palette, unpack(colour))
+            nearest(palette, unpack(colour))
         };
         // `index < kept <= 256`, so it fits a byte.
         index_of[id] = index as u8;
     }
 
     let stride = width + 1;
-    let mut scanlines = vec![0u8; runs.rows.len() * stride];
+    let scanlines = &mut out.scanlines;
+    scanlines.clear();
+    scanlines.resize(runs.rows.len() * stride, 0);
     for (row, range) in runs.rows.iter().enumerate() {
         let start = row * stride + 1;
         if row > 0 && runs.rows[row - 1] == *range {
@@ -61,7 +95,6 @@ pub(crate) fn quantize(rgb: &[u8], width: usize, pinned: &[[u8; 3]], max: usize)
             at += len as usize;
         }
     }
-    Indexed { palette, scanlines }
 }
 
 /// `dst.fill(value)`, without a `memset` call for the many short runs of a chart.
@@ -77,6 +110,7 @@ fn fill(dst: &mut [u8], value: u8) {
 
 /// The image as runs of equal pixels, row by row; a row equal to the one above shares its
 /// runs. Colours get ids in order of first appearance.
+#[derive(Default)]
 struct Runs {
     /// Packed colour of each id.
     colours: Vec<u32>,
@@ -86,18 +120,20 @@ struct Runs {
     runs: Vec<(u32, u32)>,
     /// The runs of each row.
     rows: Vec<std::ops::Range<usize>>,
+    /// Id of each packed colour.
+    id_of: ColourMap<u32>,
 }
 
 impl Runs {
-    fn of(rgb: &[u8], width: usize) -> Runs {
+    /// Make these the runs of `rgb`, keeping the buffers' capacity.
+    fn fill(&mut self, rgb: &[u8], width: usize) {
         let row_bytes = width.max(1) * 3;
-        let mut out = Runs {
-            colours: Vec::new(),
-            pixels: Vec::new(),
-            runs: Vec::with_capacity(1 << 17),
-            rows: Vec::with_capacity(rgb.len() / row_bytes),
-        };
-        let mut id_of: ColourMap<u32> = ColourMap::default();
+        let out = self;
+        out.colours.clear();
+        out.pixels.clear();
+        out.runs.clear();
+        out.rows.clear();
+        out.id_of.clear();
         // The last two colours seen: runs mostly alternate between two (bar, background).
         let mut recent = [(u32::MAX, 0u32); 2];
         let mut above: Option<&[u8]> = None;
@@ -126,7 +162,7 @@ impl Runs {
                 } else {
                     // Fewer than 2²⁴ colours exist, so the id fits a u32.
                     let next = out.colours.len() as u32;
-                    let id = *id_of.entry(colour).or_insert_with(|| {
+                    let id = *out.id_of.entry(colour).or_insert_with(|| {
                         out.colours.push(colour);
                         out.pixels.push(0);
                         next
@@ -140,7 +176,6 @@ impl Runs {
             }
             out.rows.push(start..out.runs.len());
         }
-        out
     }
 }
 
