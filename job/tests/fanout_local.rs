@@ -186,7 +186,10 @@ fn a_batch_without_a_result_fails_finish_before_any_write_and_a_retry_converges(
     );
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "one line: {stderr}");
-    assert!(stderr.lines().last().unwrap().starts_with("error:"), "{stderr}");
+    assert!(
+        stderr.lines().last().unwrap().starts_with("error:"),
+        "{stderr}"
+    );
     assert!(
         !b.join("index.json").exists(),
         "nothing listed before every batch is done"
