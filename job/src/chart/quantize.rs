@@ -207,19 +207,15 @@ pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
 
 /// Index of the palette colour closest to `c` (squared RGB distance; first one on ties).
 fn nearest(palette: &[[u8; 3]], c: [u8; 3]) -> usize {
-    let distance = |p: &[u8; 3]| -> u32 {
-        (0..3)
-            .map(|k| {
-                let d = i32::from(p[k]) - i32::from(c[k]);
-                (d * d) as u32
-            })
-            .sum()
-    };
-    palette
-        .iter()
-        .enumerate()
-        .min_by_key(|&(i, p)| (distance(p), i))
-        .map_or(0, |(i, _)| i)
+    let mut best = (u32::MAX, 0);
+    for (i, p) in palette.iter().enumerate() {
+        let d = |k: usize| (i32::from(p[k]) - i32::from(c[k])).unsigned_abs();
+        let distance = d(0) * d(0) + d(1) * d(1) + d(2) * d(2);
+        if distance < best.0 {
+            best = (distance, i);
+        }
+    }
+    best.1
 }
 
 fn pack(px: &[u8]) -> u32 {
