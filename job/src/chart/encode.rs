@@ -19,7 +19,7 @@ pub(crate) fn palette_png(image: &Indexed, width: u32, height: u32) -> anyhow::R
         "{} bytes of scanlines for a {width} × {height} image",
         image.scanlines.len()
     );
-    let zlib = zlib(&image.scanlines, stride);
+    let zlib = zlib(&image.scanlines, stride, image.adler32);
     let mut out = Vec::with_capacity(zlib.len() + 1024);
     let mut encoder = Encoder::new(&mut out, width, height);
     encoder.set_color(ColorType::Indexed);
@@ -114,15 +114,16 @@ enum Token {
     Match { length: u16, distance: u16 },
 }
 
-/// `data` as one zlib stream; `stride` is its row length (filter byte included).
-fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
+/// `data` as one zlib stream; `stride` is its row length (filter byte included) and
+/// `adler32` its checksum.
+fn zlib(data: &[u8], stride: usize, adler32: u32) -> Vec<u8> {
     let tokens = tokens(data, stride);
     let mut bits = Bits::with_capacity(data.len() / 24 + 1024);
     // CMF: deflate, 32 KiB window; FLG: fastest, and CMF·256 + FLG divisible by 31.
     bits.out.extend_from_slice(&[0x78, 0x01]);
     dynamic_block(&mut bits, &tokens);
     let mut out = bits.finish();
-    out.extend_from_slice(&simd_adler32::adler32(&data).to_be_bytes());
+    out.extend_from_slice(&adler32.to_be_bytes());
     out
 }
 
@@ -429,6 +430,16 @@ impl Bits {
 mod tests {
     use super::*;
     use std::io::Read;
+
+    /// `data` compressed with its Adler-32 computed byte by byte.
+    fn zlib(data: &[u8], stride: usize) -> Vec<u8> {
+        let (mut a, mut b) = (1u32, 0u32);
+        for &x in data {
+            a = (a + u32::from(x)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        super::zlib(data, stride, b << 16 | a)
+    }
 
     fn inflate(zlib: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();

@@ -16,6 +16,8 @@ pub(crate) const MAX_COLOURS: usize = 256;
 pub(crate) struct Indexed {
     pub palette: Vec<[u8; 3]>,
     pub scanlines: Vec<u8>,
+    /// Adler-32 of `scanlines`, from the runs (a row repeated costs nothing).
+    pub adler32: u32,
 }
 
 thread_local! {
@@ -83,17 +85,71 @@ fn reduce(runs: &Runs, width: usize, pinned: &[[u8; 3]], max: usize, out: &mut I
     let scanlines = &mut out.scanlines;
     scanlines.clear();
     scanlines.resize(runs.rows.len() * stride, 0);
+    let mut checksum = Adler32::default();
+    let mut row_sums = RowSums::default();
     for (row, range) in runs.rows.iter().enumerate() {
         let start = row * stride + 1;
         if row > 0 && runs.rows[row - 1] == *range {
             scanlines.copy_within(start - stride..start - 1, start);
-            continue;
+        } else {
+            row_sums = RowSums::default();
+            let mut at = start;
+            for &(id, len) in &runs.runs[range.clone()] {
+                let index = index_of[id as usize];
+                fill(&mut scanlines[at..at + len as usize], index);
+                if index != 0 {
+                    row_sums.add_run(stride, at - (start - 1), len as usize, index);
+                }
+                at += len as usize;
+            }
         }
-        let mut at = start;
-        for &(id, len) in &runs.runs[range.clone()] {
-            fill(&mut scanlines[at..at + len as usize], index_of[id as usize]);
-            at += len as usize;
-        }
+        checksum.add_row(stride, &row_sums);
+    }
+    out.adler32 = checksum.value();
+}
+
+/// Modulus of the Adler-32 sums.
+const ADLER_MOD: u64 = 65_521;
+
+/// The zlib checksum (RFC 1950 §8) of the scanlines, a row at a time.
+struct Adler32 {
+    a: u64,
+    b: u64,
+}
+
+impl Default for Adler32 {
+    fn default() -> Adler32 {
+        Adler32 { a: 1, b: 0 }
+    }
+}
+
+impl Adler32 {
+    /// Go on over a row of `n` bytes whose sums are `row`: after bytes x₀ … xₙ₋₁, A grows
+    /// by Σ xₜ and B by n·A + Σ (n − t)·xₜ.
+    fn add_row(&mut self, n: usize, row: &RowSums) {
+        self.b = (self.b + n as u64 * self.a + row.weighted) % ADLER_MOD;
+        self.a = (self.a + row.sum) % ADLER_MOD;
+    }
+
+    fn value(&self) -> u32 {
+        (self.b << 16 | self.a) as u32
+    }
+}
+
+/// Σ xₜ and Σ (n − t)·xₜ over one row's bytes, `t` counted from the row's filter byte.
+#[derive(Default)]
+struct RowSums {
+    sum: u64,
+    weighted: u64,
+}
+
+impl RowSums {
+    /// `len` bytes of `value` from offset `from` of a row of `n` bytes.
+    fn add_run(&mut self, n: usize, from: usize, len: usize, value: u8) {
+        let (n, from, len, value) = (n as u64, from as u64, len as u64, u64::from(value));
+        self.sum += value * len;
+        // Σ (n − t) for t in from..from + len.
+        self.weighted += value * (len * (n - from) - len * (len - 1) / 2);
     }
 }
 
@@ -328,6 +384,35 @@ mod tests {
         assert_eq!(indexed.palette, [[255, 0, 0], [255, 255, 255]]);
         assert_eq!(colours(&indexed, px.len())[70], [255, 0, 0]);
         assert_eq!(colours(&indexed, px.len())[60], [255, 255, 255]);
+    }
+
+    /// Adler-32 byte by byte, as RFC 1950 defines it.
+    fn adler32(bytes: &[u8]) -> u32 {
+        let (mut a, mut b) = (1u32, 0u32);
+        for &x in bytes {
+            a = (a + u32::from(x)) % 65_521;
+            b = (b + a) % 65_521;
+        }
+        b << 16 | a
+    }
+
+    #[test]
+    fn the_checksum_is_the_adler32_of_the_scanlines() {
+        // Long runs, short runs, repeated rows and many colours, 300 pixels a row.
+        let px: Vec<[u8; 3]> = (0..300 * 40)
+            .map(|i: u32| {
+                let (x, y) = (i % 300, i / 300);
+                match y {
+                    0..=9 => [255, 255, 255],
+                    10..=19 => [(x / 7 * 13) as u8, 9, (y * 3) as u8],
+                    _ => [(x % 3) as u8 * 90, 0, 0],
+                }
+            })
+            .collect();
+        for max in [256, 4] {
+            let indexed = quantize(&image(&px), 300, &[], max);
+            assert_eq!(indexed.adler32, adler32(&indexed.scanlines), "max {max}");
+        }
     }
 
     #[test]
