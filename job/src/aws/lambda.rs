@@ -219,14 +219,24 @@ impl Function {
         .await
         .map_err(|e| Failure::RunFailed(format!("the run panicked: {e}")))?
         .map_err(failed)?;
-        let invalidation_failed = match &self.invalidator {
+        let invalidation_failed = self.invalidate(settings, &changed, &mut summary).await;
+        Ok((summary, invalidation_failed))
+    }
+
+    /// Invalidate the `changed` keys on the stack's distribution (when one is set), noting
+    /// it in `summary`; whether the invalidation failed.
+    pub(super) async fn invalidate(
+        &self,
+        settings: &FunctionSettings,
+        changed: &std::collections::BTreeSet<String>,
+        summary: &mut Summary,
+    ) -> bool {
+        match &self.invalidator {
             Some(invalidator) => {
-                invalidation::after_publish(invalidator, &settings.charts, &changed, &mut summary)
-                    .await
+                invalidation::after_publish(invalidator, &settings.charts, changed, summary).await
             }
             None => false,
-        };
-        Ok((summary, invalidation_failed))
+        }
     }
 }
 

@@ -9,7 +9,6 @@ use std::time::Instant as Clock;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::invalidation;
 use super::lambda::{report, Event, Failure, Function};
 use super::s3_source;
 use super::s3_store::S3Store;
@@ -154,13 +153,7 @@ impl Function {
         .await
         .map_err(|e| Failure::RunFailed(format!("the finish step panicked: {e}")))?
         .map_err(failed)?;
-        let invalidation_failed = match &self.invalidator {
-            Some(invalidator) => {
-                invalidation::after_publish(invalidator, &settings.charts, &changed, &mut summary)
-                    .await
-            }
-            None => false,
-        };
+        let invalidation_failed = self.invalidate(settings, &changed, &mut summary).await;
         Ok((summary, invalidation_failed))
     }
 }

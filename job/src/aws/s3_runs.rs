@@ -3,11 +3,11 @@
 
 use anyhow::{anyhow, bail, Result};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Delete, ObjectIdentifier};
 use aws_sdk_s3::Client;
 use tokio::runtime::Handle;
 
 use super::errors::{explain, Kind, Operation};
+use super::s3_store::delete_request;
 use crate::publish::RunFiles;
 use contract::files::RUNS_PREFIX;
 
@@ -113,16 +113,7 @@ impl RunFiles for S3RunFiles {
         self.runtime.block_on(async {
             let keys = self.keys(run).await?;
             for chunk in keys.chunks(1000) {
-                let objects = chunk
-                    .iter()
-                    .map(|key| ObjectIdentifier::builder().key(key).build())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
-                let delete = Delete::builder()
-                    .set_objects(Some(objects))
-                    .quiet(true)
-                    .build()
-                    .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
+                let delete = delete_request(chunk)?;
                 let output = self
                     .client
                     .delete_objects()

@@ -259,6 +259,20 @@ impl Upload {
     }
 }
 
+/// The body of one quiet `DeleteObjects` call for `keys` (at most 1,000).
+pub(super) fn delete_request(keys: &[String]) -> Result<Delete> {
+    let objects = keys
+        .iter()
+        .map(|key| ObjectIdentifier::builder().key(key).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
+    Delete::builder()
+        .set_objects(Some(objects))
+        .quiet(true)
+        .build()
+        .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -587,16 +601,7 @@ impl Publication for S3Publication<'_> {
         let mut removed = 0;
         let mut failed: Vec<String> = Vec::new();
         for batch in doomed.chunks(DELETE_BATCH) {
-            let objects = batch
-                .iter()
-                .map(|key| ObjectIdentifier::builder().key(key).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
-            let delete = Delete::builder()
-                .set_objects(Some(objects))
-                .quiet(true)
-                .build()
-                .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
+            let delete = delete_request(batch)?;
             let sent = store.runtime.block_on(
                 store
                     .client
