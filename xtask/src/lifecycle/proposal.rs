@@ -81,7 +81,11 @@ pub fn source_revision() -> String {
 
 /// The template's parameters: name → default (`None` when it has none).
 pub fn template_parameters(scope: Scope) -> BTreeMap<String, Option<String>> {
-    let value = stack::template_for(scope).to_value();
+    parameter_defaults(&stack::template_for(scope).to_value())
+}
+
+/// The parameters a template (as a YAML value) declares: name → default as text.
+pub fn parameter_defaults(value: &serde_yaml::Value) -> BTreeMap<String, Option<String>> {
     let mut out = BTreeMap::new();
     if let Some(map) = value.get("Parameters").and_then(|p| p.as_mapping()) {
         for (name, spec) in map {

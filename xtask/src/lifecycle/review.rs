@@ -143,20 +143,7 @@ pub fn parameter_changes(
 /// The parameters a template body (YAML or JSON) declares: name → default.
 pub fn template_defaults(template_body: &str) -> BTreeMap<String, Option<String>> {
     let value: serde_yaml::Value = serde_yaml::from_str(template_body).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    if let Some(map) = value.get("Parameters").and_then(|p| p.as_mapping()) {
-        for (name, spec) in map {
-            let default = spec.get("Default").map(|d| match d {
-                serde_yaml::Value::String(s) => s.clone(),
-                other => serde_yaml::to_string(other)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned(),
-            });
-            out.insert(name.as_str().unwrap_or_default().to_owned(), default);
-        }
-    }
-    out
+    super::proposal::parameter_defaults(&value)
 }
 
 /// The review of a change set made from `proposal` on a stack whose parameters are
