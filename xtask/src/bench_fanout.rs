@@ -15,7 +15,7 @@ use contract::defaults::SAMPLE_NOW;
 use contract::files::{AUTHORS_FILE, POSTS_FILE};
 use sha2::{Digest, Sha256};
 
-use crate::bench::{job_run, measure, mib, DataSet, Measured, SEED_SCALE};
+use crate::bench::{job_run, measure, mib, Measured};
 use crate::shell::project_root;
 
 /// The backfill window, so every listed author is rendered.
@@ -64,13 +64,7 @@ fn step(job: &Path, out: &Path, name: &str, run: &str) -> Command {
 
 /// Run the comparison on N× the seed data with K render processes at a time.
 pub(crate) fn run(job: &Path, n: u32, k: u32) -> Result<()> {
-    let factor = n as usize;
-    let set = DataSet {
-        name: "scaled",
-        authors: SEED_SCALE.authors * factor,
-        posts: SEED_SCALE.posts * factor,
-        body_bytes: SEED_SCALE.body_bytes,
-    };
+    let set = crate::bench_scale::scaled(n);
     let data = set.ensure_in(&format!("seed-{n}x"))?;
     let single_out = project_root().join(format!("target/bench/out-{n}x-single"));
     let fan_out = project_root().join(format!("target/bench/out-{n}x-fan-out"));

@@ -20,15 +20,20 @@ fn targets(n: u32) -> (Option<f64>, Option<f64>) {
     }
 }
 
-/// Generate (once) and measure the N× data set; prints one block of rows.
-pub(crate) fn run(job: &Path, n: u32) -> Result<()> {
+/// N× the seed data: N times its authors and posts, bodies of the same length.
+pub(crate) fn scaled(n: u32) -> DataSet {
     let factor = n as usize;
-    let set = DataSet {
+    DataSet {
         name: "scaled",
         authors: SEED_SCALE.authors * factor,
         posts: SEED_SCALE.posts * factor,
         body_bytes: SEED_SCALE.body_bytes,
-    };
+    }
+}
+
+/// Generate (once) and measure the N× data set; prints one block of rows.
+pub(crate) fn run(job: &Path, n: u32) -> Result<()> {
+    let set = scaled(n);
     let data = set.ensure_in(&format!("seed-{n}x"))?;
     let gz = fs::metadata(data.join(POSTS_FILE))?.len();
     let out = project_root().join(format!("target/bench/out-{n}x"));

@@ -19,7 +19,6 @@ use super::client::{self, Timeouts};
 use super::invalidation::{self, Invalidator};
 use super::metrics;
 use super::s3_source;
-use super::s3_store::S3Store;
 use super::settings::FunctionSettings;
 use crate::guard::Guards;
 use crate::progress::Progress;
@@ -206,12 +205,7 @@ impl Function {
         let authors = s3_source::open(client, &settings.authors, "authors")
             .await
             .map_err(failed)?;
-        let store = S3Store::new(
-            client.clone(),
-            self.runtime.clone(),
-            settings.charts.clone(),
-            settings.publish.clone(),
-        );
+        let (store, _) = self.store()?;
         let (mut summary, changed) = tokio::task::spawn_blocking(move || {
             run::run(&config, posts, authors, &store, &Progress::hidden())
                 .map(|summary| (summary, store.changed_keys()))

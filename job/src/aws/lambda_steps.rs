@@ -87,7 +87,8 @@ impl Function {
         }
     }
 
-    fn store(&self) -> Result<(S3Store, &FunctionSettings), Failure> {
+    /// The charts store of the function's settings (and the settings).
+    pub(super) fn store(&self) -> Result<(S3Store, &FunctionSettings), Failure> {
         let (client, settings) = self
             .ready
             .as_ref()
