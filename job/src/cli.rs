@@ -252,8 +252,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE|S3_URL", value_parser = Input::parse)]
     pub authors: Input,
     /// Output folder (created if missing) or s3://bucket/prefix/. After index.json, the
-    /// per-author files (`<slug>.png`, `<slug>.dark.png`, `<slug>.stats.json`) of authors no
-    /// longer listed are deleted there; nothing else is.
+    /// per-author files (`<slug>.png`, `.dark.png`, `.svg`, `.dark.svg`, `.stats.json`) of
+    /// authors no longer listed are deleted there; nothing else is.
     #[arg(long, value_name = "DIR|S3_URL", value_parser = Output::parse)]
     pub out: Output,
     /// Length of the active window in days (≥ 1).

@@ -5,7 +5,7 @@
 //! stats JSON), and a run with 10× longer bodies to show memory does not grow with body size.
 
 use std::fs;
-use std::io::{self, BufReader};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +15,7 @@ use contract::defaults::SAMPLE_NOW;
 use contract::files::{AUTHORS_FILE, POSTS_FILE};
 use sample::SampleSpec;
 
+use crate::bench_out::Outputs;
 use crate::demo::build_job;
 use crate::shell::{cargo, display, project_root};
 
@@ -111,6 +112,8 @@ impl DataSet {
 pub(crate) struct Measured {
     pub(crate) wall: Duration,
     pub(crate) cpu: Duration,
+    /// The part of `cpu` spent in the kernel (file creation, renames, page faults).
+    pub(crate) system: Duration,
     pub(crate) max_rss_kib: u64,
 }
 
@@ -153,16 +156,25 @@ pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
     Ok(Measured {
         wall,
         cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        system: time(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss as u64,
     })
 }
 
-/// Best (fastest) of `runs` measurements; peak memory is the largest seen.
-fn best_of(runs: u32, mut make: impl FnMut() -> Command) -> Result<Measured> {
+/// Best (fastest) of `runs` measurements, each writing into a fresh folder of `outs`; peak
+/// memory is the largest seen. Returns the last run's folder too.
+fn best_of(
+    runs: u32,
+    outs: &Outputs,
+    what: &str,
+    mut make: impl FnMut(&Path) -> Command,
+) -> Result<(Measured, PathBuf)> {
     let mut best: Option<Measured> = None;
     let mut max_rss = 0;
+    let mut out = PathBuf::new();
     for _ in 0..runs.max(1) {
-        let m = measure(&mut make())?;
+        out = outs.fresh(what);
+        let m = measure(&mut make(&out))?;
         max_rss = max_rss.max(m.max_rss_kib);
         if best.as_ref().is_none_or(|b| m.wall < b.wall) {
             best = Some(m);
@@ -170,21 +182,64 @@ fn best_of(runs: u32, mut make: impl FnMut() -> Command) -> Result<Measured> {
     }
     let mut best = best.expect("at least one run");
     best.max_rss_kib = max_rss;
-    Ok(best)
+    Ok((best, out))
 }
 
-/// Inflate the posts file with the same library to nowhere: the floor for ingest.
-fn bare_inflate(path: &Path) -> Result<(Duration, u64)> {
-    let started = Instant::now();
-    let file = fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut gz = flate2::bufread::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, file));
-    let bytes = io::copy(&mut gz, &mut io::sink())?;
-    Ok((started.elapsed(), bytes))
+/// The `key=value` words a release build of one of the job's examples prints on stdout.
+fn example_output(example: &str, args: &[&str]) -> Result<Vec<(String, f64)>> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--release",
+        "--package",
+        "author-stats",
+        "--example",
+        example,
+        "--",
+    ])
+    .args(args);
+    let line = display(&cmd);
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot start `{line}`"))?;
+    if !out.status.success() {
+        bail!("`{line}` failed ({})", out.status);
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut values = Vec::new();
+    for (key, value) in text.split_whitespace().filter_map(|w| w.split_once('=')) {
+        let value: f64 = value
+            .parse()
+            .with_context(|| format!("`{line}` printed {key}={value}, not a number"))?;
+        values.push((key.to_owned(), value));
+    }
+    if values.is_empty() {
+        bail!("`{line}` printed no measurements: {text}");
+    }
+    Ok(values)
 }
 
-/// `author-stats run` on a data set into a fresh `out`, at the sample's `--now`.
+/// Inflate the posts file to nowhere with the job's library and buffer sizes, optimised as
+/// the job is (the `bare_inflate` example; best of `runs`): the floor for ingest.
+/// Returns the seconds and the raw bytes.
+fn bare_inflate(path: &Path, runs: u32) -> Result<(f64, u64)> {
+    let path = path.to_string_lossy();
+    let values = example_output("bare_inflate", &[&path, &runs.to_string()])?;
+    let get = |key: &str| {
+        values
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+            .with_context(|| format!("the bare_inflate example printed no {key}"))
+    };
+    Ok((get("bare-inflate-seconds")?, get("raw-bytes")? as u64))
+}
+
+/// `author-stats run` on a data set into `out` (a fresh folder of [`Outputs`]), at the
+/// sample's `--now`.
 pub(crate) fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command {
-    let _ = fs::remove_dir_all(out);
     let mut cmd = Command::new(job);
     cmd.arg("run")
         .arg("--posts")
@@ -228,42 +283,17 @@ struct PerFormat {
 
 /// Single-thread render cost of each file an author gets and the SVG sizes.
 fn per_format_cost() -> Result<PerFormat> {
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--quiet",
-        "--release",
-        "--package",
-        "author-stats",
-        "--example",
-        "chart_timing",
-        "--",
-        "400",
-        "--per-format",
-    ]);
-    let line = display(&cmd);
-    let out = cmd
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| format!("cannot start `{line}`"))?;
-    if !out.status.success() {
-        bail!("`{line}` failed ({})", out.status);
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
     let mut costs = Vec::new();
     let (mut average, mut largest) = (0.0, 0.0);
-    for (key, value) in text.split_whitespace().filter_map(|w| w.split_once('=')) {
-        let value: f64 = value
-            .parse()
-            .with_context(|| format!("`{line}` printed {key}={value}, not a number"))?;
-        match key {
+    for (key, value) in example_output("chart_timing", &["400", "--per-format"])? {
+        match key.as_str() {
             "svg-average-bytes" => average = value,
             "svg-largest-bytes" => largest = value,
-            _ => costs.push((key.to_owned(), value)),
+            _ => costs.push((key, value)),
         }
     }
     if costs.is_empty() {
-        bail!("`{line}` printed no per-format costs: {text}");
+        bail!("the chart_timing example printed no per-format costs");
     }
     Ok(PerFormat {
         costs,
@@ -290,13 +320,17 @@ impl Bench {
         let data = SEED_SCALE.ensure()?;
         let posts = data.join(POSTS_FILE);
         let gz_bytes = fs::metadata(&posts)?.len();
-        let (inflate, raw_bytes) = bare_inflate(&posts)?;
-        let out = project_root().join("target/bench/out");
+        let (inflate_s, raw_bytes) = bare_inflate(&posts, self.runs)?;
+        let outs = Outputs::new()?;
 
-        let daily = best_of(self.runs, || job_run(&job, &data, &out, 7))?;
+        let (daily, out) = best_of(self.runs, &outs, "daily", |out| {
+            job_run(&job, &data, out, 7)
+        })?;
         let (daily_charts, _) = pngs(&out)?;
         let (daily_svgs, _, _) = files_ending(&out, ".svg")?;
-        let backfill = best_of(self.runs, || job_run(&job, &data, &out, 5475))?;
+        let (backfill, out) = best_of(self.runs, &outs, "backfill", |out| {
+            job_run(&job, &data, out, 5475)
+        })?;
         let (charts, png_bytes) = pngs(&out)?;
         let (svgs, svg_bytes, svg_largest) = files_ending(&out, ".svg")?;
         let (stats_files, _, _) = files_ending(&out, ".stats.json")?;
@@ -321,9 +355,8 @@ impl Bench {
         let row = |name: &str, value: String, target: &str, ok: bool| {
             println!("{name:<38} {value:>12} {:>12}  {target}", verdict(ok));
         };
-        let inflate_s = inflate.as_secs_f64();
         row(
-            "bare inflate (flate2, zlib-rs)",
+            "bare inflate (flate2, zlib-rs, release)",
             format!("{inflate_s:.3} s"),
             "",
             true,
@@ -360,7 +393,11 @@ impl Bench {
         );
         row(
             "backfill: CPU time (user + system)",
-            format!("{:.3} s", backfill.cpu.as_secs_f64()),
+            format!(
+                "{:.2} + {:.2} s",
+                (backfill.cpu - backfill.system).as_secs_f64(),
+                backfill.system.as_secs_f64()
+            ),
             "",
             true,
         );
@@ -429,8 +466,9 @@ impl Bench {
 
         if !self.skip_10x {
             let data10 = TEN_X_BODIES.ensure()?;
-            let out10 = project_root().join("target/bench/out-10x");
-            let run10 = best_of(1, || job_run(&job, &data10, &out10, 7))?;
+            let (run10, _) = best_of(1, &outs, "10x-bodies-daily", |out| {
+                job_run(&job, &data10, out, 7)
+            })?;
             let gz10 = fs::metadata(data10.join(POSTS_FILE))?.len();
             row(
                 "10× bodies daily: wall",
@@ -450,14 +488,14 @@ impl Bench {
         }
         for &n in &self.scale {
             match self.fan_out {
-                Some(k) => crate::bench_fanout::run(&job, n, k)?,
-                None => crate::bench_scale::run(&job, n)?,
+                Some(k) => crate::bench_fanout::run(&job, &outs, n, k)?,
+                None => crate::bench_scale::run(&job, &outs, n)?,
             }
         }
         if self.bombs {
             crate::bench_bombs::run(&job)?;
         }
         println!("(a seaborn-based Python job: ~180 s and ~600 MiB for the backfill on this data)");
-        Ok(())
+        outs.clean_up()
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use contract::files::{AUTHORS_FILE, POSTS_FILE};
 use sha2::{Digest, Sha256};
 
 use crate::bench::{job_run, measure, mib, Measured};
-use crate::shell::project_root;
+use crate::bench_out::Outputs;
 
 /// The backfill window, so every listed author is rendered.
 const BACKFILL_DAYS: u32 = 5475;
@@ -63,15 +63,14 @@ fn step(job: &Path, out: &Path, name: &str, run: &str) -> Command {
 }
 
 /// Run the comparison on N× the seed data with K render processes at a time.
-pub(crate) fn run(job: &Path, n: u32, k: u32) -> Result<()> {
+pub(crate) fn run(job: &Path, outs: &Outputs, n: u32, k: u32) -> Result<()> {
     let set = crate::bench_scale::scaled(n);
     let data = set.ensure_in(&format!("seed-{n}x"))?;
-    let single_out = project_root().join(format!("target/bench/out-{n}x-single"));
-    let fan_out = project_root().join(format!("target/bench/out-{n}x-fan-out"));
+    let single_out = outs.fresh(&format!("{n}x-single"));
+    let fan_out = outs.fresh(&format!("{n}x-fan-out"));
 
     let single = measure(&mut job_run(job, &data, &single_out, BACKFILL_DAYS))?;
 
-    let _ = fs::remove_dir_all(&fan_out);
     // About four batches per process, so a slow batch does not hold the others up.
     let batch_authors = (set.authors / (4 * k as usize)).max(1);
     let count = measure(
@@ -165,9 +164,6 @@ pub(crate) fn run(job: &Path, n: u32, k: u32) -> Result<()> {
         if same { "identical" } else { "DIFFERENT" },
         a.len()
     );
-    for dir in [&single_out, &fan_out] {
-        let _ = fs::remove_dir_all(dir as &PathBuf);
-    }
     if !same {
         bail!("the fan-out published other bytes than the single run (see the rows above)");
     }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use contract::files::POSTS_FILE;
 
 use crate::bench::{job_run, measure, mib, pngs, verdict, DataSet, SEED_SCALE};
-use crate::shell::project_root;
+use crate::bench_out::Outputs;
 
 /// Peak-RSS targets in MiB at a scale: (daily, backfill); `None` where none is set.
 fn targets(n: u32) -> (Option<f64>, Option<f64>) {
@@ -32,16 +32,16 @@ pub(crate) fn scaled(n: u32) -> DataSet {
 }
 
 /// Generate (once) and measure the N× data set; prints one block of rows.
-pub(crate) fn run(job: &Path, n: u32) -> Result<()> {
+pub(crate) fn run(job: &Path, outs: &Outputs, n: u32) -> Result<()> {
     let set = scaled(n);
     let data = set.ensure_in(&format!("seed-{n}x"))?;
     let gz = fs::metadata(data.join(POSTS_FILE))?.len();
-    let out = project_root().join(format!("target/bench/out-{n}x"));
+    let out = outs.fresh(&format!("{n}x-daily"));
     let daily = measure(&mut job_run(job, &data, &out, 7))?;
     let (daily_charts, _) = pngs(&out)?;
+    let out = outs.fresh(&format!("{n}x-backfill"));
     let backfill = measure(&mut job_run(job, &data, &out, 5475))?;
     let (charts, _) = pngs(&out)?;
-    let _ = fs::remove_dir_all(&out);
     println!(
         "\n{n}× seed data: {} authors, {} posts, {:.2} GB gzip",
         set.authors,

@@ -6,6 +6,7 @@ pub mod aws;
 pub mod bench;
 pub mod bench_bombs;
 pub mod bench_fanout;
+pub mod bench_out;
 pub mod bench_s3;
 pub mod bench_scale;
 pub mod bootstrap;
