@@ -3,11 +3,14 @@
 //! `cargo run --release -p author-stats --example chart_timing -- [CHARTS] [OUT_DIR]`
 //! writes every distinct chart kind to OUT_DIR as PNG too, to look at. With `--per-format`
 //! instead of OUT_DIR it times each file of an author on its own (PNG and SVG, light and
-//! dark, and `<slug>.stats.json`) and prints one `per-format` line (`cargo xtask bench`).
+//! dark, and `<slug>.stats.json`) and both PNGs as the job makes them (one drawing, two
+//! palettes), and prints one `per-format` line (`cargo xtask bench`).
 
 use std::time::Instant;
 
-use author_stats::chart::{render, render_png, summary, ChartInput, Format, Style, Variant};
+use author_stats::chart::{
+    render, render_png, render_pngs, summary, ChartInput, Format, Style, Variant,
+};
 use author_stats::month::MonthKey;
 use author_stats::render::{stats_json, Job};
 use author_stats::slug::Slug;
@@ -152,6 +155,19 @@ fn main() -> anyhow::Result<()> {
 fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow::Result<()> {
     let mut line = format!("per-format {} charts:", cases.len());
     let mut svg_bytes = Vec::new();
+    // What the job renders per author: both PNGs from one drawing.
+    let started = Instant::now();
+    for c in cases {
+        let input = ChartInput {
+            display_name: &c.name,
+            first_month: c.first,
+            counts: &c.counts,
+            as_of,
+        };
+        render_pngs(&input, style, &[Variant::Light, Variant::Dark])?;
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
+    line += &format!(" png-light+dark={ms:.3}");
     for format in [Format::Png, Format::Svg] {
         for variant in [Variant::Light, Variant::Dark] {
             let started = Instant::now();

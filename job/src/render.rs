@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::chart::{self, ChartInput, Style, Variant};
+use crate::chart::{self, ChartInput, Format, Style, Variant};
 use crate::month::MonthKey;
 use crate::publish::{content_type_of, AuthorFile, Chart};
 use crate::slug::Slug;
@@ -95,14 +95,20 @@ pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<R
     let mut files = Vec::new();
     let mut refs = Vec::new();
     for &format in &style.formats {
-        for &variant in &style.variants {
-            let bytes = chart::render(&input, style, variant, format).with_context(|| {
-                format!(
-                    "rendering the {} chart as {}",
-                    variant.name(),
-                    format.extension()
-                )
-            })?;
+        // Every variant's PNG comes from one drawing (`chart::render_pngs`).
+        let images = match format {
+            Format::Png => chart::render_pngs(&input, style, &style.variants)
+                .context("rendering the charts as png")?,
+            Format::Svg => style
+                .variants
+                .iter()
+                .map(|&variant| {
+                    chart::render_svg(&input, style, variant)
+                        .with_context(|| format!("rendering the {} chart as svg", variant.name()))
+                })
+                .collect::<Result<_>>()?,
+        };
+        for (&variant, bytes) in style.variants.iter().zip(images) {
             let name = image_name(&job.slug, variant, format.extension());
             refs.push(FileRef {
                 name: name.clone(),

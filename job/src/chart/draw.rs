@@ -1,4 +1,4 @@
-//! Paints one chart with plotters, on any `DrawingBackend` (the RGB buffer of the PNG, the
+//! Paints one chart with plotters, on any `DrawingBackend` (the paint canvas of the PNG, the
 //! shapes of the SVG): header (name, totals, legend), grid,
 //! one bar per month (the month in progress lighter, with its "as of" note), the trend line
 //! and both axes. Works in pixels; the decisions about ticks and labels come from `y_scale`
@@ -8,13 +8,12 @@ use std::fmt::Display;
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
-use plotters::prelude::{
-    BitMapBackend, DrawingArea, DrawingBackend, IntoDrawingArea, PathElement, Rectangle,
-};
+use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea, PathElement, Rectangle};
 use plotters::style::{Color, FontDesc, RGBColor};
 
 use super::layout::Layout;
 use super::locale::Table;
+use super::paint::{PaintBackend, PaintCanvas};
 use super::stroke::{Canvas, Pen};
 use super::style::{Colour, Palette};
 use super::x_axis::{self, Metrics, XAxis};
@@ -83,17 +82,17 @@ struct Fonts {
 /// pixels; SVG: round-capped strokes).
 pub(crate) type Stroke = (Vec<(f64, f64)>, Pen);
 
-/// Draw `input` into `rgb` (width × height × 3 bytes, already the background colour).
-pub(crate) fn chart(input: &ChartInput<'_>, look: &Look<'_>, rgb: &mut [u8]) -> anyhow::Result<()> {
-    let (width, height) = (look.layout.width as u32, look.layout.height as u32);
-    let strokes = shapes(
-        text::GlyphCache(BitMapBackend::with_buffer(rgb, (width, height))),
-        input,
-        look,
-    )?;
-    let mut canvas = Canvas { rgb, width, height };
+/// Draw `input` onto `canvas` (the layout's size, all background), in the roles of `look`'s
+/// palette, which must be `paint::ROLE_PALETTE`.
+pub(crate) fn chart(
+    input: &ChartInput<'_>,
+    look: &Look<'_>,
+    canvas: &mut PaintCanvas,
+) -> anyhow::Result<()> {
+    let strokes = shapes(text::GlyphCache(PaintBackend(canvas)), input, look)?;
+    let mut canvas = Canvas(canvas);
     for (points, pen) in &strokes {
-        canvas.polyline(points, pen);
+        canvas.polyline(points, pen)?;
     }
     Ok(())
 }

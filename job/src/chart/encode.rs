@@ -9,28 +9,51 @@
 use anyhow::Context;
 use png::{BitDepth, ColorType, Encoder};
 
-use super::quantize::{common_prefix, Indexed};
-
-/// Encode `image` (`width` × `height` indices) as a palette PNG.
-pub(crate) fn palette_png(image: &Indexed, width: u32, height: u32) -> anyhow::Result<Vec<u8>> {
-    let stride = width as usize + 1;
-    anyhow::ensure!(
-        image.scanlines.len() == stride * height as usize,
-        "{} bytes of scanlines for a {width} × {height} image",
-        image.scanlines.len()
-    );
-    let zlib = zlib(&image.scanlines, stride, image.adler32);
+/// A palette PNG of `width` × `height` pixels whose scanlines `zlib` holds compressed
+/// ([`zlib`]), in the colours of `palette`.
+pub(crate) fn palette_png(
+    palette: &[[u8; 3]],
+    zlib: &[u8],
+    width: u32,
+    height: u32,
+) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(zlib.len() + 1024);
     let mut encoder = Encoder::new(&mut out, width, height);
     encoder.set_color(ColorType::Indexed);
     encoder.set_depth(BitDepth::Eight);
-    encoder.set_palette(image.palette.as_flattened());
+    encoder.set_palette(palette.as_flattened());
     let mut writer = encoder.write_header().context("writing the PNG header")?;
     writer
-        .write_chunk(png::chunk::IDAT, &zlib)
+        .write_chunk(png::chunk::IDAT, zlib)
         .context("writing the PNG pixel data")?;
     writer.finish().context("finishing the PNG")?;
     Ok(out)
+}
+
+/// How many leading bytes `a` and `b` have in common: 8 bytes at a time for the short
+/// runs of anti-aliased edges, then 32 at a time for flat areas.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let word = |s: &[u8], k: usize| u64::from_le_bytes(s[k..k + 8].try_into().unwrap_or_default());
+    let mut k = 0;
+    while k + 8 <= n {
+        let diff = word(a, k) ^ word(b, k);
+        if diff != 0 {
+            return k + (diff.trailing_zeros() / 8) as usize;
+        }
+        k += 8;
+        if k == 32 {
+            while k + 32 <= n && a[k..k + 32] == b[k..k + 32] {
+                k += 32;
+            }
+        }
+    }
+    k + a[k..]
+        .iter()
+        .zip(&b[k..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Longest match deflate can code.
@@ -116,7 +139,7 @@ enum Token {
 
 /// `data` as one zlib stream; `stride` is its row length (filter byte included) and
 /// `adler32` its checksum.
-fn zlib(data: &[u8], stride: usize, adler32: u32) -> Vec<u8> {
+pub(crate) fn zlib(data: &[u8], stride: usize, adler32: u32) -> Vec<u8> {
     let tokens = tokens(data, stride);
     let mut bits = Bits::with_capacity(data.len() / 24 + 1024);
     // CMF: deflate, 32 KiB window; FLG: fastest, and CMF·256 + FLG divisible by 31.
@@ -455,6 +478,18 @@ mod tests {
         (0..height)
             .flat_map(|y| std::iter::once(0).chain((0..width).map(move |x| pixel(x, y))))
             .collect()
+    }
+
+    #[test]
+    fn common_prefix_counts_equal_leading_bytes_at_any_length() {
+        let a: Vec<u8> = (0..300u32).map(|i| (i % 7) as u8).collect();
+        for cut in [0, 1, 7, 8, 9, 31, 32, 33, 100, 255, 299] {
+            let mut b = a.clone();
+            b[cut] ^= 0x80;
+            assert_eq!(common_prefix(&a, &b), cut);
+        }
+        assert_eq!(common_prefix(&a, &a), 300);
+        assert_eq!(common_prefix(&a[..50], &a), 50);
     }
 
     #[test]

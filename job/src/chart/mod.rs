@@ -1,9 +1,10 @@
 //! Chart rendering: one author's monthly counts to PNG or SVG bytes in memory, in the look
 //! of a [`Style`] (colours per variant, sizes, locale). Owns the look of the chart, its
 //! words (`locale`) and the embedded font; knows nothing of files or S3. `draw` lays the
-//! chart out once for both formats through plotters: on an RGB buffer that `quantize` +
-//! `encode` make a small palette PNG, or on `svg`'s backend (text as the font's glyph
-//! outlines, `outline`). Same input and style, same bytes; safe to call from many threads.
+//! chart out once for both formats through plotters: on `paint`'s canvas of palette roles,
+//! which `encode` makes a palette PNG per variant (one drawing and one compressed image for
+//! light and dark), or on `svg`'s backend (text as the font's glyph outlines, `outline`).
+//! Same input and style, same bytes; safe to call from many threads.
 
 mod draw;
 mod encode;
@@ -11,7 +12,7 @@ mod font;
 mod layout;
 pub(crate) mod locale;
 mod outline;
-mod quantize;
+mod paint;
 mod stroke;
 pub mod style;
 mod svg;
@@ -27,10 +28,6 @@ pub use style::{Colour, Format, Locale, Palette, Style, TextSizes, Variant};
 
 use crate::month::MonthKey;
 
-/// Colours in the PNG palette: the flat colours plus the commonest anti-aliasing blends.
-/// 48 look the same as 256 (blends are one-pixel edges) and make the files ~15 % smaller.
-const PALETTE_COLOURS: usize = 48;
-
 /// What one chart shows.
 pub struct ChartInput<'a> {
     /// Title text (already resolved per data-spec §3.5).
@@ -45,12 +42,10 @@ pub struct ChartInput<'a> {
 }
 
 thread_local! {
-    /// Each rendering thread's RGB canvas, painted over for every chart and variant: a
-    /// fresh 2 MB buffer per chart cost more in page faults than the drawing of its bars.
-    static CANVAS: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    /// Each rendering thread's palette image of the canvas, reused the same way.
-    static INDEXED: std::cell::RefCell<quantize::Indexed> =
-        std::cell::RefCell::new(quantize::Indexed::default());
+    /// Each rendering thread's paint canvas, painted over for every chart: a fresh buffer
+    /// per chart cost more in page faults than the drawing of its bars.
+    static CANVAS: std::cell::RefCell<paint::PaintCanvas> =
+        std::cell::RefCell::new(paint::PaintCanvas::default());
 }
 
 /// How `variant` of `style` looks.
@@ -105,19 +100,38 @@ pub fn render_png(
     style: &Style,
     variant: Variant,
 ) -> anyhow::Result<Vec<u8>> {
-    let look = look(style, variant)?;
-    let palette = look.palette;
+    Ok(render_pngs(input, style, &[variant])?.remove(0))
+}
+
+/// Render the chart as one PNG per variant of `variants`, in that order: the picture is
+/// drawn and compressed once, each PNG carries its variant's colours as its palette.
+/// Each PNG has the bytes [`render_png`] gives for its variant.
+pub fn render_pngs(
+    input: &ChartInput<'_>,
+    style: &Style,
+    variants: &[Variant],
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    font::ensure_registered()?;
+    let look = draw::Look {
+        layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
+        palette: &paint::ROLE_PALETTE,
+        words: locale::table(style.locale),
+    };
     let (width, height) = (style.width, style.height);
-    CANVAS.with_borrow_mut(|rgb| {
-        paint_blank(rgb, width, height, palette.background.0);
-        draw::chart(input, &look, rgb)
+    CANVAS.with_borrow_mut(|canvas| {
+        canvas.reset(width, height);
+        draw::chart(input, &look, canvas)
             .with_context(|| format!("drawing the chart for {:?}", input.display_name))?;
-        let flat = flat_colours(palette);
-        INDEXED.with_borrow_mut(|image| {
-            quantize::quantize_into(rgb, width as usize, &flat, PALETTE_COLOURS, image);
-            encode::palette_png(image, width, height)
-                .with_context(|| format!("encoding the chart for {:?} as PNG", input.display_name))
-        })
+        let zlib = encode::zlib(canvas.scanlines(), width as usize + 1, canvas.adler32());
+        variants
+            .iter()
+            .map(|&variant| {
+                let palette = canvas.palette(&paint::role_colours(style.palette(variant)));
+                encode::palette_png(&palette, &zlib, width, height).with_context(|| {
+                    format!("encoding the chart for {:?} as PNG", input.display_name)
+                })
+            })
+            .collect()
     })
 }
 
@@ -141,41 +155,6 @@ pub fn summary(input: &ChartInput<'_>, style: &Style) -> String {
         input.counts.len(),
         average,
     )
-}
-
-/// Every flat colour of a palette: the palette PNG keeps these exactly.
-fn flat_colours(p: &Palette) -> [[u8; 3]; 11] {
-    [
-        p.background.0,
-        p.title.0,
-        p.subtitle.0,
-        p.axis_label.0,
-        p.grid.0,
-        p.year_rule.0,
-        p.baseline.0,
-        p.bar.0,
-        p.bar_partial.0,
-        p.trend.0,
-        p.trend_halo.0,
-    ]
-}
-
-/// Makes `rgb` a `width` × `height` RGB buffer in one colour, reusing its allocation: a
-/// plain memset for greys and white, else one pixel copied onto twice as many each time.
-fn paint_blank(rgb: &mut Vec<u8>, width: u32, height: u32, [r, g, b]: [u8; 3]) {
-    let bytes = width as usize * height as usize * 3;
-    rgb.resize(bytes, 0);
-    if r == g && g == b {
-        rgb.fill(r);
-    } else if bytes >= 3 {
-        rgb[..3].copy_from_slice(&[r, g, b]);
-        let mut done = 3;
-        while done < bytes {
-            let n = done.min(bytes - done);
-            rgb.copy_within(..n, done);
-            done += n;
-        }
-    }
 }
 
 #[cfg(test)]
@@ -487,13 +466,47 @@ mod tests {
         assert_eq!(bars, 2);
     }
 
+    /// A PNG's palette and its pixels as palette indices.
+    fn indexed(png_bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let palette = reader.info().palette.as_ref().unwrap().to_vec();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        assert_eq!(info.color_type, png::ColorType::Indexed);
+        buf.truncate(info.buffer_size());
+        (palette, buf)
+    }
+
     #[test]
-    fn a_blank_canvas_is_the_colour_everywhere() {
-        let mut rgb = vec![9; 5];
-        for (width, height) in [(1, 1), (7, 3), (1200, 600)] {
-            paint_blank(&mut rgb, width, height, [18, 24, 38]);
-            assert_eq!(rgb.len(), (width * height * 3) as usize);
-            assert!(rgb.chunks_exact(3).all(|p| p == [18, 24, 38]));
+    fn light_and_dark_pngs_share_their_pixels_and_differ_in_the_palette() {
+        let counts: Vec<u32> = (0..90).map(|i| (i * 7 % 13) as u32).collect();
+        let input = input("鈴木 亮 (Ryo Suzuki)", MonthKey::new(2018, 6), &counts);
+        let style = Style::builtin();
+        let both = render_pngs(&input, &style, &[Variant::Light, Variant::Dark]).unwrap();
+        // The same bytes as one variant at a time.
+        assert_eq!(both[0], render_png(&input, &style, Variant::Light).unwrap());
+        assert_eq!(both[1], render_png(&input, &style, Variant::Dark).unwrap());
+        let (light_palette, light_pixels) = indexed(&both[0]);
+        let (dark_palette, dark_pixels) = indexed(&both[1]);
+        assert!(light_pixels == dark_pixels, "the variants' pixels differ");
+        assert_ne!(light_palette, dark_palette);
+        assert!(light_palette.len() <= 3 * 256);
+        // Each variant's flat colours are in its palette exactly.
+        for (variant, palette) in [
+            (Variant::Light, &light_palette),
+            (Variant::Dark, &dark_palette),
+        ] {
+            let p = style.palette(variant);
+            for flat in paint::role_colours(p) {
+                assert!(
+                    palette.chunks(3).any(|c| c == flat),
+                    "{variant:?} lacks {flat:?}"
+                );
+            }
+            // And the anti-aliased edges of glyphs and the trend line add blends.
+            let blends = palette.len() / 3 - paint::ROLES;
+            assert!(blends > 8, "{variant:?}: only {blends} blends");
         }
     }
 

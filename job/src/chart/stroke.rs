@@ -1,7 +1,9 @@
-//! Anti-aliased round strokes straight onto the RGB buffer, for the trend line and its
+//! Anti-aliased round strokes straight onto the PNG's paint canvas, for the trend line and its
 //! dot: plotters fills wide lines as unsmoothed polygons, which look jagged. Each pixel's
 //! coverage comes from its distance to the nearest segment, so joins and caps are round;
 //! an optional halo in a second colour keeps the line readable where it crosses the bars.
+
+use super::paint::{self, PaintCanvas};
 
 /// How a stroke looks.
 #[derive(Debug, Clone, Copy)]
@@ -14,20 +16,25 @@ pub(crate) struct Pen {
     pub halo_colour: [u8; 3],
 }
 
-/// An RGB buffer, 3 bytes per pixel, row by row.
-pub(crate) struct Canvas<'b> {
-    pub rgb: &'b mut [u8],
-    pub width: u32,
-    pub height: u32,
-}
+/// The PNG's picture in paints; the pen's colours are those of [`paint::ROLE_PALETTE`].
+pub(crate) struct Canvas<'c>(pub &'c mut PaintCanvas);
 
 impl Canvas<'_> {
     /// Stroke the polyline through `points`, whose x coordinates must not decrease.
     /// One point gives a round dot of the pen's width.
-    pub(crate) fn polyline(&mut self, points: &[(f64, f64)], pen: &Pen) {
+    pub(crate) fn polyline(
+        &mut self,
+        points: &[(f64, f64)],
+        pen: &Pen,
+    ) -> Result<(), paint::UnknownColour> {
+        let (line, halo) = (
+            paint::role_of(pen.colour)?,
+            paint::role_of(pen.halo_colour)?,
+        );
         let Some(&first) = points.first() else {
-            return;
+            return Ok(());
         };
+        let (width, height) = (self.0.width(), self.0.height());
         let segments: Vec<Segment> = if points.len() == 1 {
             vec![Segment::new(first, first)]
         } else {
@@ -42,7 +49,7 @@ impl Canvas<'_> {
 
         let last = points[points.len() - 1];
         let x_from = ((first.0 - reach).floor().max(0.0)) as i64;
-        let x_to = ((last.0 + reach).ceil().min(f64::from(self.width) - 1.0)) as i64;
+        let x_to = ((last.0 + reach).ceil().min(f64::from(width) - 1.0)) as i64;
         // Segments whose x-extent (grown by `reach`) touches the current column; both ends
         // of the window only move right because x never decreases along the line.
         let mut lo = 0;
@@ -61,7 +68,7 @@ impl Canvas<'_> {
                 continue;
             }
             let row_from = ((y_min - reach).floor().max(0.0)) as i64;
-            let row_to = ((y_max + reach).ceil().min(f64::from(self.height) - 1.0)) as i64;
+            let row_to = ((y_max + reach).ceil().min(f64::from(height) - 1.0)) as i64;
             let outer_edge2 = (outer + 0.5) * (outer + 0.5);
             for row in row_from..=row_to {
                 let p = (xc, row as f64 + 0.5);
@@ -73,27 +80,12 @@ impl Canvas<'_> {
                     continue;
                 }
                 let d = d2.sqrt();
-                self.blend(
-                    col as usize,
-                    row as usize,
-                    pen.halo_colour,
-                    coverage(outer, d),
-                );
-                self.blend(col as usize, row as usize, pen.colour, coverage(inner, d));
+                let (x, y) = (col as usize, row as usize);
+                self.0.blend_stroke(x, y, halo, coverage(outer, d));
+                self.0.blend_stroke(x, y, line, coverage(inner, d));
             }
         }
-    }
-
-    fn blend(&mut self, x: usize, y: usize, colour: [u8; 3], alpha: f64) {
-        if alpha <= 0.0 {
-            return;
-        }
-        let at = (y * self.width as usize + x) * 3;
-        for (k, &c) in colour.iter().enumerate() {
-            let old = f64::from(self.rgb[at + k]);
-            // Rounds to nearest: the value is within 0..=255.
-            self.rgb[at + k] = (old + (f64::from(c) - old) * alpha + 0.5) as u8;
-        }
+        Ok(())
     }
 }
 
@@ -134,27 +126,36 @@ impl Segment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chart::paint::{role_colours, ROLE_PALETTE};
+    use crate::chart::style::Colour;
 
     const PEN: Pen = Pen {
         width: 3.0,
-        colour: [0, 0, 0],
+        colour: ROLE_PALETTE.trend.0,
         halo: 0.0,
-        halo_colour: [0, 0, 0],
+        halo_colour: ROLE_PALETTE.trend_halo.0,
     };
 
+    /// The red channel of each pixel, with a white background, a black line and a grey
+    /// halo.
     fn canvas_run(points: &[(f64, f64)], pen: &Pen) -> Vec<u8> {
-        let mut rgb = vec![255u8; 20 * 10 * 3];
-        Canvas {
-            rgb: &mut rgb,
-            width: 20,
-            height: 10,
-        }
-        .polyline(points, pen);
-        rgb
+        let mut paint = PaintCanvas::default();
+        paint.reset(20, 10);
+        Canvas(&mut paint).polyline(points, pen).unwrap();
+        let mut colours = ROLE_PALETTE.clone();
+        colours.background = Colour([255; 3]);
+        colours.trend = Colour([0; 3]);
+        colours.trend_halo = Colour([100; 3]);
+        let palette = paint.palette(&role_colours(&colours));
+        paint
+            .scanlines()
+            .chunks(21)
+            .flat_map(|row| row[1..].iter().map(|&i| palette[usize::from(i)][0]))
+            .collect()
     }
 
     fn px(rgb: &[u8], x: usize, y: usize) -> u8 {
-        rgb[(y * 20 + x) * 3]
+        rgb[y * 20 + x]
     }
 
     #[test]
@@ -168,11 +169,7 @@ mod tests {
 
     #[test]
     fn a_single_point_is_a_dot_and_a_halo_surrounds_the_stroke() {
-        let pen = Pen {
-            halo: 2.0,
-            halo_colour: [100, 100, 100],
-            ..PEN
-        };
+        let pen = Pen { halo: 2.0, ..PEN };
         let rgb = canvas_run(&[(10.0, 5.0)], &pen);
         assert_eq!(px(&rgb, 9, 4), 0);
         assert_eq!(px(&rgb, 7, 4), 100);
@@ -182,5 +179,16 @@ mod tests {
     #[test]
     fn strokes_off_the_canvas_are_clipped_without_panicking() {
         canvas_run(&[(-50.0, -50.0), (5.0, 100.0), (500.0, 3.0)], &PEN);
+    }
+
+    #[test]
+    fn a_pen_outside_the_role_palette_is_an_error() {
+        let mut paint = PaintCanvas::default();
+        paint.reset(20, 10);
+        let pen = Pen {
+            colour: [1, 2, 3],
+            ..PEN
+        };
+        assert!(Canvas(&mut paint).polyline(&[(1.0, 1.0)], &pen).is_err());
     }
 }

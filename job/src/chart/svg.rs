@@ -623,7 +623,7 @@ mod tests {
             let text = svg_of(&chart("x", &counts), &style, variant);
             let doc = roxmltree::Document::parse(&text).unwrap();
             let p = style.palette(variant);
-            let allowed: std::collections::BTreeSet<String> = super::super::flat_colours(p)
+            let allowed: std::collections::BTreeSet<String> = super::super::paint::role_colours(p)
                 .iter()
                 .map(|&c| hex(c))
                 .collect();

@@ -169,12 +169,33 @@ thread_local! {
     static GLYPHS: RefCell<HashMap<(char, u64), Coverage>> = RefCell::new(HashMap::new());
 }
 
+/// A bitmap backend that [`GlyphCache`] hands a cached glyph's coverage, all at once.
+pub(crate) trait CoverageTarget: DrawingBackend {
+    /// Draw `rgb` at each `(x, y, alpha)` of `coverage`, offset by `origin`.
+    fn draw_coverage(
+        &mut self,
+        origin: BackendCoord,
+        rgb: (u8, u8, u8),
+        coverage: &[(i16, i16, f32)],
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        for &(x, y, alpha) in coverage {
+            let point = (origin.0 + i32::from(x), origin.1 + i32::from(y));
+            let colour = BackendColor {
+                alpha: f64::from(alpha),
+                rgb,
+            };
+            self.draw_pixel(point, colour)?;
+        }
+        Ok(())
+    }
+}
+
 /// A bitmap backend whose single-character text comes from a per-thread cache of glyph
 /// coverage: the same pixels and alphas as plotters' own `draw_text`, without outlining
 /// and rasterising a glyph each time it is drawn. Everything else goes to the inner backend.
 pub(crate) struct GlyphCache<B>(pub B);
 
-impl<B: DrawingBackend> DrawingBackend for GlyphCache<B> {
+impl<B: CoverageTarget> DrawingBackend for GlyphCache<B> {
     type ErrorType = B::ErrorType;
 
     fn get_size(&self) -> (u32, u32) {
@@ -247,15 +268,7 @@ impl<B: DrawingBackend> DrawingBackend for GlyphCache<B> {
             Ok(coverage) => coverage,
             Err(e) => return Err(DrawingErrorKind::FontError(Box::new(e))),
         };
-        for &(x, y, alpha) in coverage.iter() {
-            let color = BackendColor {
-                alpha: f64::from(alpha),
-                rgb: colour.rgb,
-            };
-            self.0
-                .draw_pixel((pos.0 + i32::from(x), pos.1 + i32::from(y)), color)?;
-        }
-        Ok(())
+        self.0.draw_coverage(pos, colour.rgb, &coverage)
     }
 }
 
@@ -295,6 +308,8 @@ mod tests {
         font::ensure_registered().unwrap();
         font::sized(size)
     }
+
+    impl CoverageTarget for plotters::prelude::BitMapBackend<'_> {}
 
     /// `text` drawn at two sizes on a 300 × 80 white bitmap, through the glyph cache or not.
     fn drawn(cached: bool, text: &str) -> Vec<u8> {
