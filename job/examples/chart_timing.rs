@@ -38,6 +38,17 @@ struct Case {
     counts: Vec<u32>,
 }
 
+impl Case {
+    fn input(&self, as_of: chrono::NaiveDate) -> ChartInput<'_> {
+        ChartInput {
+            display_name: &self.name,
+            first_month: self.first,
+            counts: &self.counts,
+            as_of,
+        }
+    }
+}
+
 /// The month `months - 1` months before November 2025.
 fn first_month(months: usize) -> MonthKey {
     let mut m = MonthKey::new(2025, 11);
@@ -122,16 +133,7 @@ fn main() -> anyhow::Result<()> {
     let mut largest = 0usize;
     let started = Instant::now();
     for (i, c) in cases.iter().enumerate() {
-        let png = render_png(
-            &ChartInput {
-                display_name: &c.name,
-                first_month: c.first,
-                counts: &c.counts,
-                as_of,
-            },
-            &style,
-            Variant::Light,
-        )?;
+        let png = render_png(&c.input(as_of), &style, Variant::Light)?;
         bytes += png.len();
         largest = largest.max(png.len());
         if let Some(dir) = &out_dir {
@@ -158,12 +160,7 @@ fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow
     // What the job renders per author: both PNGs from one drawing.
     let started = Instant::now();
     for c in cases {
-        let input = ChartInput {
-            display_name: &c.name,
-            first_month: c.first,
-            counts: &c.counts,
-            as_of,
-        };
+        let input = c.input(as_of);
         render_pngs(&input, style, &[Variant::Light, Variant::Dark])?;
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
@@ -172,12 +169,7 @@ fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow
         for variant in [Variant::Light, Variant::Dark] {
             let started = Instant::now();
             for c in cases {
-                let input = ChartInput {
-                    display_name: &c.name,
-                    first_month: c.first,
-                    counts: &c.counts,
-                    as_of,
-                };
+                let input = c.input(as_of);
                 let bytes = render(&input, style, variant, format)?;
                 if format == Format::Svg {
                     svg_bytes.push(bytes.len());
@@ -196,12 +188,7 @@ fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow
             first_month: c.first,
             counts: c.counts.clone(),
         };
-        let input = ChartInput {
-            display_name: &c.name,
-            first_month: c.first,
-            counts: &c.counts,
-            as_of,
-        };
+        let input = c.input(as_of);
         stats_json(&job, "2025-11-25T00:00:00Z", &summary(&input, style), &[])?;
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
