@@ -115,21 +115,42 @@ pub(crate) struct Measured {
     /// The part of `cpu` spent in the kernel (file creation, renames, page faults).
     pub(crate) system: Duration,
     pub(crate) max_rss_kib: u64,
+    /// What it printed on stderr (with `CI=true`, the job's plain progress lines).
+    pub(crate) stderr: String,
 }
 
-/// Run `cmd` to completion (output discarded) and measure it.
+impl Measured {
+    /// Seconds of the job phase `label` from its progress line `<label>: … in <secs> s`.
+    pub(crate) fn phase_secs(&self, label: &str) -> Option<f64> {
+        self.stderr.lines().find_map(|line| {
+            let rest = line.strip_prefix(label)?.strip_prefix(": ")?;
+            let (_, secs) = rest.rsplit_once(" in ")?;
+            secs.strip_suffix(" s")?.parse().ok()
+        })
+    }
+}
+
+/// Run `cmd` to completion (stdout discarded, stderr kept) and measure it.
 // The one `unsafe` of the workspace: `wait4`, for the child's peak RSS (SAFETY below).
 #[allow(unsafe_code)]
 pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
     let line = display(cmd);
     let started = Instant::now();
-    let child = cmd
+    let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .env("CI", "true")
         .spawn()
         .with_context(|| format!("cannot start `{line}`"))?;
     let pid = child.id() as libc::pid_t;
+    // Read stderr while the child runs, so a chatty child never blocks on a full pipe.
+    let reader = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = io::Read::read_to_string(&mut err, &mut text);
+            text
+        })
+    });
     let mut status: libc::c_int = 0;
     // SAFETY: `rusage` is plain old data, so a zeroed value is valid; `wait4` writes into
     // the two out-pointers, which point at live locals of the right types. The child is
@@ -143,11 +164,8 @@ pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
             io::Error::last_os_error()
         );
     }
+    let stderr = reader.and_then(|r| r.join().ok()).unwrap_or_default();
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        let mut stderr = String::new();
-        if let Some(mut err) = child.stderr {
-            let _ = io::Read::read_to_string(&mut err, &mut stderr);
-        }
         bail!("`{line}` failed (status {status}): {stderr}");
     }
     let time = |t: libc::timeval| {
@@ -158,6 +176,7 @@ pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
         cpu: time(usage.ru_utime) + time(usage.ru_stime),
         system: time(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss as u64,
+        stderr,
     })
 }
 
@@ -386,6 +405,23 @@ impl Bench {
             "≤ 1.3× (ingest, every variant)",
             daily.wall.as_secs_f64() / inflate_s <= 1.3,
         );
+        // The daily run is ingest, then rendering: the guards need every post counted
+        // before anything is drawn (data-spec §1). Its phases, from the job's own lines:
+        if let (Some(posts), Some(charts)) = (daily.phase_secs("posts"), daily.phase_secs("charts"))
+        {
+            row(
+                "daily: posts phase / bare inflate",
+                format!("{posts:.2} s = {:.2}×", posts / inflate_s),
+                "",
+                true,
+            );
+            row(
+                "daily: charts phase (render + write)",
+                format!("{charts:.2} s"),
+                "",
+                true,
+            );
+        }
         row(
             "backfill --days 5475: wall",
             format!("{:.3} s", backfill.wall.as_secs_f64()),
