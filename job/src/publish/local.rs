@@ -17,8 +17,8 @@ use anyhow::{Context, Result};
 use super::{author_file_slug, Chart, Publication, Published, RunFiles, Store};
 use contract::files::INDEX_FILE;
 
-/// Threads writing charts, overlapping the renderers (seed backfill, 2 cores: 1, 2 and 4
-/// writers measured within noise of each other, 2.0–2.3 s; 4 the fastest by a little).
+/// Threads writing charts, overlapping the renderers (seed backfill on 2 cores: 1, 2 and 4
+/// writers measured within noise of each other, 4 the fastest by a little).
 const WRITERS: usize = 4;
 /// How many failures an error message names.
 const LISTED_FAILURES: usize = 5;
