@@ -398,26 +398,23 @@ pub async fn map_run(clients: &Clients, arn: &str) -> Result<Option<MapRun>> {
                 states::DESCRIBE_MAP_RUN,
             )
         })?;
-    let items = out.item_counts().map_or_else(Counts::default, |c| Counts {
-        succeeded: c.succeeded(),
-        failed: c.failed(),
-        running: c.running(),
-        pending: c.pending(),
-        timed_out: c.timed_out(),
-        aborted: c.aborted(),
-        total: c.total(),
-    });
-    let executions = out
-        .execution_counts()
-        .map_or_else(Counts::default, |c| Counts {
-            succeeded: c.succeeded(),
-            failed: c.failed(),
-            running: c.running(),
-            pending: c.pending(),
-            timed_out: c.timed_out(),
-            aborted: c.aborted(),
-            total: c.total(),
-        });
+    // The SDK has one type for the item counts and one for the execution counts, with
+    // the same getters.
+    macro_rules! counts {
+        ($counts:expr) => {
+            $counts.map_or_else(Counts::default, |c| Counts {
+                succeeded: c.succeeded(),
+                failed: c.failed(),
+                running: c.running(),
+                pending: c.pending(),
+                timed_out: c.timed_out(),
+                aborted: c.aborted(),
+                total: c.total(),
+            })
+        };
+    }
+    let items = counts!(out.item_counts());
+    let executions = counts!(out.execution_counts());
     Ok(Some(MapRun {
         arn: map_arn,
         status: out.status().as_str().to_owned(),

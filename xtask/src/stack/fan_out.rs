@@ -24,21 +24,16 @@ pub(super) fn name<'t>() -> Expr<'t> {
 
 /// `arn:…:states:<region>:<account>:stateMachine:<stack name>-fan-out`.
 pub(super) fn arn<'t>() -> Expr<'t> {
-    sub!(
-        "arn:",
-        Pseudo::Partition,
-        ":states:",
-        Pseudo::Region,
-        ":",
-        Pseudo::AccountId,
-        ":stateMachine:",
-        Pseudo::StackName,
-        "-fan-out"
-    )
+    states_arn(":stateMachine:", "-fan-out")
 }
 
 /// The executions of the machine (the map's child executions among them).
 fn executions<'t>() -> Expr<'t> {
+    states_arn(":execution:", "-fan-out/*")
+}
+
+/// `arn:…:states:<region>:<account><kind><stack name><tail>`.
+fn states_arn<'t>(kind: &'static str, tail: &'static str) -> Expr<'t> {
     sub!(
         "arn:",
         Pseudo::Partition,
@@ -46,9 +41,9 @@ fn executions<'t>() -> Expr<'t> {
         Pseudo::Region,
         ":",
         Pseudo::AccountId,
-        ":execution:",
+        kind,
         Pseudo::StackName,
-        "-fan-out/*"
+        tail
     )
 }
 
