@@ -23,7 +23,6 @@ use crate::shell::project_root;
 
 pub(crate) struct Outputs {
     root: PathBuf,
-    old: PathBuf,
     used: Cell<u32>,
 }
 
@@ -47,7 +46,6 @@ impl Outputs {
             .status();
         Ok(Outputs {
             root,
-            old,
             used: Cell::new(0),
         })
     }
@@ -59,9 +57,17 @@ impl Outputs {
         self.root.join(format!("{n:02}-{what}"))
     }
 
-    /// Delete every output of this bench and the earlier one's (they can be gigabytes).
+    /// Delete every output of this bench and of earlier ones (they can be gigabytes),
+    /// including those a failed bench moved aside and never deleted.
     pub(crate) fn clean_up(self) -> Result<()> {
-        for dir in [&self.old, &self.root] {
+        let bench = self.root.parent().expect("out/ is in target/bench/");
+        let mut dirs = vec![self.root.clone()];
+        for entry in fs::read_dir(bench)?.flatten() {
+            if entry.file_name().to_string_lossy().starts_with("out.old-") {
+                dirs.push(entry.path());
+            }
+        }
+        for dir in &dirs {
             match fs::remove_dir_all(dir) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                     return Err(e).with_context(|| format!("cannot delete {}", dir.display()))
