@@ -95,18 +95,12 @@ pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<R
     let mut files = Vec::new();
     let mut refs = Vec::new();
     for &format in &style.formats {
-        // Every variant's PNG comes from one drawing (`chart::render_pngs`).
+        // Every variant of a format comes from one drawing.
         let images = match format {
             Format::Png => chart::render_pngs(&input, style, &style.variants)
                 .context("rendering the charts as png")?,
-            Format::Svg => style
-                .variants
-                .iter()
-                .map(|&variant| {
-                    chart::render_svg(&input, style, variant)
-                        .with_context(|| format!("rendering the {} chart as svg", variant.name()))
-                })
-                .collect::<Result<_>>()?,
+            Format::Svg => chart::render_svgs(&input, style, &style.variants)
+                .context("rendering the charts as svg")?,
         };
         for (&variant, bytes) in style.variants.iter().zip(images) {
             let name = image_name(&job.slug, variant, format.extension());

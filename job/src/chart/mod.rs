@@ -48,12 +48,13 @@ thread_local! {
         std::cell::RefCell::new(paint::PaintCanvas::default());
 }
 
-/// How `variant` of `style` looks.
-fn look(style: &Style, variant: Variant) -> anyhow::Result<draw::Look<'_>> {
+/// How `style` looks when drawn in palette roles ([`paint::ROLE_PALETTE`]): each variant
+/// is the same drawing with that variant's colours for the roles.
+fn look(style: &Style) -> anyhow::Result<draw::Look<'_>> {
     font::ensure_registered()?;
     Ok(draw::Look {
         layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
-        palette: style.palette(variant),
+        palette: &paint::ROLE_PALETTE,
         words: locale::table(style.locale),
     })
 }
@@ -78,7 +79,18 @@ pub fn render_svg(
     style: &Style,
     variant: Variant,
 ) -> anyhow::Result<Vec<u8>> {
-    let look = look(style, variant)?;
+    Ok(render_svgs(input, style, &[variant])?.remove(0))
+}
+
+/// Render the chart as one SVG per variant of `variants`, in that order: the document is
+/// drawn once in palette roles, and each file is it with its variant's colours.
+/// Each SVG has the bytes [`render_svg`] gives for its variant.
+pub fn render_svgs(
+    input: &ChartInput<'_>,
+    style: &Style,
+    variants: &[Variant],
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    let look = look(style)?;
     let mut doc = svg::Document::new(style.width, style.height);
     doc.fill(
         (0, 0),
@@ -91,7 +103,14 @@ pub fn render_svg(
         doc.stroke(points, pen);
     }
     let title = text::single_line(input.display_name);
-    Ok(doc.finish(title.trim(), &summary(input, style)))
+    let drawn = doc.finish(title.trim(), &summary(input, style));
+    variants
+        .iter()
+        .map(|&variant| {
+            svg::recolour(&drawn, &paint::role_colours(style.palette(variant)))
+                .with_context(|| format!("colouring the SVG chart for {:?}", input.display_name))
+        })
+        .collect()
 }
 
 /// Render the chart in `variant` of `style` as PNG bytes. Same input, same bytes.
@@ -111,12 +130,7 @@ pub fn render_pngs(
     style: &Style,
     variants: &[Variant],
 ) -> anyhow::Result<Vec<Vec<u8>>> {
-    font::ensure_registered()?;
-    let look = draw::Look {
-        layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
-        palette: &paint::ROLE_PALETTE,
-        words: locale::table(style.locale),
-    };
+    let look = look(style)?;
     let (width, height) = (style.width, style.height);
     CANVAS.with_borrow_mut(|canvas| {
         canvas.reset(width, height);

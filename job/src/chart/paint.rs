@@ -25,7 +25,7 @@ const STROKE_STEP: u8 = 4;
 /// A palette PNG holds at most 256 colours, so at most 256 paints.
 const MAX_PAINTS: usize = 256;
 /// The first two bytes of every drawing colour in [`ROLE_PALETTE`]; the third is the role.
-const MARK: [u8; 2] = [0x0B, 0x5E];
+pub(crate) const MARK: [u8; 2] = [0x0B, 0x5E];
 
 const fn role(n: u8) -> Colour {
     Colour([MARK[0], MARK[1], n])

@@ -17,6 +17,7 @@ use plotters_backend::{
 
 use super::font;
 use super::outline::{self, GRID};
+use super::paint;
 use super::stroke::Pen;
 
 /// The element being written, so consecutive shapes of one kind share it.
@@ -282,6 +283,34 @@ fn hex([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
+/// `svg`, drawn in [`ROLE_PALETTE`](super::paint::ROLE_PALETTE), with each role's colour
+/// replaced by its colour in `colours` (role order). Colours appear only as `fill="#…"` and
+/// `stroke="#…"` values; text is escaped, so a quote followed by a role colour is one of them.
+pub(crate) fn recolour(
+    svg: &[u8],
+    colours: &[[u8; 3]; paint::ROLES],
+) -> Result<Vec<u8>, paint::UnknownColour> {
+    // A quote, `#`, the two marking bytes, then the role: `"#0b5e07`.
+    let [m0, m1] = paint::MARK;
+    let prefix = format!("\"#{m0:02x}{m1:02x}");
+    let mut out = Vec::with_capacity(svg.len());
+    let mut copied = 0;
+    for at in memchr::memmem::find_iter(svg, prefix.as_bytes()) {
+        let digits = at + prefix.len();
+        let role = svg
+            .get(digits..digits + 2)
+            .and_then(|d| std::str::from_utf8(d).ok())
+            .and_then(|d| u8::from_str_radix(d, 16).ok())
+            .unwrap_or(u8::MAX);
+        let role = paint::role_of([m0, m1, role])?;
+        out.extend_from_slice(&svg[copied..at + 1]);
+        out.extend_from_slice(hex(colours[usize::from(role)]).as_bytes());
+        copied = digits + 2;
+    }
+    out.extend_from_slice(&svg[copied..]);
+    Ok(out)
+}
+
 /// The id of the `i`-th glyph: `a` … `z`, `A` … `Z`, then two letters and so on (letters
 /// only, so no other id, which has a digit, can collide).
 fn glyph_name(mut i: usize) -> String {
@@ -307,6 +336,8 @@ fn escape(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
+            // Not needed in text, but it keeps `"#…` meaning an attribute value ([`recolour`]).
+            '"' => out.push_str("&quot;"),
             '\t' | '\n' | '\r' => out.push(' '),
             c if c < ' ' => out.push(' '),
             '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
@@ -486,8 +517,8 @@ mod tests {
     #[test]
     fn text_is_escaped_for_xml() {
         assert_eq!(
-            escape("a<b & c>\u{0}\u{FFFF}"),
-            "a&lt;b &amp; c&gt; \u{FFFD}"
+            escape("a<b & c>\u{0}\u{FFFF}\"q\""),
+            "a&lt;b &amp; c&gt; \u{FFFD}&quot;q&quot;"
         );
     }
 
@@ -636,6 +667,46 @@ mod tests {
                 assert!(used.contains(&hex(must.0)), "{variant:?} lacks {must}");
             }
         }
+    }
+
+    #[test]
+    fn one_drawing_gives_each_variant_the_bytes_of_its_own_render() {
+        let counts = series(30);
+        let input = chart("黒田", &counts);
+        let style = Style::builtin();
+        let both =
+            crate::chart::render_svgs(&input, &style, &[Variant::Light, Variant::Dark]).unwrap();
+        assert_eq!(both[0], render_svg(&input, &style, Variant::Light).unwrap());
+        assert_eq!(both[1], render_svg(&input, &style, Variant::Dark).unwrap());
+        assert_ne!(both[0], both[1]);
+    }
+
+    #[test]
+    fn recolouring_touches_attribute_values_only() {
+        use super::super::paint::{role_colours, ROLE_PALETTE};
+        // A display name spelling a role colour stays as written; quotes in text are
+        // escaped, so it cannot look like an attribute value.
+        let counts = series(12);
+        let input = chart("\"#0b5e01\" #0b5e07", &counts);
+        let style = Style::builtin();
+        let text = svg_of(&input, &style, Variant::Dark);
+        assert!(text.contains("&quot;#0b5e01&quot; #0b5e07"), "{text}");
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        let role = hex(ROLE_PALETTE.bar.0);
+        assert!(colours(&doc).iter().all(|c| !c.starts_with(&role[..5])));
+
+        let colours = role_colours(style.palette(Variant::Light));
+        let unknown = br##"<path fill="#0b5e0b"/>"##;
+        assert!(recolour(unknown, &colours).is_err());
+        let cut = br##"<path fill="#0b5e"##;
+        assert!(recolour(cut, &colours).is_err());
+        let two = br##"<a fill="#0b5e00"/><b stroke="#0b5e09"/>"##;
+        let expected = format!(
+            "<a fill=\"{}\"/><b stroke=\"{}\"/>",
+            hex(colours[0]),
+            hex(colours[9])
+        );
+        assert_eq!(recolour(two, &colours).unwrap(), expected.into_bytes());
     }
 
     #[test]
