@@ -1,15 +1,15 @@
 //! Hand-run benchmark of the chart renderer: renders a mix of realistic series on one
-//! thread and prints the time per chart (draw + quantise + encode) and the PNG sizes.
+//! thread and prints the time per chart (draw + encode) and the PNG sizes.
 //! `cargo run --release -p author-stats --example chart_timing -- [CHARTS] [OUT_DIR]`
 //! writes every distinct chart kind to OUT_DIR as PNG too, to look at. With `--per-format`
 //! instead of OUT_DIR it times each file of an author on its own (PNG and SVG, light and
-//! dark, and `<slug>.stats.json`) and both PNGs as the job makes them (one drawing, two
-//! palettes), and prints one `per-format` line (`cargo xtask bench`).
+//! dark, and `<slug>.stats.json`) and both PNGs and both SVGs as the job makes them (one
+//! drawing per format, two palettes), and prints one `per-format` line (`cargo xtask bench`).
 
 use std::time::Instant;
 
 use author_stats::chart::{
-    render, render_png, render_pngs, summary, ChartInput, Format, Style, Variant,
+    render, render_png, render_pngs, render_svgs, summary, ChartInput, Format, Style, Variant,
 };
 use author_stats::month::MonthKey;
 use author_stats::render::{stats_json, Job};
@@ -153,18 +153,25 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A renderer of every variant of one format from one drawing.
+type Both = fn(&ChartInput<'_>, &Style, &[Variant]) -> anyhow::Result<Vec<Vec<u8>>>;
+
 /// Single-thread milliseconds per chart for each file an author gets, and the SVG sizes.
 fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow::Result<()> {
     let mut line = format!("per-format {} charts:", cases.len());
     let mut svg_bytes = Vec::new();
-    // What the job renders per author: both PNGs from one drawing.
-    let started = Instant::now();
-    for c in cases {
-        let input = c.input(as_of);
-        render_pngs(&input, style, &[Variant::Light, Variant::Dark])?;
+    // What the job renders per author: both variants of a format from one drawing.
+    for (format, both) in [
+        (Format::Png, render_pngs as Both),
+        (Format::Svg, render_svgs),
+    ] {
+        let started = Instant::now();
+        for c in cases {
+            both(&c.input(as_of), style, &[Variant::Light, Variant::Dark])?;
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
+        line += &format!(" {}-light+dark={ms:.3}", format.extension());
     }
-    let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
-    line += &format!(" png-light+dark={ms:.3}");
     for format in [Format::Png, Format::Svg] {
         for variant in [Variant::Light, Variant::Dark] {
             let started = Instant::now();
