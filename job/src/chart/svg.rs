@@ -4,6 +4,8 @@
 //! `<path>`); text becomes the embedded font's glyph outlines, each glyph once in `<defs>`
 //! and placed with `<use>`, where plotters' bitmap puts its pixels. No `<text>`, script or
 //! external reference; numbers rounded to 0.1 px, so the same shapes give the same bytes.
+//! Like the PNG, the document is drawn once in palette roles; [`recolour`] gives each
+//! variant its colours.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
