@@ -295,6 +295,7 @@ pub(crate) fn recolour(
     // A quote, `#`, the two marking bytes, then the role: `"#0b5e07`.
     let [m0, m1] = paint::MARK;
     let prefix = format!("\"#{m0:02x}{m1:02x}");
+    let hexes = colours.map(hex);
     let mut out = Vec::with_capacity(svg.len());
     let mut copied = 0;
     for at in memchr::memmem::find_iter(svg, prefix.as_bytes()) {
@@ -306,7 +307,7 @@ pub(crate) fn recolour(
             .unwrap_or(u8::MAX);
         let role = paint::role_of([m0, m1, role])?;
         out.extend_from_slice(&svg[copied..at + 1]);
-        out.extend_from_slice(hex(colours[usize::from(role)]).as_bytes());
+        out.extend_from_slice(hexes[usize::from(role)].as_bytes());
         copied = digits + 2;
     }
     out.extend_from_slice(&svg[copied..]);
