@@ -313,8 +313,9 @@ fn parse_distribution_id(text: &str) -> Result<String, String> {
         Ok(text.to_owned())
     } else {
         Err(format!(
-            "{text:?} is not a CloudFront distribution id (upper-case letters and digits, \
-             e.g. E2QWRUHEXAMPLE: the stack's DistributionId output)"
+            "{} is not a CloudFront distribution id (upper-case letters and digits, \
+             e.g. E2QWRUHEXAMPLE: the stack's DistributionId output)",
+            crate::quote::quoted(text)
         ))
     }
 }

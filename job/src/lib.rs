@@ -3,7 +3,8 @@
 //! Stages, one module each: `ingest` (stream gzip JSONL into records), `stats` (join,
 //! count per month, select active authors), `guard` (the publish guards), `chart` (PNG
 //! bytes per style and variant), `render` (an author's files), `publish` (stores); `index`
-//! is the output model and `run` wires the stages. The names the job shares with its
+//! is the output model, `previous_index` what a run reads of the published one, and `run`
+//! wires the stages. The names the job shares with its
 //! deployment (environment variables, files, metrics, defaults) are in `contract`. The
 //! rules are `spec/data-spec.md`.
 //!
@@ -24,8 +25,11 @@ pub mod guard;
 pub mod index;
 pub mod ingest;
 pub mod month;
+pub mod previous_index;
 pub mod progress;
 pub mod publish;
+pub mod quote;
+pub mod regular_file;
 pub mod render;
 pub mod run;
 pub mod slug;

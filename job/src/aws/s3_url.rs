@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use crate::quote::quoted;
+
 /// The URL scheme that selects S3 instead of a local path.
 pub const SCHEME: &str = "s3://";
 
@@ -30,7 +32,7 @@ impl S3Object {
     /// Parse `s3://bucket/key`.
     pub fn parse(url: &str) -> Result<S3Object, String> {
         let (bucket, key) = split(url)?;
-        S3Object::new(bucket, key).map_err(|e| format!("{url:?}: {e}"))
+        S3Object::new(bucket, key).map_err(|e| format!("{}: {e}", quoted(url)))
     }
 
     /// An object from a bucket name and a key (e.g. from environment variables).
@@ -43,7 +45,8 @@ impl S3Object {
         }
         if key.ends_with('/') {
             return Err(format!(
-                "key {key:?} ends in '/', which names a folder, not an object — name the .jsonl.gz file"
+                "key {} ends in '/', which names a folder, not an object — name the .jsonl.gz file",
+                quoted(key)
             ));
         }
         check_key(key)?;
@@ -58,7 +61,7 @@ impl S3Prefix {
     /// Parse `s3://bucket/prefix/`, `s3://bucket/prefix` (a `/` is added) or `s3://bucket`.
     pub fn parse(url: &str) -> Result<S3Prefix, String> {
         let (bucket, prefix) = split(url)?;
-        S3Prefix::new(bucket, prefix).map_err(|e| format!("{url:?}: {e}"))
+        S3Prefix::new(bucket, prefix).map_err(|e| format!("{}: {e}", quoted(url)))
     }
 
     /// A prefix from a bucket name and a prefix; a missing final `/` is added.
@@ -106,9 +109,12 @@ impl fmt::Display for S3Prefix {
 
 /// `s3://bucket/rest` → (`bucket`, `rest`).
 fn split(url: &str) -> Result<(&str, &str), String> {
-    let rest = url
-        .strip_prefix(SCHEME)
-        .ok_or_else(|| format!("{url:?} is not an S3 URL: it must start with {SCHEME}"))?;
+    let rest = url.strip_prefix(SCHEME).ok_or_else(|| {
+        format!(
+            "{} is not an S3 URL: it must start with {SCHEME}",
+            quoted(url)
+        )
+    })?;
     Ok(rest.split_once('/').unwrap_or((rest, "")))
 }
 
@@ -125,8 +131,9 @@ fn check_bucket(bucket: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{bucket:?} is not a valid bucket name (3–63 characters: lower-case letters, digits, '.', '-'; \
-             first and last a letter or digit)"
+            "{} is not a valid bucket name (3–63 characters: lower-case letters, digits, '.', '-'; \
+             first and last a letter or digit)",
+            quoted(bucket)
         ))
     }
 }

@@ -66,7 +66,7 @@ impl FunctionSettings {
 
         let mut check = |name: &str, shown: String, result: Result<(), String>| {
             if let Err(e) = result {
-                problems.push(format!("{name}={shown:?}: {e}"));
+                problems.push(format!("{name}={}: {e}", crate::quote::quoted(&shown)));
             }
         };
         let tz_text = or(env::CHART_TIME_ZONE, defaults::TIME_ZONE);
@@ -167,7 +167,8 @@ pub fn parse_concurrency(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=1024).contains(&n) => Ok(n),
         _ => Err(format!(
-            "{text:?} is not a number of uploads in flight from 1 to 1024 (default {})",
+            "{} is not a number of uploads in flight from 1 to 1024 (default {})",
+            crate::quote::quoted(text),
             defaults::UPLOAD_CONCURRENCY
         )),
     }
