@@ -1,7 +1,10 @@
 //! `cargo xtask bench --bombs`: peak memory of the job on hostile input, which must stay
 //! flat: a gzip member that inflates to 1 GiB without a newline (≈1 MB on disk), and an
 //! author whose display name is 15 MB (under the 16 MiB line cap, so it is read, then cut
-//! to 1,000 characters). Both runs succeed; the long line is skipped, the name cut.
+//! to 1,000 characters). Both runs succeed; the long line is skipped, the name cut. Then
+//! three oversized files (issue 23): a sparse 2 GiB old chart and a sparse 1 GiB
+//! `index.json` in the output folder (replaced, never read whole), and `--style /dev/zero`
+//! (refused, exit 2); each must peak at most [`OVERSIZED_TARGET_MIB`].
 
 use std::fs;
 use std::io::Write as _;
@@ -17,6 +20,8 @@ use crate::bench::{measure, mib};
 use crate::shell::project_root;
 
 const GIB: usize = 1 << 30;
+/// Peak RSS each oversized-file run must stay under.
+const OVERSIZED_TARGET_MIB: f64 = 64.0;
 
 /// `out`, gzip-compressed at the best level.
 fn write_gz(path: &Path, write: impl FnOnce(&mut GzEncoder<fs::File>) -> Result<()>) -> Result<()> {
@@ -91,6 +96,39 @@ pub(crate) fn run(job: &Path) -> Result<()> {
         "15 MB display name: peak RSS",
         format!("{:.1} MiB", mib(name.max_rss_kib))
     );
+
+    // Oversized files: an old chart and an old index, both sparse, in the output folder.
+    let planted = |name: &str, len: u64| -> Result<Command> {
+        let cmd = run_job(job, &one_post, &authors, &out);
+        fs::create_dir_all(&out)?;
+        fs::File::create(out.join(name))?.set_len(len)?;
+        Ok(cmd)
+    };
+    let chart = measure(&mut planted("alice.png", 2 * GIB as u64)?)?;
+    let index = measure(&mut planted("index.json", GIB as u64)?)?;
+    // The style is refused (exit 2, which `measure` counts as a failure): the shell
+    // reports success exactly when the job refused it; its peak includes the job's.
+    let style_run = run_job(job, &one_post, &authors, &out);
+    let mut refused = Command::new("sh");
+    refused
+        .args(["-c", "\"$@\" --style /dev/zero; test $? -eq 2", "sh"])
+        .arg(style_run.get_program())
+        .args(style_run.get_args());
+    let style = measure(&mut refused)?;
+    println!("\noversized files (target ≤ {OVERSIZED_TARGET_MIB:.0} MiB each)");
+    for (label, run) in [
+        ("sparse 2 GiB old chart: peak RSS", &chart),
+        ("sparse 1 GiB index.json: peak RSS", &index),
+        ("--style /dev/zero (refused): peak RSS", &style),
+    ] {
+        let peak = mib(run.max_rss_kib);
+        let verdict = if peak <= OVERSIZED_TARGET_MIB {
+            "ok"
+        } else {
+            "OVER"
+        };
+        println!("{label:<38} {:>12} {verdict}", format!("{peak:.1} MiB"));
+    }
     let _ = fs::remove_dir_all(&out);
     Ok(())
 }
