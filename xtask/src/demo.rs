@@ -13,7 +13,7 @@ use contract::files::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
 use sample::SampleSpec;
 use serde_json::Value;
 
-use crate::shell::{cargo, project_root, run};
+use xtask_support::shell::{cargo, project_root, run};
 
 #[derive(clap::Args)]
 pub struct Demo {
