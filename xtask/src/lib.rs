@@ -6,5 +6,6 @@ pub mod bench;
 pub mod ci;
 pub mod demo;
 pub mod forward;
+pub mod job_binary;
 pub mod sample;
 pub mod synth;

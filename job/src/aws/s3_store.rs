@@ -29,10 +29,10 @@ use tokio::sync::Semaphore;
 
 use super::errors::{explain, Kind, Operation, S3Error};
 use super::s3_runs::S3RunFiles;
-use super::s3_url::S3Prefix;
 use crate::publish::{
     author_file_slug, content_type_of, Chart, Publication, Published, RunFiles, Snapshot, Store,
 };
+use crate::s3_url::S3Prefix;
 use contract::defaults;
 use contract::files::INDEX_FILE;
 

@@ -4,7 +4,11 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(name = "cargo xtask cdk", about = "Write the stack as an AWS CDK app")]
+#[command(
+    name = "cargo xtask cdk",
+    bin_name = "cargo xtask cdk",
+    about = "Write the stack as an AWS CDK app"
+)]
 struct Cli {
     #[command(flatten)]
     cdk: xtask_cdk::Cdk,

@@ -8,7 +8,11 @@ use xtask_lifecycle::{
 };
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", about = "The AWS verbs of cargo xtask")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "The AWS verbs of cargo xtask"
+)]
 struct Cli {
     /// Debug detail of AWS errors (the SDK's whole error chain) after the one-line message.
     #[arg(short, long, global = true)]

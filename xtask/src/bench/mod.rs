@@ -19,7 +19,7 @@ mod out;
 mod s3;
 mod scale;
 
-use crate::demo::build_job;
+use crate::job_binary;
 use data_set::{SEED_SCALE, TEN_X_BODIES};
 use measure::{best_of, files_ending, job_run, mib, pngs, verdict};
 use out::Outputs;
@@ -133,7 +133,7 @@ fn per_format_cost() -> Result<PerFormat> {
 
 impl Bench {
     pub fn run(self) -> Result<()> {
-        let job = build_job(true)?;
+        let job = job_binary::build(job_binary::Build::Shipped)?;
         let data = SEED_SCALE.ensure()?;
         let posts = data.join(POSTS_FILE);
         let gz_bytes = fs::metadata(&posts)?.len();

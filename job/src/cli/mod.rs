@@ -1,5 +1,6 @@
-//! Command-line interface (clap): `run` the batch on files or S3 objects. Parses and
-//! validates options, then hands over to `run`.
+//! Command-line interface (clap): `run` the batch on files or S3 objects, and the fan-out
+//! steps. Parses and validates options, then hands over to `run`/`fanout`. Locations on S3
+//! go through `aws_session` (the `aws` feature); a build without it refuses them in one line.
 
 use std::path::PathBuf;
 
@@ -7,20 +8,24 @@ use anyhow::Result;
 use chrono_tz::Tz;
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::aws::client::{self, Timeouts};
-use crate::aws::invalidation::{self, Invalidator};
-use crate::aws::s3_url::{self, S3Object, S3Prefix};
-use crate::aws::settings::parse_concurrency;
-use crate::aws::{self, s3_source, ChangeLog, PublishOptions, S3Store};
+#[cfg(feature = "aws")]
+#[path = "aws_session.rs"]
+mod session;
+#[cfg(not(feature = "aws"))]
+#[path = "no_aws_session.rs"]
+mod session;
+
 use crate::chart::Style;
 use crate::fanout;
 use crate::guard::{self, Guards};
 use crate::ingest::Source;
 use crate::progress::Progress;
-use crate::publish::{LocalStore, Store};
+use crate::publish::{parse_concurrency, LocalStore, Store};
 use crate::run::{self, RunConfig};
+use crate::s3_url::{self, S3Object, S3Prefix};
 use crate::timestamp::Instant;
 use contract::defaults;
+use session::{Aws, PendingInvalidation};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -109,35 +114,18 @@ fn parse_run(text: &str) -> Result<String, String> {
     fanout::check_run_id(text).map(|()| text.to_owned())
 }
 
-/// The SDK's runtime and client, built once when a location is on S3.
-struct Aws {
-    runtime: tokio::runtime::Runtime,
-    client: aws_sdk_s3::Client,
-}
-
-impl Aws {
-    fn when(uses_s3: bool) -> Result<Option<Aws>> {
-        if !uses_s3 {
-            return Ok(None);
-        }
-        let runtime = aws::runtime()?;
-        let client = runtime.block_on(aws::s3_client())?;
-        Ok(Some(Aws { runtime, client }))
-    }
-}
-
-/// The store of `out`.
-fn store_for(out: Output, aws: Option<&Aws>, options: PublishOptions) -> Box<dyn Store> {
-    match (out, aws) {
+/// The store of `out` (S3 through the session, which an S3 location always has).
+fn store_for(
+    out: Output,
+    aws: Option<&Aws>,
+    concurrency: usize,
+    cache_control: String,
+) -> Result<Box<dyn Store>> {
+    Ok(match (out, aws) {
         (Output::Dir(dir), _) => Box::new(LocalStore::new(dir)),
-        (Output::S3(prefix), Some(aws)) => Box::new(S3Store::new(
-            aws.client.clone(),
-            aws.runtime.handle().clone(),
-            prefix,
-            options,
-        )),
-        (Output::S3(_), None) => unreachable!("an S3 output builds the client"),
-    }
+        (Output::S3(prefix), Some(aws)) => aws.store(prefix, concurrency, cache_control, None)?.0,
+        (Output::S3(_), None) => unreachable!("an S3 output opens the session"),
+    })
 }
 
 /// Print `answer` as JSON or as `text`.
@@ -170,11 +158,9 @@ impl StepArgs {
         let store = store_for(
             self.out,
             aws.as_ref(),
-            PublishOptions {
-                concurrency: self.upload_concurrency,
-                cache_control: self.cache_control,
-            },
-        );
+            self.upload_concurrency,
+            self.cache_control,
+        )?;
         Ok(Step {
             _aws: aws,
             store,
@@ -365,7 +351,7 @@ struct Opened {
     authors: Source,
     store: Box<dyn Store>,
     /// What an S3 store changed, and the distribution to invalidate it on (`--invalidate`).
-    invalidate: Option<(S3Prefix, ChangeLog, String)>,
+    invalidate: Option<PendingInvalidation>,
     /// Kept alive while the sources and the store use it.
     aws: Option<Aws>,
 }
@@ -402,31 +388,23 @@ impl RunArgs {
         let open = |what: &str, input: &Input| -> Result<Source> {
             match (input, &aws) {
                 (Input::File(path), _) => Source::open_file(what, path),
-                (Input::S3(object), Some(aws)) => {
-                    aws.runtime
-                        .block_on(s3_source::open(&aws.client, object, what))
-                }
+                (Input::S3(object), Some(aws)) => aws.open(object, what),
                 (Input::S3(_), None) => unreachable!("uses_s3 covers every S3 input"),
             }
         };
         let posts = open("posts", &self.posts)?;
         let authors = open("authors", &self.authors)?;
-        let options = PublishOptions {
-            concurrency: self.upload_concurrency,
-            cache_control: self.cache_control,
-        };
-        let (store, invalidate): (Box<dyn Store>, _) = match (self.out, &aws, self.invalidate) {
-            (Output::S3(prefix), Some(sdk), Some(id)) => {
-                let store = S3Store::new(
-                    sdk.client.clone(),
-                    sdk.runtime.handle().clone(),
-                    prefix.clone(),
-                    options,
-                );
-                let log = store.change_log();
-                (Box::new(store), Some((prefix, log, id)))
-            }
-            (out, _, _) => (store_for(out, aws.as_ref(), options), None),
+        let (store, invalidate) = match (self.out, &aws) {
+            (Output::S3(prefix), Some(aws)) => aws.store(
+                prefix,
+                self.upload_concurrency,
+                self.cache_control,
+                self.invalidate,
+            )?,
+            (out, _) => (
+                store_for(out, None, self.upload_concurrency, self.cache_control)?,
+                None,
+            ),
         };
         Ok(Opened {
             config,
@@ -448,15 +426,8 @@ impl RunArgs {
             opened.store.as_ref(),
             &Progress::auto(),
         )?;
-        if let (Some((prefix, log, id)), Some(sdk)) = (&opened.invalidate, &opened.aws) {
-            let shared = sdk.runtime.block_on(client::shared_config());
-            let invalidator = Invalidator::new(&shared, Timeouts::from_env()?, id);
-            sdk.runtime.block_on(invalidation::after_publish(
-                &invalidator,
-                prefix,
-                &log.keys(),
-                &mut summary,
-            ));
+        if let (Some(pending), Some(aws)) = (&opened.invalidate, &opened.aws) {
+            aws.invalidate(pending, &mut summary)?;
         }
         print_answer(json, &summary, || summary.to_text())
     }
