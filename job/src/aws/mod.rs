@@ -10,6 +10,7 @@ pub mod invalidation;
 pub mod lambda;
 pub mod lambda_steps;
 pub mod metrics;
+mod s3_delete;
 pub mod s3_runs;
 pub mod s3_source;
 pub mod s3_store;

@@ -11,9 +11,9 @@
 use anyhow::{anyhow, bail, Result};
 use serde_json::json;
 
-use crate::changeset::Proposal;
+use crate::apply::{apply, settle_stack, Applied, Mode};
 use crate::clients::{describe_error, AwsArgs, Clients};
-use crate::deploy::{apply, settle_stack, Applied, Mode};
+use crate::proposal::Proposal;
 use crate::proposal::{self, source_revision};
 use crate::stack_state;
 use crate::stack_state::{next_step, Next};
@@ -282,39 +282,6 @@ fn check_repository(repository: &str) -> Result<()> {
         bail!("--github-repository {repository:?} is not OWNER/NAME");
     }
     Ok(())
-}
-
-/// The stage's bootstrap, when it has one: the service role to pass (`RoleARN`), and the
-/// boundary set as the stack's `PermissionsBoundaryArn` unless the stage sets it. Without a
-/// bootstrap stack (emulators, an administrator's own deploy) CloudFormation acts with the
-/// caller's rights and the roles get no boundary.
-pub async fn bootstrapped(clients: &Clients, stage: &mut Stage, ui: &Ui) -> Result<Option<String>> {
-    let name = bootstrap_stack::stack_name(&stage.name);
-    let Some(info) = stack_state::describe(&clients.cloudformation, &name).await? else {
-        ui.say(format!(
-            "no bootstrap stack {name}: CloudFormation acts with your own permissions \
-             (`cargo xtask bootstrap` sets up the service role)"
-        ));
-        return Ok(None);
-    };
-    let (Some(role), Some(boundary)) = (
-        info.outputs.get(outputs::CFN_EXEC_ROLE_ARN),
-        info.outputs.get(outputs::BOUNDARY_ARN),
-    ) else {
-        bail!(
-            "bootstrap stack {name} ({}) lacks the outputs {} and {}: run `cargo xtask \
-             bootstrap --stage {}` (as an administrator) to finish it",
-            info.status,
-            outputs::CFN_EXEC_ROLE_ARN,
-            outputs::BOUNDARY_ARN,
-            stage.name
-        );
-    };
-    stage
-        .parameters
-        .entry(main_stack::params::PERMISSIONS_BOUNDARY.to_owned())
-        .or_insert_with(|| boundary.clone());
-    Ok(Some(role.clone()))
 }
 
 #[cfg(test)]

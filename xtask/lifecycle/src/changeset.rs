@@ -15,6 +15,7 @@ use aws_sdk_cloudformation::Client;
 use serde_json::{json, Value};
 
 use crate::clients::describe_error;
+use crate::proposal::Proposal;
 use crate::ui::table;
 
 /// The largest template CloudFormation takes inline (`TemplateBody`).
@@ -23,22 +24,6 @@ pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
 const DESCRIPTION_LIMIT: usize = 1024;
 /// How long a change set may take to compute before we give up waiting.
 const CREATE_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-
-/// What to propose.
-#[derive(Debug, Clone)]
-pub struct Proposal {
-    pub stack_name: String,
-    pub template_body: String,
-    /// Parameter values; a key with `None` keeps the stack's previous value.
-    pub parameters: Vec<(String, Option<String>)>,
-    pub tags: Vec<(String, String)>,
-    pub create: bool,
-    pub description: String,
-    /// The service role CloudFormation acts as (`RoleARN`); `None`: the caller's own rights.
-    pub role_arn: Option<String>,
-    /// The template names its IAM resources (`CAPABILITY_NAMED_IAM`, the bootstrap stack).
-    pub named_iam: bool,
-}
 
 /// One row of the preview.
 #[derive(Debug, Clone, PartialEq, Eq)]

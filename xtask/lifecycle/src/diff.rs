@@ -6,10 +6,11 @@
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 
-use crate::bootstrap::bootstrapped;
-use crate::changeset::{self, Prepared, Proposal};
+use crate::bootstrap_outputs::bootstrapped;
+use crate::changeset::{self, Prepared};
 use crate::clients::{AwsArgs, Clients};
 use crate::events;
+use crate::proposal::Proposal;
 use crate::proposal::{self, check_pinned, parameter_values, source_revision};
 use crate::review::{self, Review};
 use crate::stack_state::{self, next_step, Next};

@@ -88,9 +88,9 @@ pub struct Execution {
     pub name: String,
     pub arn: String,
     pub status: State,
-    #[serde(serialize_with = "crate::status::rfc3339")]
+    #[serde(serialize_with = "crate::ui::rfc3339")]
     pub started: DateTime<Utc>,
-    #[serde(serialize_with = "crate::status::rfc3339_opt")]
+    #[serde(serialize_with = "crate::ui::rfc3339_opt")]
     pub stopped: Option<DateTime<Utc>>,
     /// Of a failed one: its error and cause in one line ([`reason`]).
     pub error: Option<String>,

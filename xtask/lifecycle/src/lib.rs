@@ -5,13 +5,16 @@
 //! and common flags (`clients`), ECR (`ecr`), what a stack is now
 //! (`stack_state`) and what its status means (`stack_status`), what a deploy or diff
 //! proposes (`proposal`) with its parameters checked (`parameter_check`), change sets
-//! (`changeset`), live stack events (`events`), a fan-out stage's Step Functions executions
+//! (`changeset`) with the plan kept as one (`kept_change_set`), applying one (`apply`), the
+//! stage's bootstrap outputs (`bootstrap_outputs`), live stack events (`events`), a fan-out stage's Step Functions executions
 //! (`execution`), what teardown checks is gone (`verify`) and the terminal/CI/JSON
 //! presentation (`ui`). `spec/batch-setup.md` describes the
 //! procedure; the README lists the exit codes ([`ExitCode`]).
 
+pub mod apply;
 pub mod backfill;
 pub mod bootstrap;
+pub mod bootstrap_outputs;
 pub mod build;
 pub mod changeset;
 pub mod clients;
@@ -23,9 +26,9 @@ pub mod ecr;
 pub mod events;
 pub mod execution;
 pub mod invoke;
+pub mod kept_change_set;
 pub mod logs;
 pub mod parameter_check;
-pub mod plan;
 pub mod proposal;
 pub mod push;
 pub mod rebuild;

@@ -7,13 +7,28 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 
-use crate::changeset::Proposal;
 use crate::parameter_check;
 use xtask_stacks::main_stack::{self, params, Scope};
 use xtask_stacks::stage_style;
 use xtask_stacks::stages::{Stage, STACK_PREFIX};
 use xtask_stacks::templates;
 use xtask_support::shell::project_root;
+
+/// What to propose.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub stack_name: String,
+    pub template_body: String,
+    /// Parameter values; a key with `None` keeps the stack's previous value.
+    pub parameters: Vec<(String, Option<String>)>,
+    pub tags: Vec<(String, String)>,
+    pub create: bool,
+    pub description: String,
+    /// The service role CloudFormation acts as (`RoleARN`); `None`: the caller's own rights.
+    pub role_arn: Option<String>,
+    /// The template names its IAM resources (`CAPABILITY_NAMED_IAM`, the bootstrap stack).
+    pub named_iam: bool,
+}
 
 /// The change set of `stage` at `scope` with `parameters` (from [`parameter_values`]), tagged
 /// with the source `revision`.

@@ -54,8 +54,9 @@ impl Rebuild {
             poll,
         } = Session::open(&self.stage, &self.aws, &self.params)?;
         let mut stage = stage;
-        let service_role =
-            rt.block_on(super::bootstrap::bootstrapped(&clients, &mut stage, &ui))?;
+        let service_role = rt.block_on(crate::bootstrap_outputs::bootstrapped(
+            &clients, &mut stage, &ui,
+        ))?;
         // A given image lives in a repository we must not delete under it.
         let keep_images = self.image.is_some();
         ui.say(format!("rebuild 1/3: teardown of {}", stage.stack_name));

@@ -149,7 +149,7 @@ pub fn template_defaults(template_body: &str) -> BTreeMap<String, Option<String>
 /// The review of a change set made from `proposal` on a stack whose parameters are
 /// `before` (empty for a new stack); `set` is what the change set lists.
 pub fn of_proposal(
-    proposal: &super::changeset::Proposal,
+    proposal: &crate::proposal::Proposal,
     before: &BTreeMap<String, String>,
     changes: Vec<Change>,
     set: &BTreeMap<String, String>,

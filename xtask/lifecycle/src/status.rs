@@ -72,7 +72,7 @@ impl Trigger {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Run {
     /// When the line was logged (the end of the run).
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "crate::ui::rfc3339")]
     pub at: DateTime<Utc>,
     pub trigger: Trigger,
     /// Lambda's request id (from its start line, or the job's `request_id` field).
@@ -104,7 +104,7 @@ pub struct ScheduleState {
     /// The event it sends.
     pub input: Option<String>,
     /// The next fire time (none when disabled, or not computable: `rate`, `L`, `W`, `#`).
-    #[serde(serialize_with = "rfc3339_opt")]
+    #[serde(serialize_with = "crate::ui::rfc3339_opt")]
     pub next: Option<DateTime<Utc>>,
 }
 
@@ -478,20 +478,6 @@ impl Status {
         } else {
             Err(anyhow!(verdict.line))
         }
-    }
-}
-
-pub(super) fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-}
-
-pub(super) fn rfc3339_opt<S: serde::Serializer>(
-    at: &Option<DateTime<Utc>>,
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(at) => rfc3339(at, s),
-        None => s.serialize_none(),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use anyhow::{bail, Result};
+use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
 
@@ -131,6 +132,22 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push(line(row.iter().map(String::as_str).collect()));
     }
     out.join("\n")
+}
+
+/// A time in JSON output: RFC 3339, milliseconds, `Z`.
+pub fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
+/// [`rfc3339`] of an optional time (`null` when absent).
+pub fn rfc3339_opt<S: serde::Serializer>(
+    at: &Option<DateTime<Utc>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match at {
+        Some(at) => rfc3339(at, s),
+        None => s.serialize_none(),
+    }
 }
 
 #[cfg(test)]

@@ -961,7 +961,7 @@ fn stack_updated_at(status: &str, updated: &str) -> String {
 }
 
 fn check_kept(replay: &Replay) -> String {
-    block_on(xtask_lifecycle::plan::check(
+    block_on(xtask_lifecycle::kept_change_set::check(
         &clients(replay),
         &stage(),
         "deploy-1",
@@ -1040,7 +1040,7 @@ fn a_kept_change_set_on_an_unchanged_stack_is_executable() {
             "",
         )]),
     );
-    let ready = block_on(xtask_lifecycle::plan::check(
+    let ready = block_on(xtask_lifecycle::kept_change_set::check(
         &clients(&replay),
         &stage(),
         "deploy-1",

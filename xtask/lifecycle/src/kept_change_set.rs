@@ -8,9 +8,9 @@ use anyhow::{bail, Result};
 use aws_sdk_cloudformation::types::{ChangeSetStatus, ExecutionStatus};
 use serde_json::Value;
 
+use crate::apply::{execute_reviewed, finish, Decline};
 use crate::changeset::{self, ChangeSetInfo};
 use crate::clients::Clients;
-use crate::deploy::{execute_reviewed, finish, Decline};
 use crate::events;
 use crate::proposal::template_parameters;
 use crate::review::{self, Review};
