@@ -64,6 +64,7 @@ fn keys(bucket: &str) -> BTreeSet<String> {
 
 #[test]
 fn s3_run_after_authors_leave_deletes_exactly_their_objects() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-removal";
     create_bucket(bucket);
     let all: Vec<usize> = (0..20).collect();
@@ -115,6 +116,7 @@ fn s3_run_after_authors_leave_deletes_exactly_their_objects() {
 
 #[test]
 fn an_s3_guard_refusal_reads_the_index_once_and_writes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-guard";
     create_bucket(bucket);
     let all: Vec<usize> = (0..10).collect();
@@ -151,6 +153,7 @@ fn an_s3_guard_refusal_reads_the_index_once_and_writes_nothing() {
 
 #[test]
 fn a_changed_cache_control_refreshes_charts_whose_bytes_are_unchanged() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-headers";
     create_bucket(bucket);
     let all: Vec<usize> = (0..4).collect();

@@ -160,6 +160,7 @@ fn the_entrypoint_runs_with_no_host_libraries() {
 
 #[test]
 fn the_oci_layout_on_disk_reads_back_with_skopeo() {
+    testkit::require!(testkit::tools::Tool::Registry);
     require("skopeo", "skopeo");
     let image = &static_image().image;
     let dir = tempfile::tempdir().unwrap();

@@ -116,6 +116,7 @@ fn put(bucket: &str, key: &str, body: &[u8]) {
 
 #[test]
 fn create_no_op_diff_update_teardown_and_nothing_left() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let stages = stage_file(dir.path(), "life");
     let (first, second) = (image('1'), image('2'));
@@ -301,6 +302,7 @@ fn create_no_op_diff_update_teardown_and_nothing_left() {
 
 #[test]
 fn the_deployed_function_environment_runs_the_job_against_the_export() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let stages = stage_file(dir.path(), "wire");
     let source = "export-wire";
@@ -556,6 +558,7 @@ fn create_schedule(name: &str, expression: &str, zone: &str, input: &str) {
 
 #[test]
 fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let stages = stage_file(dir.path(), "watch");
     let created = report(
@@ -677,6 +680,7 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
 
 #[test]
 fn plan_then_apply_executes_exactly_the_kept_change_set_and_refuses_a_stale_one() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let stages = stage_file(dir.path(), "plan");
     let stack = "author-stats-batch-plan";
@@ -815,6 +819,7 @@ fn plan_then_apply_executes_exactly_the_kept_change_set_and_refuses_a_stale_one(
 
 #[test]
 fn the_first_deploy_backfills_and_on_moto_says_it_cannot_run_the_image() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let stages = stage_file(dir.path(), "fill");
     let args = [
@@ -863,6 +868,7 @@ fn the_first_deploy_backfills_and_on_moto_says_it_cannot_run_the_image() {
 
 #[test]
 fn a_parameter_the_template_forbids_is_refused_before_any_stack_exists() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let stages = stage_file(dir.path(), "strict");
     for (param, rule) in [
@@ -903,6 +909,7 @@ fn a_parameter_the_template_forbids_is_refused_before_any_stack_exists() {
 
 #[test]
 fn the_stage_style_goes_in_as_chart_style_and_a_changed_style_backfills() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let style = dir.path().join("style.toml");
     std::fs::write(
@@ -1119,6 +1126,7 @@ fn executions(machine: &str) -> Vec<aws_sdk_sfn::types::ExecutionListItem> {
 
 #[test]
 fn invoke_on_a_fan_out_stage_runs_one_execution_and_prints_its_summary() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let summary = json!({"authors_listed": 3, "charts_rendered": 3, "dry_run": false});
     let (stages, machine) = fan_out_stage(
@@ -1166,6 +1174,7 @@ async fn stack_state_output(stack: &str, name: &str) -> String {
 
 #[test]
 fn a_failed_fan_out_execution_is_one_line_with_its_error_cause_and_counts() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let cause = json!({"errorType": "Failure",
         "errorMessage": "finish: batch 00002 has no results: run it again"})
@@ -1195,6 +1204,7 @@ fn a_failed_fan_out_execution_is_one_line_with_its_error_cause_and_counts() {
 
 #[test]
 fn status_on_a_fan_out_stage_lists_executions_and_the_latest_map_run_and_notes_a_failure() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
     let (stages, machine) = fan_out_stage(
         dir.path(),
@@ -1289,6 +1299,7 @@ fn status_on_a_fan_out_stage_lists_executions_and_the_latest_map_run_and_notes_a
 
 #[test]
 fn teardown_sees_a_deleted_state_machine_gone() {
+    testkit::require!(testkit::tools::Tool::Moto);
     execute_state_machines();
     let arn = block_on(
         clients()

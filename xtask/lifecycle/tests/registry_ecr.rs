@@ -36,6 +36,7 @@ fn describe(name: &str) -> aws_sdk_ecr::types::Repository {
 
 #[test]
 fn a_missing_repository_is_created_with_scan_on_push_immutable_tags_and_a_lifecycle_policy() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let repo = block_on(ensure_repository(&ecr(), "created", 12)).unwrap();
     assert!(!repo.existed);
     assert!(repo.uri.ends_with(".amazonaws.com/created"), "{}", repo.uri);
@@ -50,6 +51,7 @@ fn a_missing_repository_is_created_with_scan_on_push_immutable_tags_and_a_lifecy
 
 #[test]
 fn ensuring_an_ensured_repository_changes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     block_on(ensure_repository(&ecr(), "again", 10)).unwrap();
     let repo = block_on(ensure_repository(&ecr(), "again", 10)).unwrap();
     assert!(repo.existed);
@@ -58,6 +60,7 @@ fn ensuring_an_ensured_repository_changes_nothing() {
 
 #[test]
 fn an_existing_mutable_unscanned_repository_without_policy_is_brought_in_line() {
+    testkit::require!(testkit::tools::Tool::Moto);
     block_on(
         ecr()
             .create_repository()
@@ -80,6 +83,7 @@ fn an_existing_mutable_unscanned_repository_without_policy_is_brought_in_line() 
 
 #[test]
 fn a_policy_keeping_fewer_than_ten_images_is_refused() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let err = block_on(ensure_repository(&ecr(), "few", 3))
         .unwrap_err()
         .to_string();
@@ -89,6 +93,8 @@ fn a_policy_keeping_fewer_than_ten_images_is_refused() {
 
 #[test]
 fn the_login_token_becomes_basic_auth_for_the_registry_endpoint() {
+    testkit::require!(testkit::tools::Tool::Moto);
+    testkit::require!(testkit::tools::Tool::Registry);
     let login = block_on(registry_login(&ecr())).unwrap();
     assert_eq!(login.credentials.username, "AWS");
     assert!(!login.credentials.password.is_empty());
@@ -98,6 +104,8 @@ fn the_login_token_becomes_basic_auth_for_the_registry_endpoint() {
 
 #[test]
 fn deploy_finds_an_image_already_in_the_repository_by_its_digest() {
+    testkit::require!(testkit::tools::Tool::Moto);
+    testkit::require!(testkit::tools::Tool::Registry);
     block_on(ensure_repository(&ecr(), "pushed", 10)).unwrap();
     let manifest = r#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:0000000000000000000000000000000000000000000000000000000000000000","size":2},"layers":[]}"#;
     let put = block_on(

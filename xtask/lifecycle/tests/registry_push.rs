@@ -22,6 +22,7 @@ fn client(password: &str) -> Registry {
 
 #[test]
 fn a_pushed_image_reads_back_as_one_architecture_with_gzip_layers() {
+    testkit::require!(testkit::tools::Tool::Registry);
     let image = &static_image().image;
     let report = client(PASSWORD)
         .push(image, "inspect/author-stats", "v1")
@@ -71,6 +72,7 @@ fn a_pushed_image_reads_back_as_one_architecture_with_gzip_layers() {
 
 #[test]
 fn a_second_push_uploads_no_blob() {
+    testkit::require!(testkit::tools::Tool::Registry);
     let image = &static_image().image;
     let registry_client = client(PASSWORD);
     let first = registry_client.push(image, "twice", "a").unwrap();
@@ -98,6 +100,7 @@ fn a_second_push_uploads_no_blob() {
 
 #[test]
 fn the_cli_pushes_a_built_layout_and_prints_the_digest_pinned_reference() {
+    testkit::require!(testkit::tools::Tool::Registry);
     let image = &static_image().image;
     let dir = tempfile::tempdir().unwrap();
     layout::write(image, dir.path(), image::LAYOUT_TAG).unwrap();
@@ -131,6 +134,7 @@ fn the_cli_pushes_a_built_layout_and_prints_the_digest_pinned_reference() {
 
 #[test]
 fn a_wrong_password_fails_with_one_line_naming_the_fix() {
+    testkit::require!(testkit::tools::Tool::Registry);
     let dir = tempfile::tempdir().unwrap();
     layout::write(&tiny_image(), dir.path(), image::LAYOUT_TAG).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_xtask-lifecycle"))
@@ -173,6 +177,7 @@ fn a_wrong_password_fails_with_one_line_naming_the_fix() {
 
 #[test]
 fn a_registry_that_is_down_is_one_line_naming_the_fix() {
+    testkit::require!(testkit::tools::Tool::Registry);
     let port = support_registry::free_port();
     let registry_client = Registry::new(&format!("http://127.0.0.1:{port}"), None, true).unwrap();
     let err = registry_client

@@ -1,6 +1,6 @@
 //! CI's check of the fan-out state machine (`state_machine`): the definition, with sample
 //! values in its two placeholders, validated by `asl-validator` from npm (the version pinned
-//! in `xtask/asl/package-lock.json`, installed once under `target/tools/asl/`).
+//! in `xtask/stacks/asl/package-lock.json`, installed once under `target/tools/asl/`).
 
 use std::fs;
 use std::process::Command;
@@ -13,7 +13,7 @@ use xtask_support::shell::project_root;
 use xtask_support::tools::tools_dir;
 
 /// Where the validator's pinned package files are.
-const PACKAGE_DIR: &str = "xtask/asl";
+const PACKAGE_DIR: &str = "xtask/stacks/asl";
 
 /// Validate the state machine's definition; fails naming what the validator reported.
 pub fn check() -> Result<()> {
