@@ -315,6 +315,7 @@ fn every_format_carries_its_content_type_and_the_cache_control_of_its_kind() {
 
 #[test]
 fn invalidate_needs_an_s3_output() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = TempDir::new().unwrap();
     let output = job_command()
         .args(["run", "--posts", "p.jsonl.gz", "--authors", "a.jsonl.gz"])

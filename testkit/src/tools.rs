@@ -3,6 +3,7 @@
 //! skipped and the command that installs the tool; under `CI=true` (as `cargo xtask ci`
 //! runs) a missing tool fails the test instead. Tests never install anything themselves.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -74,7 +75,9 @@ pub fn available(tool: Tool) -> bool {
     let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
     if !said.contains(&tool) {
         said.push(tool);
-        eprintln!(
+        // Straight to the process's stderr: libtest captures `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
             "skipped: the tests of {} that need {missing}, which is not installed; install \
              it with {}",
             binary_name(),

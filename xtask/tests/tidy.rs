@@ -70,8 +70,17 @@ fn every_rust_file_starts_with_a_module_doc_comment() {
 
 /// The top-level entries a repository path can start with.
 const TOP: [&str; 11] = [
-    "job/", "xtask/", "contract/", "sample/", "testkit/", "templates/", "deploy/", "spec/",
-    "fuzz/", ".github/", ".ci/",
+    "job/",
+    "xtask/",
+    "contract/",
+    "sample/",
+    "testkit/",
+    "templates/",
+    "deploy/",
+    "spec/",
+    "fuzz/",
+    ".github/",
+    ".ci/",
 ];
 
 /// Paths named in `text`: a top-level entry followed by path characters, trimmed of
