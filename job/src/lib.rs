@@ -8,6 +8,9 @@
 //! deployment (environment variables, files, metrics, defaults) are in `contract`. The
 //! rules are `spec/data-spec.md`.
 //!
+//! The AWS adapters (`aws`: S3 source and store, CloudFront, Lambda, metrics) come with the
+//! default-on `aws` feature; without it the core builds with no AWS crate.
+//!
 //! The few types a caller needs are re-exported here; the stage modules stay public for
 //! the integration tests and the fuzz target, which pin each stage down.
 
@@ -17,6 +20,7 @@ pub use ingest::Source;
 pub use publish::{LocalStore, Store};
 pub use run::{run, RunConfig, Summary};
 
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod chart;
 pub mod cli;
@@ -32,6 +36,7 @@ pub mod quote;
 pub mod regular_file;
 pub mod render;
 pub mod run;
+pub mod s3_url;
 pub mod slug;
 pub mod stats;
 pub mod timestamp;

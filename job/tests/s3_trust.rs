@@ -65,6 +65,7 @@ fn keys(bucket: &str) -> BTreeSet<String> {
 
 #[test]
 fn s3_run_after_authors_leave_deletes_exactly_their_recorded_objects() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-removal";
     create_bucket(bucket);
     let all: Vec<usize> = (0..20).collect();
@@ -113,6 +114,7 @@ fn s3_run_after_authors_leave_deletes_exactly_their_recorded_objects() {
 
 #[test]
 fn an_s3_index_written_before_files_were_recorded_removes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-removal-old-index";
     create_bucket(bucket);
     let all: Vec<usize> = (0..3).collect();
@@ -144,6 +146,7 @@ fn an_s3_index_written_before_files_were_recorded_removes_nothing() {
 
 #[test]
 fn an_s3_guard_refusal_reads_the_index_once_and_writes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-guard";
     create_bucket(bucket);
     let all: Vec<usize> = (0..10).collect();
@@ -180,6 +183,7 @@ fn an_s3_guard_refusal_reads_the_index_once_and_writes_nothing() {
 
 #[test]
 fn a_changed_cache_control_refreshes_charts_whose_bytes_are_unchanged() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "trust-headers";
     create_bucket(bucket);
     let all: Vec<usize> = (0..4).collect();

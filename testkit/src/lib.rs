@@ -3,12 +3,14 @@
 //! the real binary as the function (`runtime_api`), a replay endpoint of recorded AWS
 //! responses for failure paths no emulator reaches (`replay`), a fault-injecting proxy in
 //! front of moto (`fault_proxy`: 500s, resets, silence, cut bodies), and the ports, paths and async runtime
-//! every test harness needs. Nothing here talks to anything but 127.0.0.1.
+//! every test harness needs; which external tools a test needs and what it does without them
+//! (`tools`: skip outside CI, fail under `CI=true`). Nothing here talks to anything but 127.0.0.1.
 
 pub mod fault_proxy;
 pub mod moto;
 pub mod replay;
 pub mod runtime_api;
+pub mod tools;
 
 use std::future::Future;
 use std::net::TcpListener;

@@ -13,8 +13,8 @@ use bytes::{Buf, Bytes};
 use tokio::sync::mpsc;
 
 use super::errors::{chain, explain, Operation};
-use super::s3_url::S3Object;
 use crate::ingest::Source;
+use crate::s3_url::S3Object;
 
 /// Chunks buffered ahead of the reader (hyper hands out roughly 8–16 KiB per chunk, so this
 /// is about 1 MiB of read-ahead: enough to keep the network busy while the reader inflates).

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, bail, Result};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Delete, MetadataDirective, ObjectIdentifier};
+use aws_sdk_s3::types::MetadataDirective;
 use aws_sdk_s3::Client;
 use base64::Engine as _;
 use md5::{Digest, Md5};
@@ -30,12 +30,13 @@ use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
 use super::errors::{explain, Kind, Operation, S3Error};
+use super::s3_delete::delete_request;
 use super::s3_runs::S3RunFiles;
-use super::s3_url::S3Prefix;
 use crate::publish::{
     author_file_slug, content_type_of, Chart, IndexSource, Publication, Published, RunFiles,
     Snapshot, Store,
 };
+use crate::s3_url::S3Prefix;
 use contract::defaults;
 use contract::files::INDEX_FILE;
 
@@ -290,20 +291,6 @@ impl Upload {
             }
         }
     }
-}
-
-/// The body of one quiet `DeleteObjects` call for `keys` (at most 1,000).
-pub(super) fn delete_request(keys: &[String]) -> Result<Delete> {
-    let objects = keys
-        .iter()
-        .map(|key| ObjectIdentifier::builder().key(key).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
-    Delete::builder()
-        .set_objects(Some(objects))
-        .quiet(true)
-        .build()
-        .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -5,8 +5,9 @@
 use chrono_tz::Tz;
 
 use super::s3_store::PublishOptions;
-use super::s3_url::{S3Object, S3Prefix};
 use crate::chart::Style;
+use crate::publish::parse_concurrency;
+use crate::s3_url::{S3Object, S3Prefix};
 use crate::{guard, run};
 use contract::{defaults, env, files};
 
@@ -160,18 +161,6 @@ impl FunctionSettings {
 /// The error of a parse, for the problem list.
 fn status<T>(result: &Result<T, String>) -> Result<(), String> {
     result.as_ref().map(|_| ()).map_err(Clone::clone)
-}
-
-/// `UPLOAD_CONCURRENCY` / `--upload-concurrency`: 1 to 1024 uploads in flight.
-pub fn parse_concurrency(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{} is not a number of uploads in flight from 1 to 1024 (default {})",
-            crate::quote::quoted(text),
-            defaults::UPLOAD_CONCURRENCY
-        )),
-    }
 }
 
 #[cfg(test)]

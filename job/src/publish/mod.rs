@@ -172,6 +172,18 @@ pub trait Publication {
     fn note_written(&mut self, _names: &mut dyn Iterator<Item = String>) {}
 }
 
+/// `UPLOAD_CONCURRENCY` / `--upload-concurrency`: 1 to 1024 uploads in flight.
+pub fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{} is not a number of uploads in flight from 1 to 1024 (default {})",
+            crate::quote::quoted(text),
+            contract::defaults::UPLOAD_CONCURRENCY
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
