@@ -52,8 +52,8 @@ pub(crate) use attributes;
 /// A resource added to the template under construction. Only `Builder::add` makes one.
 ///
 /// ```
-/// use xtask::cfn::s3::{Bucket, BucketAttr};
-/// use xtask::cfn::Template;
+/// use xtask_cfn::s3::{Bucket, BucketAttr};
+/// use xtask_cfn::Template;
 ///
 /// Template::build("t", |t| {
 ///     let bucket = t.add("ChartsBucket", Bucket::default());
@@ -64,8 +64,8 @@ pub(crate) use attributes;
 /// References that could not be valid do not compile (checked by these examples, with the
 /// error code each must fail with). An attribute the resource type does not have:
 /// ```compile_fail,E0599
-/// # use xtask::cfn::s3::{Bucket, BucketAttr};
-/// # use xtask::cfn::Template;
+/// # use xtask_cfn::s3::{Bucket, BucketAttr};
+/// # use xtask_cfn::Template;
 /// Template::build("t", |t| {
 ///     let bucket = t.add("ChartsBucket", Bucket::default());
 ///     let _ = bucket.get_att(BucketAttr::WebsiteUrl);
@@ -73,9 +73,9 @@ pub(crate) use attributes;
 /// ```
 /// An attribute of another resource type:
 /// ```compile_fail,E0308
-/// # use xtask::cfn::lambda::FunctionAttr;
-/// # use xtask::cfn::s3::Bucket;
-/// # use xtask::cfn::Template;
+/// # use xtask_cfn::lambda::FunctionAttr;
+/// # use xtask_cfn::s3::Bucket;
+/// # use xtask_cfn::Template;
 /// Template::build("t", |t| {
 ///     let bucket = t.add("ChartsBucket", Bucket::default());
 ///     let _ = bucket.get_att(FunctionAttr::Arn);
@@ -83,18 +83,18 @@ pub(crate) use attributes;
 /// ```
 /// A `Ref` written from a logical id instead of a handle:
 /// ```compile_fail,E0624
-/// let _ = xtask::cfn::Expr::reference("ChartsBucket");
+/// let _ = xtask_cfn::Expr::reference("ChartsBucket");
 /// ```
 /// A handle made up rather than returned by `add`:
 /// ```compile_fail,E0624
-/// # use xtask::cfn::{s3::Bucket, Handle};
+/// # use xtask_cfn::{s3::Bucket, Handle};
 /// let _: Handle<'static, Bucket> = Handle::new("ChartsBucket");
 /// ```
 /// A handle of one template used in another, whose resource is not in that template:
 /// ```compile_fail,E0521
-/// # use xtask::cfn::iam::PolicyDocument;
-/// # use xtask::cfn::s3::{Bucket, BucketPolicy};
-/// # use xtask::cfn::Template;
+/// # use xtask_cfn::iam::PolicyDocument;
+/// # use xtask_cfn::s3::{Bucket, BucketPolicy};
+/// # use xtask_cfn::Template;
 /// Template::build("outer", |outer| {
 ///     let bucket = outer.add("ChartsBucket", Bucket::default());
 ///     Template::build("inner", |inner| {
@@ -108,7 +108,7 @@ pub(crate) use attributes;
 /// ```
 /// A handle taken out of its template:
 /// ```compile_fail,E0521
-/// # use xtask::cfn::{s3::Bucket, Template};
+/// # use xtask_cfn::{s3::Bucket, Template};
 /// let mut leaked = None;
 /// Template::build("t", |t| leaked = Some(t.add("ChartsBucket", Bucket::default())));
 /// ```

@@ -36,7 +36,7 @@ fn template_says_it_is_generated_and_uses_no_yaml_tags() {
 
 #[test]
 fn checked_in_bootstrap_template_and_deployer_policy_equal_synth_output() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for (path, expected) in [
         (templates::BOOTSTRAP_PATH, templates::render_bootstrap()),
         (
