@@ -44,8 +44,8 @@ pub struct Bench {
     /// processes at a time, finish) and compare it with the single run (data-spec §9).
     #[arg(long, value_name = "K", requires = "scale", value_parser = clap::value_parser!(u32).range(1..=64))]
     fan_out: Option<u32>,
-    /// Also measure peak memory on hostile input: a gzip bomb without a newline and a
-    /// 20 MB display name.
+    /// Also measure peak memory on hostile input: a gzip bomb without a newline, a 15 MB
+    /// display name, and oversized files in the output folder and as `--style`.
     #[arg(long)]
     bombs: bool,
 }
