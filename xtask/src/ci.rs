@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use xtask_stacks::{template_lint, templates};
 use xtask_support::generated::Mode;
-use xtask_support::python::install_moto;
+use xtask_support::python::{self, install_moto};
 use xtask_support::shell::{cargo, run};
 use xtask_support::tools::{
     install_missing, install_registry_test_tools, tools_dir, CDK_CHECK_PACKAGES,
@@ -28,35 +28,37 @@ impl Ci {
         };
         let t = Instant::now();
         run(cargo().args(["fmt", "--all", "--", "--check"]))?;
-        // The AWS tests start moto; the registry tests push to a local registry and read
-        // back with skopeo; the CDK check needs Node.js (preinstalled here, else Debian's).
-        install_moto()?;
-        install_registry_test_tools()?;
-        install_missing("the CDK check", &CDK_CHECK_PACKAGES)?;
-        step("formatting and test tools", t);
+        step("formatting", t);
+
+        // The tools install while the tests compile (downloads and unpacking, not the CPU
+        // the compiler needs): the AWS tests start moto; the registry tests push to a local
+        // registry and read back with skopeo; the CDK check needs Node.js (preinstalled
+        // here, else Debian's); the template checks run cfn-lint and checkov.
+        let tools = std::thread::spawn(|| -> Result<()> {
+            install_moto()?;
+            install_registry_test_tools()?;
+            install_missing("the CDK check", &CDK_CHECK_PACKAGES)?;
+            for tool in [python::CFN_LINT, python::CHECKOV] {
+                python::ensure_venv(tool.name, tool.requirements)?;
+            }
+            Ok(())
+        });
 
         // One build for lints and tests: clippy-driver compiles the workspace's own crates
         // (all targets a test run builds, every lint, warnings denied) and the dependencies
         // are compiled once, for the tests. `cargo clippy` would check every dependency a
         // second time: a fifth of a CI run.
         let t = Instant::now();
-        // Never off loopback: no instance-metadata probe, and no credentials but those each
-        // test sets for its own emulator (no profile, no shared files of this machine).
-        let no_files = tools_dir().join("no-aws-config");
-        run(cargo()
-            .args(["test", "--workspace"])
-            .env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()?)
-            .env("CLIPPY_ARGS", CLIPPY_ARGS)
-            // A test whose tool is missing fails here instead of skipping (testkit::tools).
-            .env("CI", "true")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", &no_files)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &no_files)
-            .env_remove("AWS_PROFILE")
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env_remove("AWS_SESSION_TOKEN"))?;
-        step("clippy and tests", t);
+        run(&mut tests(&["--no-run"])?)?;
+        step("clippy and the test build", t);
+        let t = Instant::now();
+        tools
+            .join()
+            .map_err(|_| anyhow::anyhow!("installing the test tools panicked"))??;
+        step("waiting for the test tools", t);
+        let t = Instant::now();
+        run(&mut tests(&[])?)?;
+        step("tests", t);
 
         // The CloudFormation template: current, and clean for cfn-lint and checkov; the
         // CDK app builds, and `cdk synth` gives the template back.
@@ -65,10 +67,39 @@ impl Ci {
         template_lint::cfn_lint()?;
         template_lint::checkov()?;
         xtask_stacks::asl_check::check()?;
-        crate::forward::cdk_synth_check()?;
+        // With the test build's compiler wrapper, so its xtask-cdk is reused, not rebuilt.
+        crate::forward::cdk_synth_check(linted_cargo()?)?;
         step("template checks", t);
         Ok(())
     }
+}
+
+/// `cargo test --workspace <extra>` as CI runs it ([`linted_cargo`]).
+fn tests(extra: &[&str]) -> Result<std::process::Command> {
+    let mut cmd = linted_cargo()?;
+    cmd.args(["test", "--workspace"]).args(extra);
+    Ok(cmd)
+}
+
+/// `cargo` as CI runs it: the workspace's crates compiled through clippy-driver (warnings
+/// denied), tool-backed tests failing rather than skipping, and nothing but loopback.
+fn linted_cargo() -> Result<std::process::Command> {
+    let mut cmd = cargo();
+    // Never off loopback: no instance-metadata probe, and no credentials but those each
+    // test sets for its own emulator (no profile, no shared files of this machine).
+    let no_files = tools_dir().join("no-aws-config");
+    cmd.env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()?)
+        .env("CLIPPY_ARGS", CLIPPY_ARGS)
+        // A test whose tool is missing fails here instead of skipping (testkit::tools).
+        .env("CI", "true")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", &no_files)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &no_files)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN");
+    Ok(cmd)
 }
 
 /// The one thing CI adds to the lint policy of `[workspace.lints]` (Cargo.toml): a warning

@@ -44,8 +44,8 @@ pub fn cdk_generated_check() -> Result<()> {
 }
 
 /// `cargo xtask cdk --check`: the CDK app builds and `cdk synth` gives the template back.
-pub fn cdk_synth_check() -> Result<()> {
-    let mut cmd = cargo();
+/// `cmd` is `cargo` as the caller builds (CI's, linted, reuses the test build's artifacts).
+pub fn cdk_synth_check(mut cmd: std::process::Command) -> Result<()> {
     cmd.args([
         "run",
         "--quiet",

@@ -1,8 +1,18 @@
 //! The vertical rhythm and the proportions of the page, derived from the style's size and
 //! type sizes, so a designer changes sizes in the style file and the layout follows. At
 //! 1200 × 600 with the built-in sizes: title baseline 56, subtitle row 88, plot from 128.
+//! It knows only the sizes ([`Page`]); `Style::layout` hands them over.
 
-use super::style::Style;
+/// The sizes a layout is derived from: the page and the four type sizes, in pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Page {
+    pub width: u32,
+    pub height: u32,
+    pub title: u32,
+    pub subtitle: u32,
+    pub label: u32,
+    pub note: u32,
+}
 
 /// Pixel positions and lengths of one page.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,11 +51,11 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout of `style`, or why its sizes leave too little room for the plot.
-    pub(crate) fn new(style: &Style) -> Result<Layout, String> {
-        let t = &style.text;
-        let width = style.width as i32;
-        let height = style.height as i32;
+    /// The layout of `page`, or why its sizes leave too little room for the plot.
+    pub(crate) fn new(page: Page) -> Result<Layout, String> {
+        let t = page;
+        let width = page.width as i32;
+        let height = page.height as i32;
         let scale = f64::from(width) / 1200.0;
         let px = |v: f64| (v * scale).round() as i32;
         let title_baseline = px(26.0) + t.title as i32;
@@ -85,37 +95,5 @@ impl Layout {
             trend_halo: 1.2 * scale,
             trend_dot: 4.0 * scale,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_builtin_style_keeps_the_familiar_rhythm() {
-        let l = Layout::new(&Style::builtin()).unwrap();
-        assert_eq!(
-            (
-                l.margin_x,
-                l.title_baseline,
-                l.subtitle_baseline,
-                l.plot_top
-            ),
-            (40, 56, 88, 128)
-        );
-    }
-
-    #[test]
-    fn type_too_large_for_the_page_is_refused() {
-        let mut style = Style::builtin();
-        style.height = 300;
-        style.text.title = 96;
-        style.text.subtitle = 64;
-        let e = Layout::new(&style).unwrap_err();
-        assert!(
-            e.contains("text.title 96") && e.contains("height 300"),
-            "{e}"
-        );
     }
 }

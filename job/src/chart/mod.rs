@@ -53,7 +53,7 @@ thread_local! {
 fn look(style: &Style) -> anyhow::Result<draw::Look<'_>> {
     font::ensure_registered()?;
     Ok(draw::Look {
-        layout: layout::Layout::new(style).map_err(anyhow::Error::msg)?,
+        layout: style.layout().map_err(anyhow::Error::msg)?,
         palette: &paint::ROLE_PALETTE,
         words: locale::table(style.locale),
     })
@@ -227,10 +227,7 @@ mod tests {
     }
 
     fn title_bottom() -> u32 {
-        layout::Layout::new(&Style::builtin())
-            .unwrap()
-            .title_baseline as u32
-            + 10
+        Style::builtin().layout().unwrap().title_baseline as u32 + 10
     }
 
     /// The rectangle of the picture where the title is drawn, as RGB rows.
@@ -364,7 +361,7 @@ mod tests {
     #[test]
     fn the_as_of_note_is_drawn_above_the_plot_on_the_right() {
         let style = Style::builtin();
-        let l = layout::Layout::new(&style).unwrap();
+        let l = style.layout().unwrap();
         let (_, _, rgb) = decode(&render("x", MonthKey::new(2024, 1), &series(24)));
         let ink = |x0: u32, x1: u32| {
             (l.subtitle_baseline as u32 + 8..l.note_baseline as u32 + 2)
@@ -379,7 +376,7 @@ mod tests {
         let name = "とても長い名前のテスト".repeat(20);
         assert_eq!(name.chars().count(), 220);
         let (_, _, rgb) = decode(&render(&name, MonthKey::new(2020, 1), &series(70)));
-        let margin = layout::Layout::new(&Style::builtin()).unwrap().margin_x as u32;
+        let margin = Style::builtin().layout().unwrap().margin_x as u32;
         let margin_start = WIDTH - margin + 1;
         for y in 0..title_bottom() {
             for x in margin_start..WIDTH {

@@ -12,7 +12,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
-use super::layout::Layout;
+use super::layout::{Layout, Page};
 use crate::quote::{clip_quoted, quoted, MAX_QUOTED_CHARS};
 use crate::regular_file::{self, Links, Opened};
 
@@ -379,7 +379,20 @@ impl Style {
                 return Err(format!("formats lists {:?} twice", f.extension()));
             }
         }
-        Layout::new(self).map(|_| ())
+        self.layout().map(|_| ())
+    }
+
+    /// The page's layout, derived from the size and the type sizes; an error says why they
+    /// leave too little room for the plot.
+    pub(crate) fn layout(&self) -> Result<Layout, String> {
+        Layout::new(Page {
+            width: self.width,
+            height: self.height,
+            title: self.text.title,
+            subtitle: self.text.subtitle,
+            label: self.text.label,
+            note: self.text.note,
+        })
     }
 
     fn variant_names(&self) -> Vec<&'static str> {
@@ -593,5 +606,32 @@ mod tests {
         assert!(Colour::parse("4E79A7").is_none());
         assert!(Colour::parse("#4E79A").is_none());
         assert!(Colour::parse("#GGGGGG").is_none());
+    }
+
+    #[test]
+    fn the_builtin_style_keeps_the_familiar_rhythm() {
+        let l = Style::builtin().layout().unwrap();
+        assert_eq!(
+            (
+                l.margin_x,
+                l.title_baseline,
+                l.subtitle_baseline,
+                l.plot_top
+            ),
+            (40, 56, 88, 128)
+        );
+    }
+
+    #[test]
+    fn type_too_large_for_the_page_is_refused() {
+        let mut style = Style::builtin();
+        style.height = 300;
+        style.text.title = 96;
+        style.text.subtitle = 64;
+        let e = style.layout().unwrap_err();
+        assert!(
+            e.contains("text.title 96") && e.contains("height 300"),
+            "{e}"
+        );
     }
 }

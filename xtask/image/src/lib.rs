@@ -1,5 +1,5 @@
-//! The Lambda container image of the job, made without a Docker daemon: a static release
-//! build of `author-stats` ([`static_build`]), two reproducible layers ([`layer`]) described
+//! The Lambda container image of the job, made without a Docker daemon: a static build of
+//! `author-stats` ([`static_build`]; release when shipped), two reproducible layers ([`layer`]) described
 //! by an OCI config and a single-architecture manifest ([`spec`]), written as an OCI image
 //! layout under `target/` ([`layout`]). Pushing it to a registry is `crate::registry`'s job.
 //!
@@ -13,6 +13,12 @@ pub mod layout;
 pub mod registry;
 pub mod spec;
 pub mod static_build;
+
+pub use static_build::Profile;
+
+/// What the shipped (release) image should weigh compressed at most: Lambda pulls it on a
+/// cold start. `cargo xtask build` says when it is over.
+pub const COMPRESSED_SIZE_GOAL: u64 = 12_000_000;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -235,6 +241,8 @@ pub struct BuildOptions {
     pub ca_bundle: PathBuf,
     /// Where to write the OCI layout (default: [`default_layout_dir`]).
     pub layout_dir: PathBuf,
+    /// The cargo profile of the executable (default: release).
+    pub profile: Profile,
 }
 
 impl BuildOptions {
@@ -243,6 +251,7 @@ impl BuildOptions {
             arch,
             ca_bundle: PathBuf::from(HOST_CA_BUNDLE),
             layout_dir: default_layout_dir(),
+            profile: Profile::Release,
         }
     }
 }
@@ -255,9 +264,9 @@ pub struct Built {
     pub layout_dir: PathBuf,
 }
 
-/// Static release build, assembly, and the OCI layout on disk.
+/// Static build, assembly, and the OCI layout on disk.
 pub fn build(options: &BuildOptions) -> Result<Built> {
-    let (binary, image) = build_image(options.arch, &options.ca_bundle)?;
+    let (binary, image) = build_image(options.arch, &options.ca_bundle, options.profile)?;
     layout::write(&image, &options.layout_dir, LAYOUT_TAG)?;
     Ok(Built {
         image,
@@ -266,9 +275,9 @@ pub fn build(options: &BuildOptions) -> Result<Built> {
     })
 }
 
-/// Static release build and assembly, in memory: the executable's path and the image.
-pub fn build_image(arch: Arch, ca_bundle: &Path) -> Result<(PathBuf, Image)> {
-    let binary_path = static_build::build(arch)?;
+/// Static build in `profile` and assembly, in memory: the executable's path and the image.
+pub fn build_image(arch: Arch, ca_bundle: &Path, profile: Profile) -> Result<(PathBuf, Image)> {
+    let binary_path = static_build::build(arch, profile)?;
     let binary = read(&binary_path)?;
     let ca = std::fs::read(ca_bundle).with_context(|| {
         format!(

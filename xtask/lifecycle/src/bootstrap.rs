@@ -73,49 +73,13 @@ async fn run(
     let cfn = &clients.cloudformation;
     let stack_name = bootstrap_stack::stack_name(&stage.name);
     let existing = stack_state::describe(cfn, &stack_name).await?;
-    let previous = |key: &str| {
-        existing
-            .as_ref()
-            .and_then(|s| s.parameters.get(key).cloned())
-    };
-    let repository = github_repository
-        .map(str::to_owned)
-        .or_else(|| previous(params::GITHUB_REPOSITORY))
-        .or_else(origin_repository)
-        .ok_or_else(|| {
-            anyhow!(
-                "which GitHub repository may deploy stage `{}`? pass --github-repository \
-                 OWNER/NAME (no `origin` remote on github.com to take it from)",
-                stage.name
-            )
-        })?;
-    check_repository(&repository)?;
-    let Some(source_bucket) = stage.parameters.get(main_stack::params::SOURCE_BUCKET) else {
-        bail!(
-            "stage `{}` has no {} in deploy/stages.toml: the boundary lets the job read only \
-             that bucket; add it under [{}.parameters]",
-            stage.name,
-            main_stack::params::SOURCE_BUCKET,
-            stage.name
-        );
-    };
-    // One provider per account: created by the first bootstrap stack that finds none, and
-    // kept by that stack on later updates.
-    let create_provider = match previous(params::CREATE_OIDC_PROVIDER) {
-        Some(value) => value,
-        None => (!github_provider_exists(clients).await?).to_string(),
-    };
-    let parameters: Vec<(String, Option<String>)> = [
-        (params::STAGE, stage.name.clone()),
-        (params::GITHUB_REPOSITORY, repository.clone()),
-        (params::PRODUCTION, stage.production.to_string()),
-        (params::REPOSITORY_NAME, stage.repository.clone()),
-        (params::SOURCE_BUCKET, source_bucket.clone()),
-        (params::CREATE_OIDC_PROVIDER, create_provider),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), Some(v)))
-    .collect();
+    let (repository, parameters) = parameters(
+        clients,
+        stage,
+        existing.as_ref().map(|s| &s.parameters),
+        github_repository,
+    )
+    .await?;
 
     let existing = settle_stack(cfn, &stack_name, false, yes, poll, ui).await?;
     let create = next_step(existing.as_ref().map(|s| &s.status)) == Next::Create;
@@ -160,60 +124,13 @@ async fn run(
         .await?
         .ok_or_else(|| anyhow!("stack {stack_name} is gone right after the bootstrap"))?;
 
-    // Termination protection of the production stack: only an administrator changes it.
-    let mut protected = None;
-    if stage.production {
-        match stack_state::describe(cfn, &stage.stack_name).await? {
-            Some(main) if !main.termination_protection => {
-                cfn.update_termination_protection()
-                    .stack_name(&stage.stack_name)
-                    .enable_termination_protection(true)
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        anyhow!(
-                            "cannot turn on termination protection for {}: {}",
-                            stage.stack_name,
-                            describe_error(&e)
-                        )
-                    })?;
-                ui.say(format!(
-                    "termination protection on for {} (production stage)",
-                    stage.stack_name
-                ));
-                protected = Some(true);
-            }
-            Some(_) => protected = Some(true),
-            None => ui.say(format!(
-                "stack {} does not exist yet: run `cargo xtask bootstrap --stage {}` again after \
-                 its first deploy to turn on its termination protection",
-                stage.stack_name, stage.name
-            )),
-        }
-    }
-
-    let rows: Vec<Vec<String>> = info
-        .outputs
-        .iter()
-        .map(|(k, v)| vec![k.clone(), v.clone()])
-        .collect();
-    if !rows.is_empty() {
-        ui.say(table(&["Output", "Value"], &rows));
-    }
+    let protected = if stage.production {
+        protect_production(cfn, stage, ui).await?
+    } else {
+        None
+    };
+    show_outputs(&info.outputs, stage, &repository, ui);
     let deployer = info.outputs.get(outputs::DEPLOYER_ROLE_ARN);
-    if let Some(arn) = deployer {
-        ui.say(format!(
-            "set the variable DEPLOY_ROLE_ARN of the GitHub environment `{}` to {arn}",
-            stage.name
-        ));
-    }
-    ui.say(format!(
-        "the role trusts only the OIDC subject `{}`: customise the repository's subject claim \
-         once with `gh api -X PUT repos/{repository}/actions/oidc/customization/sub -F \
-         use_default=false -f 'include_claim_keys[]=repo' -f 'include_claim_keys[]=context' \
-         -f 'include_claim_keys[]=ref'`",
-        bootstrap_stack::github_subject(&repository, &stage.name)
-    ));
     Ok(json!({
         "stack": stack_name,
         "stage": stage.name,
@@ -225,6 +142,126 @@ async fn run(
         "github_subject": bootstrap_stack::github_subject(&repository, &stage.name),
         "termination_protection": protected,
     }))
+}
+
+/// The bootstrap stack's parameters (the repository too, for the messages): the GitHub
+/// repository from `--github-repository`, else the stack's current value (`before`), else
+/// the `origin` remote; the source bucket from the stage.
+async fn parameters(
+    clients: &Clients,
+    stage: &Stage,
+    before: Option<&std::collections::BTreeMap<String, String>>,
+    github_repository: Option<&str>,
+) -> Result<(String, Vec<(String, Option<String>)>)> {
+    let previous = |key: &str| before.and_then(|p| p.get(key).cloned());
+    let repository = github_repository
+        .map(str::to_owned)
+        .or_else(|| previous(params::GITHUB_REPOSITORY))
+        .or_else(origin_repository)
+        .ok_or_else(|| {
+            anyhow!(
+                "which GitHub repository may deploy stage `{}`? pass --github-repository \
+                 OWNER/NAME (no `origin` remote on github.com to take it from)",
+                stage.name
+            )
+        })?;
+    check_repository(&repository)?;
+    let Some(source_bucket) = stage.parameters.get(main_stack::params::SOURCE_BUCKET) else {
+        bail!(
+            "stage `{}` has no {} in deploy/stages.toml: the boundary lets the job read only \
+             that bucket; add it under [{}.parameters]",
+            stage.name,
+            main_stack::params::SOURCE_BUCKET,
+            stage.name
+        );
+    };
+    // One provider per account: created by the first bootstrap stack that finds none, and
+    // kept by that stack on later updates.
+    let create_provider = match previous(params::CREATE_OIDC_PROVIDER) {
+        Some(value) => value,
+        None => (!github_provider_exists(clients).await?).to_string(),
+    };
+    let parameters = [
+        (params::STAGE, stage.name.clone()),
+        (params::GITHUB_REPOSITORY, repository.clone()),
+        (params::PRODUCTION, stage.production.to_string()),
+        (params::REPOSITORY_NAME, stage.repository.clone()),
+        (params::SOURCE_BUCKET, source_bucket.clone()),
+        (params::CREATE_OIDC_PROVIDER, create_provider),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), Some(v)))
+    .collect();
+    Ok((repository, parameters))
+}
+
+/// Termination protection of a production stage's main stack: only an administrator
+/// changes it. `Some(true)` once it is on; `None` while the stack does not exist yet.
+async fn protect_production(
+    cfn: &aws_sdk_cloudformation::Client,
+    stage: &Stage,
+    ui: &Ui,
+) -> Result<Option<bool>> {
+    Ok(match stack_state::describe(cfn, &stage.stack_name).await? {
+        Some(main) if !main.termination_protection => {
+            cfn.update_termination_protection()
+                .stack_name(&stage.stack_name)
+                .enable_termination_protection(true)
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow!(
+                        "cannot turn on termination protection for {}: {}",
+                        stage.stack_name,
+                        describe_error(&e)
+                    )
+                })?;
+            ui.say(format!(
+                "termination protection on for {} (production stage)",
+                stage.stack_name
+            ));
+            Some(true)
+        }
+        Some(_) => Some(true),
+        None => {
+            ui.say(format!(
+                "stack {} does not exist yet: run `cargo xtask bootstrap --stage {}` again \
+                 after its first deploy to turn on its termination protection",
+                stage.stack_name, stage.name
+            ));
+            None
+        }
+    })
+}
+
+/// The bootstrap stack's outputs, and what to do with the deployer role's ARN.
+fn show_outputs(
+    values: &std::collections::BTreeMap<String, String>,
+    stage: &Stage,
+    repository: &str,
+    ui: &Ui,
+) {
+    let rows: Vec<Vec<String>> = values
+        .iter()
+        .map(|(k, v)| vec![k.clone(), v.clone()])
+        .collect();
+    if !rows.is_empty() {
+        ui.say(table(&["Output", "Value"], &rows));
+    }
+    let deployer = values.get(outputs::DEPLOYER_ROLE_ARN);
+    if let Some(arn) = deployer {
+        ui.say(format!(
+            "set the variable DEPLOY_ROLE_ARN of the GitHub environment `{}` to {arn}",
+            stage.name
+        ));
+    }
+    ui.say(format!(
+        "the role trusts only the OIDC subject `{}`: customise the repository's subject claim \
+         once with `gh api -X PUT repos/{repository}/actions/oidc/customization/sub -F \
+         use_default=false -f 'include_claim_keys[]=repo' -f 'include_claim_keys[]=context' \
+         -f 'include_claim_keys[]=ref'`",
+        bootstrap_stack::github_subject(repository, &stage.name)
+    ));
 }
 
 /// Whether the account has GitHub's OIDC provider already.

@@ -29,6 +29,7 @@ impl Build {
             ca_bundle: self.ca_bundle.clone(),
             layout_dir: self.layout_dir(),
             arch: self.arch,
+            profile: image::Profile::Release,
         }
     }
 
@@ -50,11 +51,19 @@ impl Build {
             built.layout_dir.display()
         );
         println!("digest: {}", image.digest());
+        let size = image.compressed_size();
         println!(
-            "compressed size: {} ({} bytes)",
-            megabytes(image.compressed_size()),
-            image.compressed_size()
+            "compressed size: {} ({size} bytes; goal ≤ {})",
+            megabytes(size),
+            megabytes(image::COMPRESSED_SIZE_GOAL)
         );
+        if size > image::COMPRESSED_SIZE_GOAL {
+            eprintln!(
+                "warning: the image is over its {} goal: a dependency or a feature grew the \
+                 executable (`cargo bloat --release -p author-stats` shows by how much)",
+                megabytes(image::COMPRESSED_SIZE_GOAL)
+            );
+        }
         Ok(())
     }
 }

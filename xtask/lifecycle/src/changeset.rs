@@ -81,7 +81,7 @@ pub async fn prepare(cfn: &Client, proposal: &Proposal, poll: Duration) -> Resul
     if proposal.template_body.len() > TEMPLATE_BODY_LIMIT {
         bail!(
             "the template is {} bytes, over CloudFormation's {TEMPLATE_BODY_LIMIT}-byte inline \
-             limit: shorten descriptions in xtask/stacks/src/main_stack/mod.rs",
+             limit: shorten descriptions in xtask/stacks/src/main_stack/ (parameters.rs, alarms.rs, mod.rs)",
             proposal.template_body.len()
         );
     }

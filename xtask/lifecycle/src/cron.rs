@@ -1,10 +1,15 @@
-//! When an EventBridge Scheduler expression fires next: `cron(min hour day-of-month month
-//! day-of-week year)` with `*`, `?`, lists, ranges and steps, evaluated in the schedule's
-//! time zone; `at(…)` once; `rate(…)` has no fixed time. `L`, `W` and `#` are not
-//! evaluated (`None`: status shows the expression without a time).
+//! When an EventBridge Scheduler expression fires next, in the schedule's time zone:
+//! `cron(min hour day-of-month month day-of-week year)` in Scheduler's dialect (days of the
+//! week 1 = SUN … 7 = SAT; `?` in one day field; `L`, `W` and `#`) evaluated by `croner`,
+//! `at(…)` once; `rate(…)` has no fixed time.
+//!
+//! croner reads Quartz's dialect: with seconds and a year required, Quartz weekday numbers
+//! and day-of-month AND day-of-week (one of them is `?`, which croner reads as `*`), a
+//! Scheduler expression is one Quartz expression at second 0.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
+use croner::parser::{CronParser, Seconds, Year};
 
 /// The first time after `after` that `expression` fires in `zone`, if it can be computed.
 pub fn next_fire(expression: &str, zone: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -23,89 +28,21 @@ pub fn next_fire(expression: &str, zone: Tz, after: DateTime<Utc>) -> Option<Dat
     let body = expression
         .strip_prefix("cron(")
         .and_then(|e| e.strip_suffix(')'))?;
-    let fields: Vec<&str> = body.split_whitespace().collect();
-    let [minute, hour, dom, month, dow, year] = fields.as_slice() else {
+    // Scheduler's six fields, no more (croner would also take a seconds field).
+    if body.split_whitespace().count() != 6 {
         return None;
-    };
-    let minutes = set(minute, 0, 59, &[])?;
-    let hours = set(hour, 0, 23, &[])?;
-    let doms = set(dom, 1, 31, &[])?;
-    let months = set(month, 1, 12, &MONTHS)?;
-    // Scheduler's days of the week: 1 = SUN … 7 = SAT.
-    let dows = set(dow, 1, 7, &DAYS)?;
-    let years = set(year, 1970, 2199, &[])?;
-    let start = after.with_timezone(&zone);
-    let mut day = start.date_naive();
-    // Five years of days is more than any expression with a matching day needs.
-    for _ in 0..(366 * 5) {
-        let dow_number = day.weekday().num_days_from_sunday() + 1;
-        let day_matches = doms.contains(&day.day())
-            && dows.contains(&dow_number)
-            && months.contains(&day.month())
-            && years.contains(&(day.year() as u32));
-        if day_matches {
-            for &h in &hours {
-                for &m in &minutes {
-                    let Some(local) = day.and_hms_opt(h, m, 0) else {
-                        continue;
-                    };
-                    let Some(when) = zone.from_local_datetime(&local).earliest() else {
-                        continue;
-                    };
-                    if when > start {
-                        return Some(when.with_timezone(&Utc));
-                    }
-                }
-            }
-        }
-        day = next_day(day)?;
     }
-    None
-}
-
-fn next_day(day: NaiveDate) -> Option<NaiveDate> {
-    day.succ_opt()
-}
-
-const MONTHS: [&str; 12] = [
-    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
-];
-const DAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-
-/// The values of one field between `low` and `high` (`names[i]` means `low + i`), sorted;
-/// `None` for what is not evaluated (`L`, `W`, `#`) or not understood.
-fn set(field: &str, low: u32, high: u32, names: &[&str]) -> Option<Vec<u32>> {
-    let value = |text: &str| -> Option<u32> {
-        let upper = text.to_ascii_uppercase();
-        names
-            .iter()
-            .position(|n| *n == upper)
-            .map(|i| low + i as u32)
-            .or_else(|| text.parse().ok())
-            .filter(|v| (low..=high).contains(v))
-    };
-    let mut out = Vec::new();
-    for part in field.split(',') {
-        let (range, step) = match part.split_once('/') {
-            Some((range, step)) => (range, step.parse::<u32>().ok().filter(|s| *s > 0)?),
-            None => (part, 1),
-        };
-        let (from, to) = match range {
-            "*" | "?" => (low, high),
-            r => match r.split_once('-') {
-                Some((a, b)) => (value(a)?, value(b)?),
-                None if part.contains('/') => (value(r)?, high),
-                None => {
-                    let v = value(r)?;
-                    (v, v)
-                }
-            },
-        };
-        out.extend((from..=to).step_by(step as usize));
-    }
-    out.sort_unstable();
-    out.dedup();
-    Some(out)
+    let cron = CronParser::builder()
+        .seconds(Seconds::Required)
+        .year(Year::Required)
+        .alternative_weekdays(true)
+        .dom_and_dow(true)
+        .build()
+        .parse(&format!("0 {body}"))
+        .ok()?;
+    cron.find_next_occurrence(&after.with_timezone(&zone), false)
+        .ok()
+        .map(|when| when.with_timezone(&Utc))
 }
 
 /// `time` as `YYYY-MM-DD HH:MM` in `zone`.
@@ -182,10 +119,40 @@ mod tests {
     }
 
     #[test]
-    fn what_is_not_evaluated_has_no_next_time() {
+    fn last_nearest_weekday_and_nth_weekday_are_evaluated() {
+        let now = utc("2026-11-01T00:00:00Z");
+        let next = |expression: &str| next_fire(expression, chrono_tz::UTC, now);
+        // The last day of November 2026.
+        assert_eq!(next("cron(0 0 L * ? *)"), Some(utc("2026-11-30T00:00:00Z")));
+        // 15 November 2026 is a Sunday: the nearest weekday is Monday the 16th.
+        assert_eq!(
+            next("cron(0 9 15W * ? *)"),
+            Some(utc("2026-11-16T09:00:00Z"))
+        );
+        // The third Friday (6 in Scheduler's numbering) of November 2026.
+        assert_eq!(
+            next("cron(0 9 ? * 6#3 *)"),
+            Some(utc("2026-11-20T09:00:00Z"))
+        );
+        // The last Friday of November 2026.
+        assert_eq!(
+            next("cron(0 9 ? * 6L *)"),
+            Some(utc("2026-11-27T09:00:00Z"))
+        );
+        // Only in 2028.
+        assert_eq!(
+            next("cron(30 6 1 1 ? 2028)"),
+            Some(utc("2028-01-01T06:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn what_has_no_fixed_time_or_does_not_parse_has_no_next_time() {
         let now = utc("2026-12-01T00:00:00Z");
-        assert_eq!(next_fire("cron(0 0 L * ? *)", chrono_tz::UTC, now), None);
         assert_eq!(next_fire("rate(1 day)", chrono_tz::UTC, now), None);
+        assert_eq!(next_fire("cron(0 0 * * ?)", chrono_tz::UTC, now), None);
+        assert_eq!(next_fire("cron(0 0 0 * * ? *)", chrono_tz::UTC, now), None);
+        assert_eq!(next_fire("cron(61 0 * * ? *)", chrono_tz::UTC, now), None);
         assert_eq!(
             next_fire("at(2026-12-24T18:00:00)", chrono_tz::UTC, now),
             Some(utc("2026-12-24T18:00:00Z"))

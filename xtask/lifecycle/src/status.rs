@@ -23,7 +23,7 @@ use crate::stack_state;
 use crate::ui::table;
 use crate::Session;
 use xtask_stacks::main_stack::outputs;
-use xtask_stacks::stages::StageArgs;
+use xtask_stacks::stages::{Stage, StageArgs};
 
 /// A successful run older than this makes the stage unhealthy: the heartbeat alarm's figure.
 pub const STALE_AFTER_HOURS: i64 = xtask_stacks::main_stack::HEARTBEAT_HOURS as i64;
@@ -315,69 +315,104 @@ impl Status {
             .map_or(contract::defaults::TIME_ZONE, String::as_str)
             .parse()
             .unwrap_or(chrono_tz::UTC);
-        let report = rt.block_on(async {
-            let group =
-                stack_state::stage_output(&clients, &stage, outputs::LOG_GROUP_NAME).await?;
-            let since = Utc::now() - chrono::Duration::days(i64::from(self.days));
-            let mut seen = Default::default();
-            let lines =
-                super::logs::read(&clients, &group, since.timestamp_millis(), &mut seen).await?;
-            let messages: Vec<(i64, String)> = lines
-                .into_iter()
-                .map(|l| (l.timestamp, l.message))
-                .collect();
-            let mut runs = runs_from_log(&messages);
-            let keep = runs.len().saturating_sub(self.runs);
-            let all_runs = runs.clone();
-            runs.drain(..keep);
-            let dead_letters = dead_letter_depth(&clients, &stage).await?;
-            let resources = super::teardown::resources(&clients, &stage.stack_name).await?;
-            let alarms = alarm_states(&clients, &stage.stack_name, &resources).await?;
-            // The schedules are shown, not judged: a read that fails (e.g. an identity
-            // without scheduler:GetSchedule) is reported and the verdict still given.
-            let (schedules, schedules_error) =
-                match schedule_states(&clients, &stage.stack_name, &resources, Utc::now()).await {
-                    Ok(schedules) => (schedules, None),
-                    Err(e) => (Vec::new(), Some(format!("{e:#}"))),
-                };
-            // Like the schedules: a read that fails is shown, and the verdict still given.
-            let fan_out = match execution::machine(&clients, &stage).await? {
-                None => None,
-                Some(machine) => Some(match fan_out_state(&clients, &machine, self.runs).await {
-                    Ok((executions, map_run)) => FanOut {
-                        machine,
-                        executions,
-                        map_run,
-                        error: None,
-                    },
-                    Err(e) => FanOut {
-                        machine,
-                        executions: Vec::new(),
-                        map_run: None,
-                        error: Some(format!("{e:#}")),
-                    },
-                }),
+        let report = rt.block_on(self.gather(&clients, &stage))?;
+        report.show_runs(&ui, zone, &stage.stack_name, self.days);
+        if let Some(fan_out) = &report.fan_out {
+            fan_out.show(&ui, zone, Utc::now());
+        }
+        report.show_schedules(&ui, zone);
+        match report.dead_letters {
+            Some(depth) => ui.say(format!("dead-letter queue: {depth} message(s)")),
+            None => ui.say("dead-letter queue: not found in the stack"),
+        }
+        for alarm in &report.alarms {
+            ui.say(format!("alarm {}: {}", alarm.name, alarm.state));
+        }
+        if report.verdict.healthy {
+            ui.say(&report.verdict.line);
+        }
+        ui.json(&json!({
+            "stage": stage.name,
+            "stack": stage.stack_name,
+            "runs": report.runs,
+            "schedules": report.schedules,
+            "schedules_error": report.schedules_error,
+            "fan_out": report.fan_out,
+            "dead_letter_messages": report.dead_letters,
+            "alarms": report.alarms,
+            "healthy": report.verdict.healthy,
+            "verdict": report.verdict.line,
+        }));
+        if report.verdict.healthy {
+            Ok(())
+        } else {
+            Err(anyhow!(report.verdict.line))
+        }
+    }
+
+    /// Read the stage's log, queue, alarms, schedules and executions, and judge them.
+    async fn gather(&self, clients: &Clients, stage: &Stage) -> Result<Report> {
+        let group = stack_state::stage_output(clients, stage, outputs::LOG_GROUP_NAME).await?;
+        let since = Utc::now() - chrono::Duration::days(i64::from(self.days));
+        let mut seen = Default::default();
+        let lines = super::logs::read(clients, &group, since.timestamp_millis(), &mut seen).await?;
+        let messages: Vec<(i64, String)> = lines
+            .into_iter()
+            .map(|l| (l.timestamp, l.message))
+            .collect();
+        let all_runs = runs_from_log(&messages);
+        let runs = all_runs[all_runs.len().saturating_sub(self.runs)..].to_vec();
+        let dead_letters = dead_letter_depth(clients, stage).await?;
+        let resources = super::teardown::resources(clients, &stage.stack_name).await?;
+        let alarms = alarm_states(clients, &stage.stack_name, &resources).await?;
+        // The schedules are shown, not judged: a read that fails (e.g. an identity without
+        // scheduler:GetSchedule) is reported and the verdict still given.
+        let (schedules, schedules_error) =
+            match schedule_states(clients, &stage.stack_name, &resources, Utc::now()).await {
+                Ok(schedules) => (schedules, None),
+                Err(e) => (Vec::new(), Some(format!("{e:#}"))),
             };
-            let verdict = assess(
-                &all_runs,
-                Utc::now(),
-                dead_letters,
-                &alarms,
-                &schedules,
-                fan_out.as_ref().and_then(|f| f.executions.first()),
-            );
-            anyhow::Ok((
-                runs,
-                dead_letters,
-                alarms,
-                schedules,
-                schedules_error,
-                fan_out,
-                verdict,
-            ))
-        })?;
-        let (runs, dead_letters, alarms, schedules, schedules_error, fan_out, verdict) = report;
-        let rows: Vec<Vec<String>> = runs
+        let fan_out = match execution::machine(clients, stage).await? {
+            None => None,
+            Some(machine) => Some(FanOut::read(clients, machine, self.runs).await),
+        };
+        let verdict = assess(
+            &all_runs,
+            Utc::now(),
+            dead_letters,
+            &alarms,
+            &schedules,
+            fan_out.as_ref().and_then(|f| f.executions.first()),
+        );
+        Ok(Report {
+            runs,
+            dead_letters,
+            alarms,
+            schedules,
+            schedules_error,
+            fan_out,
+            verdict,
+        })
+    }
+}
+
+/// What `status` read of a stage, and its verdict.
+struct Report {
+    /// The last `--runs` runs, oldest first.
+    runs: Vec<Run>,
+    dead_letters: Option<u64>,
+    alarms: Vec<AlarmState>,
+    schedules: Vec<ScheduleState>,
+    schedules_error: Option<String>,
+    fan_out: Option<FanOut>,
+    verdict: Verdict,
+}
+
+impl Report {
+    /// The runs as a table, times in the stage's zone.
+    fn show_runs(&self, ui: &super::ui::Ui, zone: Tz, stack_name: &str, days: u32) {
+        let rows: Vec<Vec<String>> = self
+            .runs
             .iter()
             .map(|r| {
                 vec![
@@ -405,34 +440,32 @@ impl Status {
             })
             .collect();
         if rows.is_empty() {
-            ui.say(format!(
-                "no runs of {} in the last {} days",
-                stage.stack_name, self.days
-            ));
-        } else {
-            ui.say(table(
-                &[
-                    &format!("Ended ({zone})"),
-                    "Trigger",
-                    "Outcome",
-                    "Took",
-                    "Written/unchanged/removed",
-                    "Listed",
-                    "Skipped",
-                    "Error",
-                ],
-                &rows,
-            ));
+            ui.say(format!("no runs of {stack_name} in the last {days} days"));
+            return;
         }
-        if let Some(fan_out) = &fan_out {
-            fan_out.show(&ui, zone, Utc::now());
-        }
-        match &schedules_error {
+        ui.say(table(
+            &[
+                &format!("Ended ({zone})"),
+                "Trigger",
+                "Outcome",
+                "Took",
+                "Written/unchanged/removed",
+                "Listed",
+                "Skipped",
+                "Error",
+            ],
+            &rows,
+        ));
+    }
+
+    /// Each schedule: state, expression, next fire time in the stage's zone, input.
+    fn show_schedules(&self, ui: &super::ui::Ui, zone: Tz) {
+        match &self.schedules_error {
             Some(error) => ui.say(format!("schedules: {error}")),
-            None if schedules.is_empty() => ui.say("schedules: none found for the stack"),
+            None if self.schedules.is_empty() => ui.say("schedules: none found for the stack"),
             None => {}
         }
-        for schedule in &schedules {
+        for schedule in &self.schedules {
             ui.say(format!(
                 "schedule {}: {}, {} ({}){}{}",
                 schedule.name,
@@ -451,33 +484,6 @@ impl Status {
                     .unwrap_or_default()
             ));
         }
-        match dead_letters {
-            Some(depth) => ui.say(format!("dead-letter queue: {depth} message(s)")),
-            None => ui.say("dead-letter queue: not found in the stack"),
-        }
-        for alarm in &alarms {
-            ui.say(format!("alarm {}: {}", alarm.name, alarm.state));
-        }
-        if verdict.healthy {
-            ui.say(&verdict.line);
-        }
-        ui.json(&json!({
-            "stage": stage.name,
-            "stack": stage.stack_name,
-            "runs": runs,
-            "schedules": schedules,
-            "schedules_error": schedules_error,
-            "fan_out": fan_out,
-            "dead_letter_messages": dead_letters,
-            "alarms": alarms,
-            "healthy": verdict.healthy,
-            "verdict": verdict.line,
-        }));
-        if verdict.healthy {
-            Ok(())
-        } else {
-            Err(anyhow!(verdict.line))
-        }
     }
 }
 
@@ -494,6 +500,25 @@ pub struct FanOut {
 }
 
 impl FanOut {
+    /// The state machine's latest executions and map run; a read that fails is kept as
+    /// the error to show (the verdict is still given).
+    async fn read(clients: &Clients, machine: String, runs: usize) -> FanOut {
+        match fan_out_state(clients, &machine, runs).await {
+            Ok((executions, map_run)) => FanOut {
+                machine,
+                executions,
+                map_run,
+                error: None,
+            },
+            Err(e) => FanOut {
+                machine,
+                executions: Vec::new(),
+                map_run: None,
+                error: Some(format!("{e:#}")),
+            },
+        }
+    }
+
     fn show(&self, ui: &super::ui::Ui, zone: Tz, now: DateTime<Utc>) {
         if let Some(error) = &self.error {
             ui.say(format!("fan-out executions: {error}"));

@@ -162,9 +162,53 @@ pub async fn teardown(
     poll: std::time::Duration,
     ui: &Ui,
 ) -> Result<Value> {
-    let cfn = &clients.cloudformation;
     let stack_name = &stage.stack_name;
+    refuse_production(stage)?;
+    let existing = stack_state::describe(&clients.cloudformation, stack_name).await?;
+    let deleted = match &existing {
+        None => {
+            ui.say(format!(
+                "stack {stack_name} does not exist in {}: nothing to delete",
+                clients.region
+            ));
+            DeletedStack::default()
+        }
+        Some(info) => {
+            let target = Target {
+                clients,
+                stage,
+                keep_images,
+                yes,
+                ui,
+            };
+            target.delete_stack(info, poll).await?
+        }
+    };
+    let repository_deleted =
+        delete_repository(clients, stage, keep_images, existing.is_none(), yes, ui).await?;
+    let checked = verify_gone(clients, stage, &deleted.resources, keep_images).await?;
+    let kinds: std::collections::BTreeSet<&str> =
+        checked.iter().filter_map(|c| c["type"].as_str()).collect();
+    ui.say(format!(
+        "verified gone: {} resources checked one by one ({})",
+        checked.len(),
+        kinds.into_iter().collect::<Vec<_>>().join(", ")
+    ));
+    Ok(json!({
+        "stack": stack_name,
+        "stage": stage.name,
+        "existed": existing.is_some(),
+        "objects_deleted": deleted.objects,
+        "repository_deleted": repository_deleted,
+        "verified_gone": checked,
+        "never_created": deleted.never_created,
+    }))
+}
+
+/// A production stage is never torn down by this command.
+fn refuse_production(stage: &Stage) -> Result<()> {
     if stage.production {
+        let stack_name = &stage.stack_name;
         bail!(
             "stage `{}` is production (deploy/stages.toml): its stack {stack_name} is not torn \
              down by this command, and its deployer role may not delete it. An administrator \
@@ -174,113 +218,161 @@ pub async fn teardown(
             stage.name
         );
     }
-    let existing = stack_state::describe(cfn, stack_name).await?;
-    let mut checked: Vec<Value> = Vec::new();
-    let mut emptied = 0;
-    let mut resources_before = Vec::new();
-    let mut not_created: Vec<String> = Vec::new();
-    match &existing {
-        None => ui.say(format!(
-            "stack {stack_name} does not exist in {}: nothing to delete",
-            clients.region
-        )),
-        Some(info) => {
-            if info.termination_protection {
-                bail!(
-                    "stack {stack_name} has termination protection (a production stage): it is \
-                     not torn down by this command. If it really must go, turn protection off \
-                     first: `aws cloudformation update-termination-protection \
-                     --no-enable-termination-protection --stack-name {stack_name}`"
-                );
-            }
-            let (named, unnamed): (Vec<Resource>, Vec<Resource>) = resources(clients, &info.id)
-                .await?
-                .into_iter()
-                .partition(Resource::was_created);
-            if !unnamed.is_empty() {
-                ui.say(format!(
-                    "{} resource(s) of {stack_name} have no physical id ({}): they were never \
-                     created, so there is nothing to empty or to check",
-                    unnamed.len(),
-                    unnamed
-                        .iter()
-                        .map(Resource::describe)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-            not_created = unnamed.iter().map(Resource::describe).collect();
-            resources_before = named;
-            let buckets: Vec<&Resource> = resources_before
-                .iter()
-                .filter(|r| r.resource_type == "AWS::S3::Bucket")
-                .collect();
-            ui.say(format!(
-                "stack {stack_name} ({}) holds {} resources, {} of them buckets whose objects go too",
-                info.status,
-                resources_before.len(),
-                buckets.len()
-            ));
-            ui.confirm(
-                &format!(
-                    "Delete stack {stack_name}, everything in it{}?",
-                    if keep_images {
-                        String::new()
-                    } else {
-                        format!(" and ECR repository {}", stage.repository)
-                    }
-                ),
-                yes,
-            )?;
-            for bucket in buckets {
-                let n = empty_bucket(clients, &bucket.physical_id).await?;
-                ui.say(format!(
-                    "emptied bucket {}: {n} object versions and delete markers deleted",
-                    bucket.physical_id
-                ));
-                emptied += n;
-            }
-            let finished = events::delete_stack(cfn, info, poll, ui).await?;
-            if !finished.succeeded() {
-                bail!(
-                    "stack {stack_name} was not deleted:\n{}\nRemove what blocks it (the \
-                     reasons above), then run teardown again",
-                    finished.failure_report()
-                );
-            }
-            ui.say(format!("stack {stack_name} deleted"));
+    Ok(())
+}
+
+/// What deleting the stack took with it.
+#[derive(Default)]
+struct DeletedStack {
+    /// The resources it had (each checked afterwards).
+    resources: Vec<Resource>,
+    /// Resources without a physical id: never created.
+    never_created: Vec<String>,
+    /// Object versions and delete markers deleted from its buckets.
+    objects: usize,
+}
+
+/// The stage a teardown works on, and how it asks.
+struct Target<'a> {
+    clients: &'a Clients,
+    stage: &'a Stage,
+    keep_images: bool,
+    yes: bool,
+    ui: &'a Ui,
+}
+
+impl Target<'_> {
+    /// Confirm, empty the stack's buckets, delete the stack and wait for it.
+    async fn delete_stack(
+        &self,
+        info: &stack_state::StackInfo,
+        poll: std::time::Duration,
+    ) -> Result<DeletedStack> {
+        let (clients, ui) = (self.clients, self.ui);
+        let stack_name = &self.stage.stack_name;
+        if info.termination_protection {
+            bail!(
+                "stack {stack_name} has termination protection (a production stage): it is \
+                 not torn down by this command. If it really must go, turn protection off \
+                 first: `aws cloudformation update-termination-protection \
+                 --no-enable-termination-protection --stack-name {stack_name}`"
+            );
         }
+        let (named, unnamed): (Vec<Resource>, Vec<Resource>) = resources(clients, &info.id)
+            .await?
+            .into_iter()
+            .partition(Resource::was_created);
+        if !unnamed.is_empty() {
+            ui.say(format!(
+                "{} resource(s) of {stack_name} have no physical id ({}): they were never \
+                 created, so there is nothing to empty or to check",
+                unnamed.len(),
+                unnamed
+                    .iter()
+                    .map(Resource::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let buckets: Vec<&Resource> = named
+            .iter()
+            .filter(|r| r.resource_type == "AWS::S3::Bucket")
+            .collect();
+        ui.say(format!(
+            "stack {stack_name} ({}) holds {} resources, {} of them buckets whose objects go too",
+            info.status,
+            named.len(),
+            buckets.len()
+        ));
+        ui.confirm(
+            &format!(
+                "Delete stack {stack_name}, everything in it{}?",
+                if self.keep_images {
+                    String::new()
+                } else {
+                    format!(" and ECR repository {}", self.stage.repository)
+                }
+            ),
+            self.yes,
+        )?;
+        let mut objects = 0;
+        for bucket in buckets {
+            let n = empty_bucket(clients, &bucket.physical_id).await?;
+            ui.say(format!(
+                "emptied bucket {}: {n} object versions and delete markers deleted",
+                bucket.physical_id
+            ));
+            objects += n;
+        }
+        let finished = events::delete_stack(&clients.cloudformation, info, poll, ui).await?;
+        if !finished.succeeded() {
+            bail!(
+                "stack {stack_name} was not deleted:\n{}\nRemove what blocks it (the \
+                 reasons above), then run teardown again",
+                finished.failure_report()
+            );
+        }
+        ui.say(format!("stack {stack_name} deleted"));
+        Ok(DeletedStack {
+            never_created: unnamed.iter().map(Resource::describe).collect(),
+            resources: named,
+            objects,
+        })
     }
-    let repository_deleted = if keep_images {
+}
+
+/// Delete the stage's ECR repository unless `keep_images`; asks first when no stack was
+/// there to confirm for (`no_stack`). Whether it was deleted.
+async fn delete_repository(
+    clients: &Clients,
+    stage: &Stage,
+    keep_images: bool,
+    no_stack: bool,
+    yes: bool,
+    ui: &Ui,
+) -> Result<bool> {
+    if keep_images {
         ui.say(format!(
             "ECR repository {} kept (--keep-images)",
             stage.repository
         ));
-        false
-    } else {
-        if existing.is_none() && ecr::repository_exists(&clients.ecr, &stage.repository).await? {
-            ui.confirm(
-                &format!("Delete ECR repository {} and its images?", stage.repository),
-                yes,
-            )?;
-        }
-        let deleted = ecr::delete_repository(&clients.ecr, &stage.repository).await?;
-        if deleted {
-            ui.say(format!(
-                "deleted ECR repository {} and its images",
-                stage.repository
-            ));
-        }
-        deleted
-    };
+        return Ok(false);
+    }
+    if no_stack && ecr::repository_exists(&clients.ecr, &stage.repository).await? {
+        ui.confirm(
+            &format!("Delete ECR repository {} and its images?", stage.repository),
+            yes,
+        )?;
+    }
+    let deleted = ecr::delete_repository(&clients.ecr, &stage.repository).await?;
+    if deleted {
+        ui.say(format!(
+            "deleted ECR repository {} and its images",
+            stage.repository
+        ));
+    }
+    Ok(deleted)
+}
 
-    // Verify: the stack, every resource it had, and the repository.
+/// Check one by one that the stack, every resource it had and (unless kept) the
+/// repository are gone; what was checked, or an error naming what is left.
+async fn verify_gone(
+    clients: &Clients,
+    stage: &Stage,
+    resources_before: &[Resource],
+    keep_images: bool,
+) -> Result<Vec<Value>> {
+    let stack_name = &stage.stack_name;
     let mut left = Vec::new();
-    if stack_state::describe(cfn, stack_name).await?.is_some() {
+    let mut checked = Vec::new();
+    if stack_state::describe(&clients.cloudformation, stack_name)
+        .await?
+        .is_some()
+    {
         left.push(format!("stack {stack_name}"));
     }
     checked.push(json!({"type": "AWS::CloudFormation::Stack", "id": stack_name}));
-    for resource in &resources_before {
+    for resource in resources_before {
         if verify::check(clients, resource).await? == Found::StillThere {
             left.push(format!(
                 "{} {}",
@@ -302,20 +394,5 @@ pub async fn teardown(
             left.join(", ")
         );
     }
-    let kinds: std::collections::BTreeSet<&str> =
-        checked.iter().filter_map(|c| c["type"].as_str()).collect();
-    ui.say(format!(
-        "verified gone: {} resources checked one by one ({})",
-        checked.len(),
-        kinds.into_iter().collect::<Vec<_>>().join(", ")
-    ));
-    Ok(json!({
-        "stack": stack_name,
-        "stage": stage.name,
-        "existed": existing.is_some(),
-        "objects_deleted": emptied,
-        "repository_deleted": repository_deleted,
-        "verified_gone": checked,
-        "never_created": not_created,
-    }))
+    Ok(checked)
 }

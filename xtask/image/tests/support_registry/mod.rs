@@ -21,14 +21,18 @@ pub(crate) struct StaticImage {
     pub build_time: Duration,
 }
 
-/// `cargo build --release --target x86_64-unknown-linux-gnu` with `+crt-static` and the
-/// assembly, once per test binary (minutes the first time, seconds after).
+/// `cargo build --profile image-test --target x86_64-unknown-linux-gnu` with `+crt-static`
+/// and the assembly, once per test binary (minutes the first time, seconds after).
 pub(crate) fn static_image() -> &'static StaticImage {
     static IMAGE: OnceLock<StaticImage> = OnceLock::new();
     IMAGE.get_or_init(|| {
         let started = Instant::now();
-        let (binary, image) = image::build_image(Arch::X86_64, Path::new(image::HOST_CA_BUNDLE))
-            .unwrap_or_else(|e| panic!("static build of the image: {e:#}"));
+        let (binary, image) = image::build_image(
+            Arch::X86_64,
+            Path::new(image::HOST_CA_BUNDLE),
+            image::Profile::Test,
+        )
+        .unwrap_or_else(|e| panic!("static build of the image: {e:#}"));
         let build_time = started.elapsed();
         eprintln!(
             "static image {} ({} compressed) built in {:.1} s",

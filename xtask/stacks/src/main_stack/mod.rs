@@ -14,21 +14,23 @@ use contract::{defaults, env, files};
 use xtask_cfn::cloudfront::{
     self, Distribution, DistributionAttr, OriginAccessControl, ResponseHeadersPolicy,
 };
-use xtask_cfn::cloudwatch::{self, Alarm, Dimension};
 use xtask_cfn::iam::{Effect, Policy, PolicyDocument, Principal, Role, RoleAttr, Statement};
 use xtask_cfn::lambda::{self, EventInvokeConfig, Function, FunctionAttr};
 use xtask_cfn::logs::{LogGroup, LogGroupAttr};
 use xtask_cfn::s3::{self, Bucket, BucketAttr, BucketPolicy};
 use xtask_cfn::scheduler::{self, Schedule};
-use xtask_cfn::sns::{self, Topic};
+use xtask_cfn::sns::Topic;
 use xtask_cfn::sqs::{Queue, QueueAttr};
+use xtask_cfn::stepfunctions::StateMachine;
 use xtask_cfn::sub;
 use xtask_cfn::{
     Builder, CheckovSkip, Choice, Cond, Condition, DeletionPolicy, Expr, Handle, Ordered, Output,
-    Param, Parameter, Pseudo, ResourceOptions, Template,
+    Param, Pseudo, ResourceOptions, Template,
 };
 
+mod alarms;
 mod fan_out;
+mod parameters;
 pub mod state_machine;
 
 pub const DESCRIPTION: &str = "author-stats-batch: a daily Lambda job that draws one monthly \
@@ -195,194 +197,35 @@ struct Params<'t> {
     fan_out_concurrency: Param<'t>,
 }
 
-/// S3 keys that are plain paths: IAM would read `*` or `?` in a key as a wildcard.
-const KEY_PATTERN: &str = r"^[A-Za-z0-9!_.'()-][A-Za-z0-9!_.'()/-]*$";
-const KEY_CONSTRAINT: &str =
-    "an S3 key of letters, digits and ! _ . ' ( ) - / (no wildcards, no leading /)";
-
 impl<'t> Params<'t> {
+    /// Every parameter, in the template's order ([`parameters::definition`] says what each
+    /// accepts).
     fn declare(t: &mut Builder<'t>) -> Self {
+        let mut declare = |name: &'static str| t.parameter(name, parameters::definition(name));
         Params {
-            source_bucket: t.parameter(
-                params::SOURCE_BUCKET,
-                Parameter::string("Existing bucket that holds the daily export (read only)")
-                    .allowed_pattern(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-                    .constraint_description("an S3 bucket name"),
-            ),
-            posts_key: t.parameter(
-                params::POSTS_KEY,
-                Parameter::string("Key of the posts export (gzip JSONL) in the source bucket")
-                    .default(format!("{}{}", files::EXPORT_PREFIX, files::POSTS_FILE))
-                    .allowed_pattern(KEY_PATTERN)
-                    .constraint_description(KEY_CONSTRAINT),
-            ),
-            authors_key: t.parameter(
-                params::AUTHORS_KEY,
-                Parameter::string("Key of the author master (gzip JSONL) in the source bucket")
-                    .default(format!("{}{}", files::EXPORT_PREFIX, files::AUTHORS_FILE))
-                    .allowed_pattern(KEY_PATTERN)
-                    .constraint_description(KEY_CONSTRAINT),
-            ),
-            image_uri: t.parameter(
-                params::IMAGE_URI,
-                Parameter::string(
-                    "Container image of the job, pinned by digest (repository@sha256:…) so \
-                     that every new image changes the template and redeploys the function",
-                )
-                .allowed_pattern(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
-                .constraint_description(
-                    "an image reference pinned by digest: <repository>@sha256:<64 hex>",
-                ),
-            ),
-            schedule_expression: t.parameter(
-                params::SCHEDULE_EXPRESSION,
-                Parameter::string("When the job runs (EventBridge Scheduler expression)")
-                    .default("cron(45 17 * * ? *)")
-                    .allowed_pattern(r"^(cron|rate|at)\(.+\)$")
-                    .constraint_description("cron(…), rate(…) or at(…)"),
-            ),
-            schedule_time_zone: t.parameter(
-                params::SCHEDULE_TIME_ZONE,
-                Parameter::string("IANA time zone of the schedule expression")
-                    .default("UTC")
-                    .allowed_pattern(TIME_ZONE_PATTERN),
-            ),
-            chart_time_zone: t.parameter(
-                params::CHART_TIME_ZONE,
-                Parameter::string("IANA time zone whose calendar months the charts count")
-                    .default(defaults::TIME_ZONE)
-                    .allowed_pattern(TIME_ZONE_PATTERN),
-            ),
-            active_days: t.parameter(
-                params::ACTIVE_DAYS,
-                Parameter::number("Authors with a post in this many days get a chart")
-                    .default(defaults::ACTIVE_DAYS)
-                    .range(1, i64::from(defaults::BACKFILL_DAYS)),
-            ),
-            memory_size: t.parameter(
-                params::MEMORY_SIZE,
-                Parameter::number("Memory of the function in MB (CPU grows with it)")
-                    .default(1024)
-                    .range(128, 10240),
-            ),
-            architecture: t.parameter(
-                params::ARCHITECTURE,
-                Parameter::string("Instruction set of the image")
-                    .default("x86_64")
-                    .allowed_values(["x86_64", "arm64"]),
-            ),
-            log_retention_days: t.parameter(
-                params::LOG_RETENTION_DAYS,
-                Parameter::number("Days the function's logs are kept")
-                    .default(365)
-                    .allowed_values(LOG_RETENTION_VALUES),
-            ),
-            alarm_email: t.parameter(
-                params::ALARM_EMAIL,
-                Parameter::string("E-mail for alarm notices; empty for none")
-                    .default("")
-                    .allowed_pattern(r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
-                    .constraint_description("empty, or one e-mail address"),
-            ),
-            permissions_boundary: t.parameter(
-                params::PERMISSIONS_BOUNDARY,
-                Parameter::string(
-                    "Managed policy that caps the stack's roles (the stage's bootstrap stack \
-                     makes it, and its service role creates roles only with it); empty for none",
-                )
-                .default("")
-                .allowed_pattern(r"^$|^arn:aws[a-z-]*:iam::[0-9]{12}:policy/[A-Za-z0-9+=,.@_/-]+$")
-                .constraint_description("empty, or the ARN of a managed IAM policy"),
-            ),
-            allowed_origins: t.parameter(
-                params::ALLOWED_ORIGINS,
-                // A String split at its commas, not a CommaDelimitedList: the CDK export
-                // (cdk-from-cfn) cannot read a condition on a list parameter.
-                Parameter::string(
-                    "Origins whose pages may fetch the charts and JSON with CORS (GET, HEAD), \
-                     comma-separated, e.g. https://blog.example.com; * for any; empty: no CORS \
-                     headers (images still embed with <img>)",
-                )
-                .default("")
-                .allowed_pattern(ORIGINS_PATTERN)
-                .constraint_description(
-                    "empty, *, or origins like https://blog.example.com (scheme, host, optional \
-                     port; no path or trailing slash), separated by commas",
-                ),
-            ),
-            domain_name: t.parameter(
-                params::DOMAIN_NAME,
-                Parameter::string(
-                    "Custom domain of the charts (an alias of the distribution; point its DNS \
-                     at the distribution); empty: the *.cloudfront.net name",
-                )
-                .default("")
-                .allowed_pattern(r"^$|^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-                .constraint_description("empty, or a lower-case host name like charts.example.com"),
-            ),
-            certificate_arn: t.parameter(
-                params::CERTIFICATE_ARN,
-                Parameter::string(
-                    "ACM certificate in us-east-1 that covers DomainName (needed with it)",
-                )
-                .default("")
-                .allowed_pattern(
-                    r"^$|^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/[0-9a-f-]{36}$",
-                )
-                .constraint_description("empty, or the ARN of an ACM certificate in us-east-1"),
-            ),
-            chart_style: t.parameter(
-                params::CHART_STYLE,
-                Parameter::string(
-                    "The chart style's TOML text (spec/chart-style.md), set as CHART_STYLE; \
-                     empty: the built-in style. Lambda allows 4 KB for all variables together",
-                )
-                .default("")
-                .max_length(CHART_STYLE_MAX_LENGTH),
-            ),
-            rejected_records_threshold: t.parameter(
-                params::REJECTED_RECORDS_THRESHOLD,
-                Parameter::number(
-                    "Alarm when one run rejects more bad records than this (malformed lines, \
-                     bad timestamps, unknown authors …; drafts do not count)",
-                )
-                .default(REJECTED_RECORDS_THRESHOLD)
-                .range(0, 1_000_000_000),
-            ),
-            fan_out: t.parameter(
-                params::FAN_OUT,
-                Parameter::string(
-                    "true: the schedules start a Step Functions state machine that runs the job \
-                     as count, render of every batch in parallel (Distributed Map) and finish \
-                     (spec/scale.md says from which size); false: one invocation per run",
-                )
-                .default("false")
-                .allowed_values(["false", "true"]),
-            ),
-            fan_out_concurrency: t.parameter(
-                params::FAN_OUT_CONCURRENCY,
-                Parameter::number(
-                    "With FanOut=true: the most render steps at once (each is one invocation \
-                     of the function; keep it under the account's Lambda concurrency)",
-                )
-                .default(FAN_OUT_CONCURRENCY)
-                .range(1, 1000),
-            ),
+            source_bucket: declare(params::SOURCE_BUCKET),
+            posts_key: declare(params::POSTS_KEY),
+            authors_key: declare(params::AUTHORS_KEY),
+            image_uri: declare(params::IMAGE_URI),
+            schedule_expression: declare(params::SCHEDULE_EXPRESSION),
+            schedule_time_zone: declare(params::SCHEDULE_TIME_ZONE),
+            chart_time_zone: declare(params::CHART_TIME_ZONE),
+            active_days: declare(params::ACTIVE_DAYS),
+            memory_size: declare(params::MEMORY_SIZE),
+            architecture: declare(params::ARCHITECTURE),
+            log_retention_days: declare(params::LOG_RETENTION_DAYS),
+            alarm_email: declare(params::ALARM_EMAIL),
+            permissions_boundary: declare(params::PERMISSIONS_BOUNDARY),
+            allowed_origins: declare(params::ALLOWED_ORIGINS),
+            domain_name: declare(params::DOMAIN_NAME),
+            certificate_arn: declare(params::CERTIFICATE_ARN),
+            chart_style: declare(params::CHART_STYLE),
+            rejected_records_threshold: declare(params::REJECTED_RECORDS_THRESHOLD),
+            fan_out: declare(params::FAN_OUT),
+            fan_out_concurrency: declare(params::FAN_OUT_CONCURRENCY),
         }
     }
 }
-
-/// Empty, `*`, or `scheme://host[:port]` origins separated by commas.
-const ORIGINS_PATTERN: &str =
-    r"^$|^\*$|^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(,https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?)*$";
-
-const TIME_ZONE_PATTERN: &str = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$";
-
-/// The values CloudWatch Logs accepts for `RetentionInDays`.
-const LOG_RETENTION_VALUES: [u32; 22] = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
-];
 
 /// Where the stack's roles live (`/<stack name>/`): the stage's service role may create,
 /// change and pass only roles under this path (`bootstrap.rs`), never the bootstrap's own.
@@ -450,38 +293,10 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
 
     let bucket = charts_bucket(t);
     let log_group = job_log_group(t, &p);
-    let dead_letters = t.add_with(
-        ids::DEAD_LETTER_QUEUE,
-        Queue {
-            message_retention_period: Some(DEAD_LETTER_RETENTION_SECONDS),
-            sqs_managed_sse_enabled: Some(true),
-        },
-        ResourceOptions {
-            deletion_policy: Some(DeletionPolicy::Delete),
-            update_replace_policy: Some(DeletionPolicy::Delete),
-            checkov_skips: vec![CheckovSkip {
-                id: "CKV_AWS_27",
-                comment: "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); the check only recognises KmsMasterKeyId",
-            }],
-            ..Default::default()
-        },
-    );
+    let dead_letters = dead_letter_queue(t);
     // The distribution comes before the job (whose role may invalidate it and whose
     // environment names it); it depends on the bucket only, so there is no cycle.
-    let delivery = has_alarm_email.map(|_| Delivery {
-        has_allowed_origins: t.condition(
-            ids::HAS_ALLOWED_ORIGINS,
-            Cond::not(Cond::equals(p.allowed_origins.reference(), "")),
-        ),
-        // Both parameters, or neither: the certificate's ARN is only read when it is given.
-        has_custom_domain: t.condition(
-            ids::HAS_CUSTOM_DOMAIN,
-            Cond::and([
-                Cond::not(Cond::equals(p.domain_name.reference(), "")),
-                Cond::not(Cond::equals(p.certificate_arn.reference(), "")),
-            ]),
-        ),
-    });
+    let delivery = has_alarm_email.map(|_| Delivery::declare(t, &p));
     let distribution = delivery
         .as_ref()
         .map(|d| charts_distribution(t, &p, d, bucket));
@@ -521,10 +336,98 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         ids::CHARTS_BUCKET_POLICY,
         charts_bucket_policy(bucket, distribution),
     );
-    let topic = alarms(t, &p, has_alarm_email, function, dead_letters);
+    let topic = alarms::alarms(t, &p, has_alarm_email, function, dead_letters);
 
+    full_outputs(
+        t,
+        &p,
+        Published {
+            bucket,
+            function,
+            log_group,
+            dead_letters,
+            distribution,
+            has_custom_domain: delivery.has_custom_domain,
+        },
+        Scheduled {
+            schedule,
+            monthly,
+            topic,
+            has_alarm_email,
+            machine,
+            fan_out_on,
+        },
+    );
+}
+
+/// The queue of runs that failed or could not be delivered (asynchronous invocations).
+fn dead_letter_queue<'t>(t: &mut Builder<'t>) -> Handle<'t, Queue> {
+    t.add_with(
+        ids::DEAD_LETTER_QUEUE,
+        Queue {
+            message_retention_period: Some(DEAD_LETTER_RETENTION_SECONDS),
+            sqs_managed_sse_enabled: Some(true),
+        },
+        ResourceOptions {
+            deletion_policy: Some(DeletionPolicy::Delete),
+            update_replace_policy: Some(DeletionPolicy::Delete),
+            checkov_skips: vec![CheckovSkip {
+                id: "CKV_AWS_27",
+                comment: "Encrypted at rest with SSE-SQS (SqsManagedSseEnabled); the check only recognises KmsMasterKeyId",
+            }],
+            ..Default::default()
+        },
+    )
+}
+
+impl<'t> Delivery<'t> {
+    fn declare(t: &mut Builder<'t>, p: &Params<'t>) -> Delivery<'t> {
+        Delivery {
+            has_allowed_origins: t.condition(
+                ids::HAS_ALLOWED_ORIGINS,
+                Cond::not(Cond::equals(p.allowed_origins.reference(), "")),
+            ),
+            // Both parameters, or neither: the certificate's ARN is only read when it is given.
+            has_custom_domain: t.condition(
+                ids::HAS_CUSTOM_DOMAIN,
+                Cond::and([
+                    Cond::not(Cond::equals(p.domain_name.reference(), "")),
+                    Cond::not(Cond::equals(p.certificate_arn.reference(), "")),
+                ]),
+            ),
+        }
+    }
+}
+
+/// Where the charts go and what makes them: the outputs' first half.
+struct Published<'t> {
+    bucket: Handle<'t, Bucket>,
+    function: Handle<'t, Function<'t>>,
+    log_group: Handle<'t, LogGroup<'t>>,
+    dead_letters: Handle<'t, Queue>,
+    distribution: Handle<'t, Distribution<'t>>,
+    has_custom_domain: Condition<'t>,
+}
+
+/// What runs the job and watches it: the outputs' second half.
+struct Scheduled<'t> {
+    schedule: Handle<'t, Schedule<'t>>,
+    monthly: Handle<'t, Schedule<'t>>,
+    topic: Handle<'t, Topic<'t>>,
+    has_alarm_email: Condition<'t>,
+    machine: Handle<'t, StateMachine<'t>>,
+    fan_out_on: Condition<'t>,
+}
+
+/// The outputs of [`Scope::Full`]: the base URL of the charts, the names every verb reads.
+fn full_outputs<'t>(
+    t: &mut Builder<'t>,
+    p: &Params<'t>,
+    published: Published<'t>,
+    scheduled: Scheduled<'t>,
+) {
     let charts_url = Expr::if_(
-        delivery.has_custom_domain,
+        published.has_custom_domain,
         sub!(
             "https://",
             p.domain_name.reference(),
@@ -533,7 +436,7 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         ),
         sub!(
             "https://",
-            distribution.get_att(DistributionAttr::DomainName),
+            published.distribution.get_att(DistributionAttr::DomainName),
             "/",
             files::DEFAULT_CHARTS_PREFIX,
         ),
@@ -547,22 +450,22 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         (
             outputs::DISTRIBUTION_ID,
             "CloudFront distribution id (for invalidations)",
-            distribution.reference(),
+            published.distribution.reference(),
         ),
         (
             outputs::CHARTS_BUCKET,
             "Bucket the charts are published to",
-            bucket.reference(),
+            published.bucket.reference(),
         ),
         (
             outputs::FUNCTION_NAME,
             "The job's Lambda function",
-            function.reference(),
+            published.function.reference(),
         ),
         (
             outputs::SCHEDULE_NAME,
             "EventBridge Scheduler schedule that runs the job",
-            schedule.reference(),
+            scheduled.schedule.reference(),
         ),
     ] {
         t.output(id, Output::new(description, value).exported());
@@ -571,31 +474,32 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         outputs::MONTHLY_SCHEDULE_NAME,
         Output::new(
             "EventBridge Scheduler schedule of the monthly run over every listed author",
-            monthly.reference(),
+            scheduled.monthly.reference(),
         ),
     );
     t.output(
         outputs::LOG_GROUP_NAME,
-        Output::new("Log group of the job", log_group.reference()),
+        Output::new("Log group of the job", published.log_group.reference()),
     );
     t.output(
         outputs::DEAD_LETTER_QUEUE_URL,
         Output::new(
             "Queue of runs that failed or could not be delivered",
-            dead_letters.reference(),
+            published.dead_letters.reference(),
         ),
     );
     t.output(
         outputs::ALARM_TOPIC_ARN,
-        Output::new("SNS topic of the alarms", topic.reference()).only_if(has_alarm_email),
+        Output::new("SNS topic of the alarms", scheduled.topic.reference())
+            .only_if(scheduled.has_alarm_email),
     );
     t.output(
         outputs::STATE_MACHINE_ARN,
         Output::new(
             "The fan-out's state machine, which the schedules start (FanOut=true)",
-            machine.reference(),
+            scheduled.machine.reference(),
         )
-        .only_if(fan_out_on),
+        .only_if(scheduled.fan_out_on),
     );
 }
 
@@ -1240,197 +1144,4 @@ fn charts_bucket_policy<'t>(
             },
         ]),
     }
-}
-
-/// Alarms on failed runs and on dead letters; they notify the topic when an e-mail is given.
-fn alarms<'t>(
-    t: &mut Builder<'t>,
-    p: &Params<'t>,
-    has_alarm_email: Condition<'t>,
-    function: Handle<'t, Function<'t>>,
-    dead_letters: Handle<'t, Queue>,
-) -> Handle<'t, Topic<'t>> {
-    let topic = t.add_with(
-        ids::ALARM_TOPIC,
-        Topic {
-            display_name: Some("author-stats alarms".into()),
-            subscription: vec![sns::Subscription {
-                endpoint: p.alarm_email.reference(),
-                protocol: sns::Protocol::Email,
-            }],
-        },
-        ResourceOptions {
-            condition: Some(has_alarm_email),
-            checkov_skips: vec![CheckovSkip {
-                id: "CKV_AWS_26",
-                comment: "Alarm notices only; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key adds cost",
-            }],
-            ..Default::default()
-        },
-    );
-    let actions = || {
-        Some(Expr::if_(
-            has_alarm_email,
-            Expr::list([topic.reference()]),
-            Expr::no_value(),
-        ))
-    };
-    t.add(
-        ids::JOB_ERRORS_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some("The author-stats job failed".into()),
-            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
-            datapoints_to_alarm: None,
-            dimensions: vec![Dimension {
-                name: "FunctionName".into(),
-                value: function.reference(),
-            }],
-            evaluation_periods: 1,
-            metric_name: "Errors".into(),
-            namespace: "AWS/Lambda".into(),
-            period: 3600,
-            statistic: cloudwatch::Statistic::Sum,
-            threshold: 1u32.into(),
-            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
-        },
-    );
-    t.add(
-        ids::DEAD_LETTER_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some(
-                "A run of the author-stats job was dropped after its retries: see the dead-letter queue"
-                    .into(),
-            ),
-            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
-            datapoints_to_alarm: None,
-            dimensions: vec![Dimension {
-                name: "QueueName".into(),
-                value: dead_letters.get_att(QueueAttr::QueueName),
-            }],
-            evaluation_periods: 1,
-            // Messages *sent* in the period, not those waiting: each new failure notifies,
-            // while old ones sit in the queue.
-            metric_name: "NumberOfMessagesSent".into(),
-            namespace: "AWS/SQS".into(),
-            period: 300,
-            statistic: cloudwatch::Statistic::Sum,
-            threshold: 1u32.into(),
-            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
-        },
-    );
-    let on_function = || {
-        vec![Dimension {
-            name: "FunctionName".into(),
-            value: function.reference(),
-        }]
-    };
-    t.add(
-        ids::HEARTBEAT_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some(format!(
-                "No successful author-stats run in {HEARTBEAT_HOURS} hours: is the schedule \
-                 enabled, is the function failing? `cargo xtask status` shows the recent runs"
-            )),
-            comparison_operator: cloudwatch::ComparisonOperator::LessThanThreshold,
-            datapoints_to_alarm: Some(HEARTBEAT_HOURS),
-            dimensions: on_function(),
-            evaluation_periods: HEARTBEAT_HOURS,
-            metric_name: contract::metrics::RUN_SUCCEEDED.into(),
-            namespace: contract::metrics::NAMESPACE.into(),
-            period: 3600,
-            statistic: cloudwatch::Statistic::Sum,
-            threshold: 1u32.into(),
-            treat_missing_data: cloudwatch::TreatMissingData::Breaching,
-        },
-    );
-    t.add(
-        ids::DURATION_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some(format!(
-                "An author-stats run took more than 80 % of the {TIMEOUT_SECONDS} s timeout: \
-                 raise MemorySize (CPU grows with it) before runs are killed"
-            )),
-            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
-            datapoints_to_alarm: None,
-            dimensions: on_function(),
-            evaluation_periods: 1,
-            metric_name: "Duration".into(),
-            namespace: "AWS/Lambda".into(),
-            period: 3600,
-            statistic: cloudwatch::Statistic::Maximum,
-            threshold: (TIMEOUT_SECONDS * 1000 / 10 * 8).into(),
-            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
-        },
-    );
-    t.add(
-        ids::THROTTLES_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some(
-                "An author-stats invocation was throttled (reserved concurrency 1: a run was \
-                 still going, or the account is at its limit)"
-                    .into(),
-            ),
-            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
-            datapoints_to_alarm: None,
-            dimensions: on_function(),
-            evaluation_periods: 1,
-            metric_name: "Throttles".into(),
-            namespace: "AWS/Lambda".into(),
-            period: 3600,
-            statistic: cloudwatch::Statistic::Sum,
-            threshold: 1u32.into(),
-            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
-        },
-    );
-    t.add(
-        ids::REJECTED_RECORDS_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some(format!(
-                "An author-stats run rejected more bad records than {} (malformed lines, posts \
-                 without an author or with a bad timestamp, unknown authors, invalid or shared \
-                 slugs; drafts and scheduled posts do not count): check the export, `cargo \
-                 xtask status` shows the counters",
-                params::REJECTED_RECORDS_THRESHOLD
-            )),
-            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanThreshold,
-            datapoints_to_alarm: None,
-            dimensions: on_function(),
-            evaluation_periods: 1,
-            metric_name: contract::metrics::RECORDS_REJECTED.into(),
-            namespace: contract::metrics::NAMESPACE.into(),
-            period: 3600,
-            statistic: cloudwatch::Statistic::Maximum,
-            threshold: p.rejected_records_threshold.reference(),
-            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
-        },
-    );
-    t.add(
-        ids::INVALIDATION_ALARM,
-        Alarm {
-            alarm_actions: actions(),
-            alarm_description: Some(
-                "An author-stats run published but could not invalidate its CloudFront paths: \
-                 viewers get the old charts until their s-maxage ends; the run's warning names \
-                 the cause and the command that invalidates by hand"
-                    .into(),
-            ),
-            comparison_operator: cloudwatch::ComparisonOperator::GreaterThanOrEqualToThreshold,
-            datapoints_to_alarm: None,
-            dimensions: on_function(),
-            evaluation_periods: 1,
-            metric_name: contract::metrics::INVALIDATION_FAILED.into(),
-            namespace: contract::metrics::NAMESPACE.into(),
-            period: 3600,
-            statistic: cloudwatch::Statistic::Maximum,
-            threshold: 1u32.into(),
-            treat_missing_data: cloudwatch::TreatMissingData::NotBreaching,
-        },
-    );
-    topic
 }
