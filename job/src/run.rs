@@ -75,9 +75,10 @@ pub struct Summary {
     /// Files the published index recorded for authors no longer listed (or that a
     /// re-rendered author no longer has), deleted after `index.json`.
     pub charts_removed: usize,
-    /// Whether `index.json` was written: not by a dry run, nor by a run that changed
-    /// nothing (no file written, refreshed or removed, and a listing that differs from the
-    /// published one only in `now` and `rendered`, data-spec §7 *Writing*).
+    /// Whether `index.json` was written: not by a dry run, nor by a run of the window
+    /// `changed` that changed nothing (no file written, refreshed or removed, and a listing
+    /// that differs from the published one only in `now` and `rendered`, data-spec §7
+    /// *Writing*).
     pub index_written: bool,
     /// What the published `index.json` was before this run: `absent`, `listing` or
     /// `unreadable` (then `warnings` says why, and the guards that compare with it passed).
@@ -169,9 +170,9 @@ pub(crate) struct Prepared {
     pub counted_posts: u64,
     /// The newest counted post, for the empty-window warning.
     pub newest: Option<Instant>,
-    /// Nobody is rendered, nobody left, and the listing says what the published index
-    /// says but for `now` and `rendered`: unless headers are refreshed, the published
-    /// index stays as it is.
+    /// A run of the window `changed` renders nobody, nobody left, and the listing says
+    /// what the published index says but for `now` and `rendered`: unless headers are
+    /// refreshed, the published index stays as it is.
     pub index_unchanged: bool,
 }
 
@@ -281,8 +282,12 @@ pub(crate) fn prepare(
             to_render.push(i);
         }
     }
-    let index_unchanged =
-        to_render.is_empty() && published.departed.is_empty() && published.same_as(&mut index);
+    // A quiet day of the window `changed` writes nothing (data-spec §7 *Writing*); the
+    // other windows write their index as they always did.
+    let index_unchanged = config.changed
+        && to_render.is_empty()
+        && published.departed.is_empty()
+        && published.same_as(&mut index);
 
     // 6. Where this run writes, only regular files (or links, which are replaced) may be.
     let suffixes = render::file_suffixes(&config.style);
