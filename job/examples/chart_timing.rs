@@ -39,12 +39,11 @@ struct Case {
 }
 
 impl Case {
-    fn input(&self, as_of: chrono::NaiveDate) -> ChartInput<'_> {
+    fn input(&self) -> ChartInput<'_> {
         ChartInput {
             display_name: &self.name,
             first_month: self.first,
             counts: &self.counts,
-            as_of,
         }
     }
 }
@@ -114,26 +113,24 @@ fn main() -> anyhow::Result<()> {
 
     // Warm up (font registration, allocator).
     let style = Style::builtin();
-    let as_of = chrono::NaiveDate::from_ymd_opt(2025, 11, 25).expect("a date");
     render_png(
         &ChartInput {
             display_name: "warm-up",
             first_month: MonthKey::new(2025, 1),
             counts: &[1, 2, 3],
-            as_of,
         },
         &style,
         Variant::Light,
     )?;
 
     if out_dir.as_deref() == Some("--per-format") {
-        return per_format(&cases, &style, as_of);
+        return per_format(&cases, &style);
     }
     let mut bytes = 0usize;
     let mut largest = 0usize;
     let started = Instant::now();
     for (i, c) in cases.iter().enumerate() {
-        let png = render_png(&c.input(as_of), &style, Variant::Light)?;
+        let png = render_png(&c.input(), &style, Variant::Light)?;
         bytes += png.len();
         largest = largest.max(png.len());
         if let Some(dir) = &out_dir {
@@ -157,7 +154,7 @@ fn main() -> anyhow::Result<()> {
 type Both = fn(&ChartInput<'_>, &Style, &[Variant]) -> anyhow::Result<Vec<Vec<u8>>>;
 
 /// Single-thread milliseconds per chart for each file an author gets, and the SVG sizes.
-fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow::Result<()> {
+fn per_format(cases: &[Case], style: &Style) -> anyhow::Result<()> {
     let mut line = format!("per-format {} charts:", cases.len());
     let mut svg_bytes = Vec::new();
     // What the job renders per author: both variants of a format from one drawing.
@@ -167,7 +164,7 @@ fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow
     ] {
         let started = Instant::now();
         for c in cases {
-            both(&c.input(as_of), style, &[Variant::Light, Variant::Dark])?;
+            both(&c.input(), style, &[Variant::Light, Variant::Dark])?;
         }
         let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;
         line += &format!(" {}-light+dark={ms:.3}", format.extension());
@@ -176,7 +173,7 @@ fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow
         for variant in [Variant::Light, Variant::Dark] {
             let started = Instant::now();
             for c in cases {
-                let input = c.input(as_of);
+                let input = c.input();
                 let bytes = render(&input, style, variant, format)?;
                 if format == Format::Svg {
                     svg_bytes.push(bytes.len());
@@ -195,7 +192,7 @@ fn per_format(cases: &[Case], style: &Style, as_of: chrono::NaiveDate) -> anyhow
             first_month: c.first,
             counts: c.counts.clone(),
         };
-        let input = c.input(as_of);
+        let input = c.input();
         stats_json(&job, "2025-11-25T00:00:00Z", &summary(&input, style), &[])?;
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0 / cases.len() as f64;

@@ -36,6 +36,11 @@ pub struct IndexAuthor {
     pub last_month: MonthKey,
     pub monthly: BTreeMap<MonthKey, u32>,
     pub rendered: bool,
+    /// The digest of what the author's files in `files` were drawn from (data-spec §7,
+    /// `crate::author_digest`): this run's for a rendered author, else carried from the
+    /// published index; `None` while no release that records it drew them.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub digest: Option<String>,
     /// The summary sentence (alt text) of the charts in `files`, in their locale.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub summary: Option<String>,
@@ -60,6 +65,7 @@ impl IndexAuthor {
             last_month,
             monthly: counts.monthly,
             rendered: counts.active,
+            digest: None,
             summary: None,
             files: None,
         })

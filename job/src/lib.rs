@@ -3,8 +3,9 @@
 //! Stages, one module each: `ingest` (stream gzip JSONL into records), `stats` (join,
 //! count per month, select active authors), `guard` (the publish guards), `chart` (PNG
 //! bytes per style and variant), `render` (an author's files), `publish` (stores); `index`
-//! is the output model, `previous_index` what a run reads of the published one, and `run`
-//! wires the stages. The names the job shares with its
+//! is the output model, `author_digest` what decides that an author's files must be drawn
+//! again, `previous_index` what a run reads of the published one, and `run` wires the
+//! stages. The names the job shares with its
 //! deployment (environment variables, files, metrics, defaults) are in `contract`. The
 //! rules are `spec/data-spec.md`.
 //!
@@ -20,6 +21,7 @@ pub use ingest::Source;
 pub use publish::{LocalStore, Store};
 pub use run::{run, RunConfig, Summary};
 
+pub mod author_digest;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod chart;

@@ -27,6 +27,12 @@ impl MonthKey {
         }
     }
 
+    /// The month `n` months after this one.
+    pub fn plus(self, n: usize) -> Self {
+        let index = i64::from(self.year) * 12 + i64::from(self.month - 1) + n as i64;
+        MonthKey::new(index.div_euclid(12) as i32, index.rem_euclid(12) as u32 + 1)
+    }
+
     /// Months from `self` to `later` (0 when equal; negative when `later` is earlier).
     pub fn months_until(self, later: MonthKey) -> i64 {
         (later.year as i64 - self.year as i64) * 12 + (later.month as i64 - self.month as i64)
@@ -99,6 +105,18 @@ mod tests {
     #[test]
     fn succ_wraps_the_year() {
         assert_eq!(MonthKey::new(2024, 12).succ(), MonthKey::new(2025, 1));
+    }
+
+    #[test]
+    fn plus_counts_months_across_years() {
+        assert_eq!(MonthKey::new(2024, 11).plus(0), MonthKey::new(2024, 11));
+        assert_eq!(MonthKey::new(2024, 11).plus(2), MonthKey::new(2025, 1));
+        assert_eq!(MonthKey::new(2011, 1).plus(179), MonthKey::new(2025, 12));
+        let mut m = MonthKey::new(1969, 12);
+        for n in 0..30 {
+            assert_eq!(MonthKey::new(1969, 12).plus(n), m);
+            m = m.succ();
+        }
     }
 
     #[test]

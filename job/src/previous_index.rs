@@ -1,15 +1,18 @@
 //! The published `index.json`, read once as a bounded stream (data-spec §1, §7): what the
-//! publish guards compare with, the style it was drawn in, the files each author's entry
-//! records (carried into this run's listing for the authors it does not render), and the
-//! recorded files of authors no longer listed — the only files removal deletes.
+//! publish guards compare with, the style it was drawn in, the files, summary and digest
+//! each author's entry records (carried into this run's listing for the authors it does
+//! not render), the recorded files of authors no longer listed — the only files removal
+//! deletes — and a hash of its bytes, to tell whether a new index would change anything.
 
 use std::io::{self, BufReader, Read};
 
 use anyhow::{anyhow, Result};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
+use crate::author_digest::is_digest;
 use crate::guard::Previous;
-use crate::index::IndexAuthor;
+use crate::index::{Index, IndexAuthor};
 use crate::publish::{author_file_slug, IndexSource};
 use crate::quote::{clip_quoted, quoted};
 use crate::render::FileRef;
@@ -38,6 +41,17 @@ pub struct PreviousIndex {
     /// Slugs of authors no longer listed whose entries record no files (an index written
     /// before every entry recorded them): none of their files is removed.
     pub unrecorded: Vec<String>,
+    /// What [`PreviousIndex::same_as`] compares with (`None` unless it is a listing).
+    published: Option<Published>,
+}
+
+/// A readable published index as bytes: their SHA-256, its `now` as written, and which
+/// entries of the new listing (by position) it said were rendered.
+#[derive(Debug)]
+struct Published {
+    sha256: [u8; 32],
+    now: String,
+    rendered: Vec<bool>,
 }
 
 /// The parts of the document read; everything else is skipped as it streams by.
@@ -55,33 +69,40 @@ struct Document {
 struct Entry {
     slug: String,
     #[serde(default)]
+    rendered: bool,
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
     summary: Option<String>,
     #[serde(default)]
     files: Option<Vec<FileRef>>,
 }
 
 impl PreviousIndex {
-    /// Read `source` and carry each recorded entry's files and summary into the entry of
-    /// the same slug in `listing` (sorted by slug); an entry of a slug that `listing` lacks
-    /// is departed. A failed download is an error; a document that is not a listing the
-    /// job wrote is [`Previous::Unreadable`] (then no entry's files are known).
+    /// Read `source` and carry each recorded entry's files, summary and digest into the
+    /// entry of the same slug in `listing` (sorted by slug); an entry of a slug that
+    /// `listing` lacks is departed. A failed download is an error; a document that is not
+    /// a listing the job wrote is [`Previous::Unreadable`] (then no entry's files are known).
     pub fn read(source: IndexSource<'_>, listing: &mut [IndexAuthor]) -> Result<PreviousIndex> {
         let unreadable = |why: String, listing: &mut [IndexAuthor]| {
             for entry in listing.iter_mut() {
                 entry.files = None;
                 entry.summary = None;
+                entry.digest = None;
             }
             PreviousIndex {
                 previous: Previous::Unreadable(why),
                 style: None,
                 departed: Vec::new(),
                 unrecorded: Vec::new(),
+                published: None,
             }
         };
         // Known: no file was published for an author that no index listed.
         for entry in listing.iter_mut() {
             entry.files = Some(Vec::new());
             entry.summary = None;
+            entry.digest = None;
         }
         let (len, reader) = match source {
             IndexSource::Absent => {
@@ -90,6 +111,7 @@ impl PreviousIndex {
                     style: None,
                     departed: Vec::new(),
                     unrecorded: Vec::new(),
+                    published: None,
                 })
             }
             IndexSource::Unusable(why) => return Ok(unreadable(why, listing)),
@@ -124,6 +146,7 @@ impl PreviousIndex {
         let removed_files = std::mem::take(&mut document.removed_files);
         let mut departed = Vec::new();
         let mut unrecorded = Vec::new();
+        let mut rendered = vec![false; listing.len()];
         for entry in document.authors {
             let Some(slug) = Slug::parse(&entry.slug) else {
                 continue;
@@ -131,8 +154,14 @@ impl PreviousIndex {
             let files = entry.files.map(|files| own_files(&slug, files));
             match listing.binary_search_by(|a| a.slug.as_str().cmp(slug.as_str())) {
                 Ok(i) => {
+                    // A digest describes the files it came with: none without them.
+                    listing[i].digest = entry
+                        .digest
+                        .filter(|d| is_digest(d))
+                        .filter(|_| files.is_some());
                     listing[i].summary = entry.summary.filter(|_| files.is_some());
                     listing[i].files = files;
+                    rendered[i] = entry.rendered;
                 }
                 Err(_) => match files {
                     Some(files) => {
@@ -157,7 +186,37 @@ impl PreviousIndex {
             style: document.style,
             departed,
             unrecorded,
+            published: Some(Published {
+                sha256: bounded.sha256.finalize().into(),
+                now: document.now,
+                rendered,
+            }),
         })
+    }
+
+    /// Whether `index` (the listing this was read into, nobody rendered) says what the
+    /// published index says, but for its `now` and its `rendered` flags: then writing it
+    /// would change nothing a reader relies on (data-spec §7 *Writing*). Compares bytes,
+    /// so any other difference — a counter, a name, an id, a file — says no.
+    pub fn same_as(&self, index: &mut Index) -> bool {
+        let Some(published) = &self.published else {
+            return false;
+        };
+        if published.rendered.len() != index.authors.len()
+            || index.authors.iter().any(|a| a.rendered)
+        {
+            return false;
+        }
+        let now = std::mem::replace(&mut index.now, published.now.clone());
+        for (entry, &rendered) in index.authors.iter_mut().zip(&published.rendered) {
+            entry.rendered = rendered;
+        }
+        let sha256: [u8; 32] = Sha256::digest(index.to_json()).into();
+        index.now = now;
+        for entry in &mut index.authors {
+            entry.rendered = false;
+        }
+        sha256 == published.sha256
     }
 
     /// One warning line when departed authors' files could not be removed because the
@@ -212,6 +271,8 @@ fn own_files(slug: &Slug, files: Vec<FileRef>) -> Vec<FileRef> {
 /// [`MAX_INDEX_STRING_BYTES`], so what the parser holds stays bounded.
 struct Bounded<R> {
     inner: R,
+    /// Of every byte read.
+    sha256: Sha256,
     total: u64,
     in_string: bool,
     escaped: bool,
@@ -223,6 +284,7 @@ impl<R: Read> Bounded<R> {
     fn new(inner: R) -> Self {
         Bounded {
             inner,
+            sha256: Sha256::new(),
             total: 0,
             in_string: false,
             escaped: false,
@@ -243,6 +305,7 @@ impl<R: Read> Read for Bounded<R> {
             return Err(io::Error::other(why.clone()));
         }
         let n = self.inner.read(buf)?;
+        self.sha256.update(&buf[..n]);
         self.total += n as u64;
         if self.total > MAX_INDEX_BYTES {
             return Err(self.refuse(too_large(self.total)));
@@ -293,6 +356,7 @@ mod tests {
             last_month: MonthKey::new(2025, 1),
             monthly: BTreeMap::from([(MonthKey::new(2025, 1), 1)]),
             rendered: false,
+            digest: None,
             summary: None,
             files: None,
         }
@@ -379,6 +443,77 @@ mod tests {
         let mut listing = vec![entry("alice")];
         read(&text, &mut listing);
         assert!(listing[0].files.is_none() && listing[0].summary.is_none());
+    }
+
+    #[test]
+    fn a_recorded_digest_is_carried_with_the_files_and_only_a_well_formed_one() {
+        let digest = "0123456789abcdef";
+        let text = format!(
+            r#"{{"now":"{NOW}","authors":[
+                {{"slug":"a","digest":"{digest}","files":[{}]}},
+                {{"slug":"b","digest":"{digest}"}},
+                {{"slug":"c","digest":"0123456789ABCDEF","files":[]}},
+                {{"slug":"d","files":[]}}
+            ]}}"#,
+            file("a.png")
+        );
+        let mut listing = vec![entry("a"), entry("b"), entry("c"), entry("d")];
+        read(&text, &mut listing);
+        let digests: Vec<Option<&str>> = listing.iter().map(|e| e.digest.as_deref()).collect();
+        // b records no files, so no digest of them; c's is not one the job writes.
+        assert_eq!(digests, [Some(digest), None, None, None]);
+        // An unreadable index leaves every digest unknown.
+        let mut listing = vec![entry("a")];
+        listing[0].digest = Some(digest.into());
+        read("[]", &mut listing);
+        assert_eq!(listing[0].digest, None);
+    }
+
+    /// The index a run would write for `listing` at `now`, nobody rendered.
+    fn index_of(listing: Vec<IndexAuthor>, now: &str) -> Index {
+        Index::new(
+            "Asia/Tokyo",
+            Instant::parse(now).unwrap(),
+            7,
+            "0123456789abcdef".into(),
+            listing,
+            crate::stats::Skipped::default(),
+        )
+    }
+
+    #[test]
+    fn an_index_that_differs_only_in_now_and_rendered_is_the_same() {
+        let mut published = index_of(vec![entry("a"), entry("b")], NOW);
+        published.authors[0].rendered = true;
+        published.authors[0].files = Some(Vec::new());
+        published.authors[1].files = Some(Vec::new());
+        let text = String::from_utf8(published.to_json()).unwrap();
+
+        // A day later, nobody rendered: the same but for `now` and `rendered`.
+        let mut next = index_of(vec![entry("a"), entry("b")], "2025-11-26T00:00:00Z");
+        let previous = read(&text, &mut next.authors);
+        assert!(previous.same_as(&mut next));
+        // …and the comparison leaves the new index as it was.
+        assert_eq!(next.now, "2025-11-26T00:00:00Z");
+        assert!(next.authors.iter().all(|a| !a.rendered));
+
+        // Any other difference is a change: a counter, a name, a listed author.
+        let mut counted = index_of(vec![entry("a"), entry("b")], "2025-11-26T00:00:00Z");
+        counted.skipped.future_post = 1;
+        let previous = read(&text, &mut counted.authors);
+        assert!(!previous.same_as(&mut counted));
+        let mut renamed = index_of(vec![entry("a"), entry("b")], "2025-11-26T00:00:00Z");
+        renamed.authors[1].display_name = "B".into();
+        let previous = read(&text, &mut renamed.authors);
+        assert!(!previous.same_as(&mut renamed));
+        let mut fewer = index_of(vec![entry("a")], "2025-11-26T00:00:00Z");
+        let previous = read(&text, &mut fewer.authors);
+        assert!(!previous.same_as(&mut fewer));
+        // No published index, or an unreadable one: never the same.
+        let mut first = index_of(vec![entry("a")], NOW);
+        let absent = PreviousIndex::read(IndexSource::Absent, &mut first.authors).unwrap();
+        assert!(!absent.same_as(&mut first));
+        assert!(!read("{}", &mut first.authors).same_as(&mut first));
     }
 
     #[test]

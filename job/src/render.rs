@@ -2,12 +2,12 @@
 //! variant of the style (`<slug>.png`, `<slug>.dark.png`, `<slug>.svg`, `<slug>.dark.svg`),
 //! then `<slug>.stats.json` (the numbers as drawn, the summary sentence and each image's
 //! SHA-256), and what `index.json` says about them.
-//! Pure: the same author, style and `now` give the same bytes.
+//! Pure: the same author and style give the same images whatever the day; the stats file
+//! also records `now` (`as_of`).
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -101,14 +101,13 @@ pub fn file_suffixes(style: &Style) -> Vec<&'static str> {
     suffixes
 }
 
-/// Render `job`'s files in `style`; `now` is the run's instant (`as_of` text) and `today`
-/// its day in the run's zone.
-pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<Rendered> {
+/// Render `job`'s files in `style`; `now` is the run's instant (the stats' `as_of` text,
+/// which no image shows).
+pub fn author(job: &Job, style: &Style, now: &str) -> Result<Rendered> {
     let input = ChartInput {
         display_name: &job.display_name,
         first_month: job.first_month,
         counts: &job.counts,
-        as_of: today,
     };
     let mut files = Vec::new();
     let mut refs = Vec::new();
@@ -214,12 +213,8 @@ mod tests {
         }
     }
 
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2025, 11, 25).unwrap()
-    }
-
     fn render(style: &Style) -> Rendered {
-        author(&job(), style, "2025-11-25T00:00:00Z", today()).unwrap()
+        author(&job(), style, "2025-11-25T00:00:00Z").unwrap()
     }
 
     fn stats(r: &Rendered) -> serde_json::Value {
@@ -305,7 +300,7 @@ mod tests {
     fn trend_values_are_rounded_to_two_decimals() {
         let mut j = job();
         j.counts = vec![1, 1, 0, 0];
-        let r = author(&j, &Style::builtin(), "2025-11-25T00:00:00Z", today()).unwrap();
+        let r = author(&j, &Style::builtin(), "2025-11-25T00:00:00Z").unwrap();
         assert_eq!(stats(&r)["trend"]["2025-10"], 0.67);
     }
 
@@ -333,6 +328,21 @@ mod tests {
         let svg = std::str::from_utf8(&r.chart.files[2].bytes).unwrap();
         assert!(svg.contains(&format!("<desc id=\"desc\">{}</desc>", r.summary)));
         assert_eq!(stats(&r)["summary"], r.summary.as_str());
+    }
+
+    #[test]
+    fn another_day_gives_the_same_images_and_a_new_as_of() {
+        let a = render(&Style::builtin());
+        let b = author(&job(), &Style::builtin(), "2025-11-26T09:30:00Z").unwrap();
+        let (a_stats, b_stats) = (a.chart.files.last().unwrap(), b.chart.files.last().unwrap());
+        for (x, y) in a.chart.files.iter().zip(&b.chart.files) {
+            if x.name.ends_with(".stats.json") {
+                continue;
+            }
+            assert!(x.bytes == y.bytes, "{} differs on another day", x.name);
+        }
+        assert_eq!(stats(&b)["as_of"], "2025-11-26T09:30:00Z");
+        assert_ne!(a_stats.bytes, b_stats.bytes);
     }
 
     #[test]

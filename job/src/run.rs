@@ -10,7 +10,8 @@ use anyhow::{Context, Result};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::chart::Style;
+use crate::author_digest::DigestInput;
+use crate::chart::{Style, RENDERER_VERSION};
 use crate::guard::{self, Guards, Previous};
 use crate::index::{Index, IndexAuthor};
 use crate::ingest::{self, Source};
@@ -32,6 +33,9 @@ pub struct RunConfig {
     /// The window `all` (data-spec §6): render every listed author, whatever the age of
     /// their posts (`days` is then only reported).
     pub all: bool,
+    /// The window `changed` (data-spec §6): render exactly the listed authors whose digest
+    /// differs from the published index's (`days` is then only reported). Not with `all`.
+    pub changed: bool,
     pub now: Instant,
     pub tz: Tz,
     /// Compute and report, write nothing (the guards are still checked).
@@ -50,6 +54,8 @@ pub struct Summary {
     pub active_days: u32,
     /// The window `all`: every listed author was rendered (`active_days` did not apply).
     pub all: bool,
+    /// The window `changed`: the listed authors whose digest changed were rendered.
+    pub changed: bool,
     pub output: String,
     pub dry_run: bool,
     /// Digest of the chart style (`style` in `index.json`).
@@ -69,6 +75,11 @@ pub struct Summary {
     /// Files the published index recorded for authors no longer listed (or that a
     /// re-rendered author no longer has), deleted after `index.json`.
     pub charts_removed: usize,
+    /// Whether `index.json` was written: not by a dry run, nor by a run of the window
+    /// `changed` that changed nothing (no file written, refreshed or removed, and a listing
+    /// that differs from the published one only in `now` and `rendered`, data-spec §7
+    /// *Writing*).
+    pub index_written: bool,
     /// What the published `index.json` was before this run: `absent`, `listing` or
     /// `unreadable` (then `warnings` says why, and the guards that compare with it passed).
     pub previous_index: &'static str,
@@ -159,6 +170,10 @@ pub(crate) struct Prepared {
     pub counted_posts: u64,
     /// The newest counted post, for the empty-window warning.
     pub newest: Option<Instant>,
+    /// A run of the window `changed` renders nobody, nobody left, and the listing says
+    /// what the published index says but for `now` and `rendered`: unless headers are
+    /// refreshed, the published index stays as it is.
+    pub index_unchanged: bool,
 }
 
 /// Steps 1–5: ingest both inputs, count, build the listing, check the guards against the
@@ -246,19 +261,33 @@ pub(crate) fn prepare(
     )
     .map_err(anyhow::Error::msg)?;
 
-    // 5. What to render: the active authors; every listed one when the published charts
-    // were drawn in another style (data-spec §7).
+    // 5. What to render: the active authors, or with the window `changed` those whose
+    // digest differs from the one their published files were drawn from; every listed one
+    // when the published charts were drawn in another style (data-spec §6, §7). A rendered
+    // author's entry gets this run's digest; the others keep the published one.
     let restyle =
         published.previous != Previous::Absent && published.style.as_ref() != Some(&style_digest);
+    let now_month = config.now.month_in(config.tz);
     // Positions in `index.authors`: each author's months become a dense series only when
     // its chart is drawn, so memory does not grow with the number of charts.
     let mut to_render = Vec::new();
     for (i, entry) in index.authors.iter_mut().enumerate() {
+        let digest = author_digest(entry, now_month, &style_digest);
+        if config.changed {
+            entry.rendered = entry.files.is_none() || entry.digest.as_ref() != Some(&digest);
+        }
         entry.rendered |= restyle;
         if entry.rendered {
+            entry.digest = Some(digest);
             to_render.push(i);
         }
     }
+    // A quiet day of the window `changed` writes nothing (data-spec §7 *Writing*); the
+    // other windows write their index as they always did.
+    let index_unchanged = config.changed
+        && to_render.is_empty()
+        && published.departed.is_empty()
+        && published.same_as(&mut index);
 
     // 6. Where this run writes, only regular files (or links, which are replaced) may be.
     let suffixes = render::file_suffixes(&config.style);
@@ -279,7 +308,25 @@ pub(crate) fn prepare(
         post_lines: tally.lines,
         counted_posts,
         newest: tally.newest,
+        index_unchanged,
     })
+}
+
+/// The digest of what `entry`'s files are drawn from when rendered now (data-spec §7).
+fn author_digest(entry: &IndexAuthor, now_month: MonthKey, style_digest: &str) -> String {
+    let counts: Vec<u32> = entry
+        .first_month
+        .through(now_month)
+        .map(|m| entry.monthly.get(&m).copied().unwrap_or(0))
+        .collect();
+    DigestInput {
+        display_name: &entry.display_name,
+        first_month: entry.first_month,
+        counts: &counts,
+        style: style_digest,
+        renderer: RENDERER_VERSION,
+    }
+    .digest()
 }
 
 /// What to draw for one listed author: its months as a dense series through `now_month`.
@@ -303,23 +350,34 @@ pub(crate) fn render_counted(
     now: &str,
     rendered: &AtomicUsize,
 ) -> Result<render::Rendered> {
-    let files = render::author(job, &config.style, now, config.now.date_in(config.tz))
+    let files = render::author(job, &config.style, now)
         .with_context(|| format!("rendering the chart of {}", job.slug))?;
     rendered.fetch_add(1, Ordering::Relaxed);
     Ok(files)
 }
 
+/// What [`conclude`] did.
+pub(crate) struct Concluded {
+    /// Objects whose headers were refreshed.
+    pub refreshed: usize,
+    /// Files removed.
+    pub removed: usize,
+    pub index_written: bool,
+}
+
 /// The last writes of a publication, after every author's files: attach each rendered
-/// author's files and summary to its entry, refresh headers, write `index.json`, then
-/// remove `departed` (the recorded files of authors no longer listed) and the recorded
-/// files that re-rendered authors no longer have (data-spec §7 *Removal*), which the index
-/// names as `removed_files`. Returns (refreshed, removed).
+/// author's files and summary to its entry, refresh headers, write `index.json` (unless
+/// `index_unchanged` and nothing was refreshed or is to be removed), then remove
+/// `departed` (the recorded files of authors no longer listed) and the recorded files
+/// that re-rendered authors no longer have (data-spec §7 *Removal*), which the index names
+/// as `removed_files`.
 pub(crate) fn conclude(
     publication: &mut dyn Publication,
     index: &mut Index,
     mut described: HashMap<String, (Vec<FileRef>, String)>,
     departed: Vec<String>,
-) -> Result<(usize, usize)> {
+    index_unchanged: bool,
+) -> Result<Concluded> {
     let mut doomed = departed;
     for entry in &mut index.authors {
         if let Some((files, summary)) = described.remove(&entry.slug) {
@@ -347,9 +405,20 @@ pub(crate) fn conclude(
         let index = &*index;
         publication.refresh_headers(&|name| records(index, name))?
     };
+    if index_unchanged && refreshed == 0 && index.removed_files.is_empty() {
+        return Ok(Concluded {
+            refreshed,
+            removed: 0,
+            index_written: false,
+        });
+    }
     publication.put_index(&index.to_json())?;
     let removed = publication.remove(&index.removed_files)?;
-    Ok((refreshed, removed))
+    Ok(Concluded {
+        refreshed,
+        removed,
+        index_written: true,
+    })
 }
 
 /// Whether `index` records `name` among the files of the author it belongs to.
@@ -362,7 +431,8 @@ fn records(index: &Index, name: &str) -> bool {
 
 impl Prepared {
     /// The summary of a run that prepared this, rendered `rendered` authors, published
-    /// `published` and removed `removed` files.
+    /// `published` and removed `removed` files (and wrote `index.json` or not).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn summary(
         mut self,
         config: &RunConfig,
@@ -370,9 +440,11 @@ impl Prepared {
         rendered: usize,
         published: Published,
         removed: usize,
+        index_written: bool,
         started: Clock,
     ) -> Summary {
-        if self.to_render.is_empty() {
+        // With `changed`, an empty selection is the normal quiet day.
+        if self.to_render.is_empty() && !config.changed {
             if let Some(newest) = self.newest {
                 self.warnings.push(format!(
                     "no author has a counted post in the {} days up to {}; the newest counted \
@@ -390,6 +462,7 @@ impl Prepared {
             timezone: self.index.timezone,
             active_days: config.days,
             all: config.all,
+            changed: config.changed,
             output: location,
             dry_run: config.dry_run,
             style: self.index.style,
@@ -402,6 +475,7 @@ impl Prepared {
             charts_unchanged: published.unchanged,
             charts_refreshed: published.refreshed,
             charts_removed: removed,
+            index_written,
             previous_index: self.previous_index,
             warnings: self.warnings,
             rejected_records: rejected_records(&self.index.skipped),
@@ -440,7 +514,7 @@ pub fn run(
         r.chart
     };
     let bound = pipeline::default_bound();
-    let (published, removed) = if config.dry_run {
+    let (published, removed, index_written) = if config.dry_run {
         pipeline::stream(&to_render, bound, render, |charts| {
             charts.for_each(|_| task.inc());
             Ok(())
@@ -449,25 +523,26 @@ pub fn run(
             "{} rendered, none written (dry run)",
             to_render.len()
         ));
-        (Published::default(), 0)
+        (Published::default(), 0, false)
     } else {
         let mut publication = store.open()?;
         let mut published = pipeline::stream(&to_render, bound, render, |charts| {
             publication.put_charts(&mut charts.map(&mut describe), &|| task.inc())
         })?;
         let departed = std::mem::take(&mut prepared.departed);
-        let (refreshed, removed) = conclude(
+        let concluded = conclude(
             publication.as_mut(),
             &mut prepared.index,
             described,
             departed,
+            prepared.index_unchanged,
         )?;
-        published.refreshed = refreshed;
+        published.refreshed = concluded.refreshed;
         task.finish(&format!(
             "{} written, {} unchanged, {} refreshed, {} removed",
-            published.written, published.unchanged, published.refreshed, removed
+            published.written, published.unchanged, published.refreshed, concluded.removed
         ));
-        (published, removed)
+        (published, concluded.removed, concluded.index_written)
     };
     // Keep the positions for the summary's empty-window check.
     prepared.to_render = to_render;
@@ -477,6 +552,7 @@ pub fn run(
         rendered.into_inner(),
         published,
         removed,
+        index_written,
         started,
     ))
 }
@@ -501,6 +577,8 @@ impl Summary {
             self.counted_posts,
             if self.all {
                 "all".to_owned()
+            } else if self.changed {
+                "changed".to_owned()
             } else {
                 format!("{} days", self.active_days)
             },
@@ -522,6 +600,9 @@ impl Summary {
             self.rejected_records,
             skipped(true)
         );
+        if !self.index_written && !self.dry_run {
+            out += "index.json: unchanged, not written (nothing changed since the published one)\n";
+        }
         if self.invalidated_paths > 0 {
             out += &format!("invalidated: {} CloudFront paths\n", self.invalidated_paths);
         }

@@ -121,11 +121,15 @@ fn check(tz: &str, seed: u64) {
     let (files, now) = sample(dir.path(), seed);
     let (a, b) = (dir.path().join("single"), dir.path().join("fanned"));
     // A daily run over an empty folder, then the window `all` over the published one (a
-    // rerun: unchanged charts stay, the others are replaced), then a later daily run.
+    // rerun: unchanged charts stay, the others are replaced), then a later daily run, then
+    // the window `changed` (everyone the daily run did not redraw in the new month), and a
+    // day later `changed` again (nobody: nothing is written).
     for window in [
         vec!["--days", "30", "--now", &now, "--tz", tz],
         vec!["--all", "--now", &now, "--tz", tz],
         vec!["--days", "7", "--now", "2026-01-10T00:00:00Z", "--tz", tz],
+        vec!["--changed", "--now", "2026-01-10T00:00:00Z", "--tz", tz],
+        vec!["--changed", "--now", "2026-01-11T00:00:00Z", "--tz", tz],
     ] {
         single(&files, &a, &window);
         fan_out(&files, &b, &window, "7");
@@ -133,9 +137,20 @@ fn check(tz: &str, seed: u64) {
     }
     let index: Value =
         serde_json::from_slice(&std::fs::read(b.join("index.json")).unwrap()).unwrap();
+    let authors = index["authors"].as_array().unwrap();
     assert!(
-        index["authors"].as_array().unwrap().len() > 20,
+        authors.len() > 20,
         "the sample lists enough authors to need several batches"
+    );
+    // The digests came through the fan-out as the single run wrote them (compared byte for
+    // byte above): every author drawn has one, and the last run was the `changed` one.
+    assert!(
+        authors.iter().all(|a| a["digest"].as_str().is_some()),
+        "{index}"
+    );
+    assert_eq!(
+        index["now"], "2026-01-10T00:00:00Z",
+        "the quiet day wrote nothing"
     );
 }
 

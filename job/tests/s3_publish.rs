@@ -1,6 +1,7 @@
 //! The job on S3 (issue 3), against a local moto server: the sample export read from a
 //! source bucket, charts and `index.json` published under a prefix, identical to a local
-//! run; unchanged charts are not uploaded again; a corrupt or missing export writes nothing.
+//! run; unchanged charts are not uploaded again; a `changed` run a day later sends no PUT at
+//! all; a corrupt or missing export writes nothing.
 
 mod aws_support;
 
@@ -171,6 +172,52 @@ fn rerun_with_nothing_changed_uploads_no_chart() {
             assert_eq!(after[key].etag, listed.etag, "{key}");
         }
     }
+}
+
+/// `author-stats run --changed --now NOW --json` from the export to `s3://charts/PREFIX`.
+fn publish_changed(export: &Export, charts: &str, now: &str) -> Value {
+    let output = job_command()
+        .args(["run", "--posts", &export.posts_url()])
+        .args(["--authors", &export.authors_url()])
+        .args(["--out", &format!("s3://{charts}/{PREFIX}")])
+        .args(["--changed", "--now", now, "--json"])
+        .output()
+        .expect("the job binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    Run { output, stderr }.summary()
+}
+
+#[test]
+fn a_changed_run_a_day_later_puts_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
+    let export = Export::upload("export-changed");
+    create_bucket("charts-changed");
+    let first = publish_changed(&export, "charts-changed", NOW);
+    assert!(first["charts_rendered"].as_u64().unwrap() > 5, "{first}");
+    assert_eq!(first["charts_rendered"], first["authors_listed"]);
+    let before = list("charts-changed", PREFIX);
+    let index_before = get_object("charts-changed", &format!("{PREFIX}{INDEX_FILE}")).unwrap();
+    let writes = || {
+        let mut lines = logged_requests("PUT /charts-changed/");
+        lines.extend(logged_requests("POST /charts-changed/"));
+        lines.extend(logged_requests("DELETE /charts-changed/"));
+        lines.len()
+    };
+    let writes_before = writes();
+
+    let second = publish_changed(&export, "charts-changed", "2025-11-26T09:00:00Z");
+    assert_eq!(second["charts_rendered"], 0);
+    assert_eq!(second["charts_written"], 0);
+    assert_eq!(second["charts_refreshed"], 0);
+    assert_eq!(second["index_written"], false);
+    assert_eq!(writes(), writes_before, "no PUT, POST or DELETE");
+    let after = list("charts-changed", PREFIX);
+    assert_eq!(
+        before.iter().map(|(k, l)| (k, &l.etag)).collect::<Vec<_>>(),
+        after.iter().map(|(k, l)| (k, &l.etag)).collect::<Vec<_>>()
+    );
+    let index_after = get_object("charts-changed", &format!("{PREFIX}{INDEX_FILE}")).unwrap();
+    assert!(index_before == index_after, "index.json is the first run's");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The Lambda function: the same binary, serving invocations through `lambda_runtime` when
 //! `AWS_LAMBDA_RUNTIME_API` is set. The S3 client and the settings are built once per
-//! container; each invocation reads `{"days","now","dry_run","allow_empty","allow_shrink",
-//! "force"}` (all optional), runs the
+//! container; each invocation reads `{"days","all","changed","now","dry_run","allow_empty",
+//! "allow_shrink","force"}` (all optional), runs the
 //! synchronous batch on a blocking thread, invalidates what it changed on the stack's
 //! CloudFront distribution (`DISTRIBUTION_ID`), logs JSON (tracing), prints one EMF metrics
 //! line and answers with the run's `Summary` as JSON.
@@ -36,6 +36,9 @@ pub struct Event {
     pub days: Option<i64>,
     /// The window `all`: render every listed author (data-spec §6); `days` is then ignored.
     pub all: Option<bool>,
+    /// The window `changed`: render the listed authors whose digest changed (data-spec
+    /// §6); `days` is then ignored. Not with `all`.
+    pub changed: Option<bool>,
     /// The run's "now" (data-spec §4 grammar); default: the current time.
     pub now: Option<String>,
     /// Compute and report, write nothing.
@@ -55,8 +58,9 @@ impl Event {
     /// Parse an invocation payload; `null` (an empty invocation) is the default event.
     pub fn from_payload(payload: Value) -> Result<Event, String> {
         let shape =
-            "{\"days\": N, \"all\": true, \"now\": \"2025-11-25T00:00:00Z\", \"dry_run\": true, \
-             \"allow_empty\": true, \"allow_shrink\": true, \"force\": true} (all optional)";
+            "{\"days\": N, \"all\": true, \"changed\": true, \"now\": \"2025-11-25T00:00:00Z\", \
+             \"dry_run\": true, \"allow_empty\": true, \"allow_shrink\": true, \"force\": true} (all \
+             optional)";
         match payload {
             Value::Null => Ok(Event::default()),
             Value::Object(_) => serde_json::from_value(payload)
@@ -75,9 +79,19 @@ impl Event {
             Some(now) => run::parse_now(now).map_err(|e| format!("now: {e}"))?,
             None => Instant::now(),
         };
+        let (all, changed) = (self.all.unwrap_or(false), self.changed.unwrap_or(false));
+        if all && changed {
+            return Err(
+                "all and changed: the event asks for two windows; send \"changed\": true \
+                        for the authors whose charts changed, or \"all\": true for every listed \
+                        author"
+                    .into(),
+            );
+        }
         Ok(RunConfig {
             days,
-            all: self.all.unwrap_or(false),
+            all,
+            changed,
             now,
             tz: settings.tz,
             dry_run: self.dry_run.unwrap_or(false),
@@ -371,6 +385,21 @@ mod tests {
         assert!(e.starts_with("now:"), "{e}");
         assert!(Event::from_payload(json!({"days": "7"})).is_err());
         assert!(Event::from_payload(json!([1])).is_err());
+    }
+
+    #[test]
+    fn the_event_asks_for_the_window_changed_but_not_with_all() {
+        let config = Event::from_payload(json!({"changed": true, "trigger": "schedule"}))
+            .unwrap()
+            .run_config(&settings())
+            .unwrap();
+        assert!(config.changed && !config.all);
+        let e = Event::from_payload(json!({"changed": true, "all": true}))
+            .unwrap()
+            .run_config(&settings())
+            .unwrap_err();
+        assert!(e.starts_with("all and changed:"), "{e}");
+        assert!(Event::from_payload(json!({"changed": 1})).is_err());
     }
 
     #[test]

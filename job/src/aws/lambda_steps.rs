@@ -189,6 +189,23 @@ mod tests {
             StepEvent::from_payload(&json!({"step": "finish", "run": "r"})),
             Ok(Some(StepEvent::Finish { run: "r".into() }))
         );
+        // The count step takes the window `changed` as a whole run does.
+        let Some(StepEvent::Count { event }) =
+            StepEvent::from_payload(&json!({"step": "count", "event": {"changed": true}})).unwrap()
+        else {
+            panic!("not a count step");
+        };
+        let settings = FunctionSettings::from_lookup(|name| match name {
+            n if n == contract::env::SOURCE_BUCKET => Some("export".into()),
+            n if n == contract::env::CHARTS_BUCKET => Some("charts".into()),
+            _ => None,
+        })
+        .unwrap();
+        let config = Event::from_payload(event)
+            .unwrap()
+            .run_config(&settings)
+            .unwrap();
+        assert!(config.changed);
         for bad in [
             json!({"step": "draw"}),
             json!({"step": "render", "run": "r"}),

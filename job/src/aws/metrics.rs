@@ -139,6 +139,7 @@ mod tests {
             timezone: "Asia/Tokyo".into(),
             active_days: 7,
             all: false,
+            changed: false,
             output: "s3://charts/author-monthly-stats/".into(),
             dry_run: false,
             style: "0123456789abcdef".into(),
@@ -151,6 +152,7 @@ mod tests {
             charts_unchanged: 1,
             charts_refreshed: 0,
             charts_removed: 4,
+            index_written: true,
             previous_index: "listing",
             warnings: Vec::new(),
             skipped: Skipped {

@@ -1,6 +1,6 @@
 //! Paints one chart with plotters, on any `DrawingBackend` (the paint canvas of the PNG, the
 //! shapes of the SVG): header (name, totals, legend), grid,
-//! one bar per month (the month in progress lighter, with its "as of" note), the trend line
+//! one bar per month (the month in progress lighter, with its note), the trend line
 //! and both axes. Works in pixels; the decisions about ticks and labels come from `y_scale`
 //! and `x_axis`, sizes from `layout`, colours from the style's palette, words from `locale`.
 
@@ -8,8 +8,10 @@ use std::fmt::Display;
 
 use anyhow::anyhow;
 use plotters::coord::Shift;
+use plotters::element::{Drawable, PointCollection};
 use plotters::prelude::{DrawingArea, DrawingBackend, IntoDrawingArea, PathElement, Rectangle};
 use plotters::style::{Color, FontDesc, RGBColor};
+use plotters_backend::{BackendCoord, DrawingErrorKind};
 
 use super::layout::Layout;
 use super::locale::Table;
@@ -19,6 +21,7 @@ use super::style::{Colour, Palette};
 use super::x_axis::{self, Metrics, XAxis};
 use super::y_scale::YScale;
 use super::{font, text, trend, ChartInput};
+use crate::month::MonthKey;
 
 type Area<DB> = DrawingArea<DB, Shift>;
 
@@ -82,6 +85,74 @@ struct Fonts {
 /// pixels; SVG: round-capped strokes).
 pub(crate) type Stroke = (Vec<(f64, f64)>, Pen);
 
+/// A backend that can tell a month's bar from other filled boxes: the SVG gives each bar
+/// its own element with a hover `<title>` (data-spec §7); a bitmap just fills it.
+pub(crate) trait Marks: DrawingBackend {
+    /// Fill the bar of `month` (`count` posts) from `upper_left` up to, not including,
+    /// `bottom_right`, as a filled rectangle is drawn.
+    fn bar(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        colour: RGBColor,
+        _hover: &BarHover<'_>,
+    ) -> Result<(), DrawingErrorKind<Self::ErrorType>> {
+        self.draw_rect(upper_left, bottom_right, &colour.filled(), true)
+    }
+}
+
+/// A bitmap fills bars like any box.
+impl<B: text::CoverageTarget> Marks for text::GlyphCache<B> {}
+
+/// What a bar's hover text says, made only by a backend that shows it.
+pub(crate) struct BarHover<'w> {
+    pub month: MonthKey,
+    pub count: u32,
+    /// The trend's value at this month (the point above the bar); `None` for the month in
+    /// progress, which has none.
+    pub trend: Option<f64>,
+    pub words: &'w Table,
+}
+
+impl BarHover<'_> {
+    /// "2025年3月: 6件（12か月平均4.2）" / "Mar 2025: 6 posts (12-month avg 4.2)"; the
+    /// month in progress "2025年11月: 4件（集計中）".
+    pub(crate) fn title(&self) -> String {
+        self.words.bar_title(self.month, self.count, self.trend)
+    }
+}
+
+/// One month's bar as a plotters element, so that it reaches the backend as a [`Marks::bar`].
+struct Bar<'w> {
+    corners: [(i32, i32); 2],
+    colour: RGBColor,
+    hover: BarHover<'w>,
+}
+
+impl<'a> PointCollection<'a, (i32, i32)> for &'a Bar<'_> {
+    type Point = &'a (i32, i32);
+    type IntoIter = &'a [(i32, i32)];
+    fn point_iter(self) -> Self::IntoIter {
+        &self.corners
+    }
+}
+
+impl<DB: Marks> Drawable<DB> for Bar<'_> {
+    fn draw<I: Iterator<Item = BackendCoord>>(
+        &self,
+        mut pos: I,
+        backend: &mut DB,
+        _: (u32, u32),
+    ) -> Result<(), DrawingErrorKind<DB::ErrorType>> {
+        match (pos.next(), pos.next()) {
+            (Some(upper_left), Some(bottom_right)) => {
+                backend.bar(upper_left, bottom_right, self.colour, &self.hover)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Draw `input` onto `canvas` (the layout's size, all background), in the roles of `look`'s
 /// palette, which must be `paint::ROLE_PALETTE`.
 pub(crate) fn chart(
@@ -99,7 +170,7 @@ pub(crate) fn chart(
 
 /// Draw everything but the strokes of `input` on `backend` (the same layout for every
 /// format) and return the strokes.
-pub(crate) fn shapes<DB: DrawingBackend>(
+pub(crate) fn shapes<DB: Marks>(
     backend: DB,
     input: &ChartInput<'_>,
     look: &Look<'_>,
@@ -112,7 +183,7 @@ pub(crate) fn shapes<DB: DrawingBackend>(
 }
 
 /// Everything but the anti-aliased strokes, which it returns.
-fn with_plotters<DB: DrawingBackend>(
+fn with_plotters<DB: Marks>(
     area: &Area<DB>,
     input: &ChartInput<'_>,
     look: &Look<'_>,
@@ -152,15 +223,15 @@ fn with_plotters<DB: DrawingBackend>(
         scale,
     };
 
+    // The month in progress has no trend value: a partial month would pull it down.
+    let average = trend::trailing_average(&counts[..counts.len() - 1]);
     grid(area, &fonts, &plot, &y_labels, look)?;
     year_rules(area, &plot, &axis, look)?;
-    bars(area, &plot, counts, look)?;
+    bars(area, &plot, input, &average, look)?;
     baseline(area, &plot, &axis, look)?;
     x_labels(area, &fonts, &plot, &axis, look)?;
     as_of_note(area, &fonts, &plot, input, look)?;
-    // The month in progress has no trend value: a partial month would pull it down.
-    let complete = &counts[..counts.len() - 1];
-    strokes.extend(trend_line(&plot, &trend::trailing_average(complete), look));
+    strokes.extend(trend_line(&trend_points(&plot, &average), look));
     Ok(strokes)
 }
 
@@ -319,12 +390,15 @@ fn year_rules<DB: DrawingBackend>(
 /// least one pixel tall; a month without posts has no bar. The last month is the month in
 /// progress: its bar has the partial colour, outlined in the bar colour when it is wide
 /// enough. (plotters fills rectangles up to, not including, the bottom-right corner.)
-fn bars<DB: DrawingBackend>(
+/// Each bar's hover text gives its month, count and the trend value at that month.
+fn bars<DB: Marks>(
     area: &Area<DB>,
     plot: &Plot,
-    counts: &[u32],
+    input: &ChartInput<'_>,
+    average: &[f64],
     look: &Look<'_>,
 ) -> anyhow::Result<()> {
+    let counts = input.counts;
     let slot = plot.slot();
     let l = &look.layout;
     let width = (slot * l.bar_fill).round().clamp(1.0, l.bar_max_width) as i32;
@@ -337,13 +411,23 @@ fn bars<DB: DrawingBackend>(
         let left = (centre - f64::from(width) / 2.0).round() as i32;
         let top = (plot.y(f64::from(count)).round() as i32).min(plot.bottom - 1);
         let corners = [(left, top), (left + width, plot.bottom)];
-        if i < last {
-            check(
-                area.draw(&Rectangle::new(corners, rgb(look.palette.bar).filled())),
-                "drawing the bars",
-            )?;
-        } else {
-            partial_box(area, corners, look)?;
+        let bar = Bar {
+            corners,
+            colour: rgb(if i < last {
+                look.palette.bar
+            } else {
+                look.palette.bar_partial
+            }),
+            hover: BarHover {
+                month: input.month(i),
+                count,
+                trend: average.get(i).copied(),
+                words: look.words,
+            },
+        };
+        check(area.draw(&bar), "drawing the bars")?;
+        if i == last {
+            partial_outline(area, corners, look)?;
         }
     }
     Ok(())
@@ -352,17 +436,26 @@ fn bars<DB: DrawingBackend>(
 /// A box in the partial colour, outlined in the bar colour when wider than 4 px.
 fn partial_box<DB: DrawingBackend>(
     area: &Area<DB>,
+    corners: [(i32, i32); 2],
+    look: &Look<'_>,
+) -> anyhow::Result<()> {
+    check(
+        area.draw(&Rectangle::new(
+            corners,
+            rgb(look.palette.bar_partial).filled(),
+        )),
+        "drawing the month in progress",
+    )?;
+    partial_outline(area, corners, look)
+}
+
+/// The outline of a box in the partial colour, in the bar colour, when wider than 4 px.
+fn partial_outline<DB: DrawingBackend>(
+    area: &Area<DB>,
     [(x0, y0), (x1, y1)]: [(i32, i32); 2],
     look: &Look<'_>,
 ) -> anyhow::Result<()> {
     let p = look.palette;
-    check(
-        area.draw(&Rectangle::new(
-            [(x0, y0), (x1, y1)],
-            rgb(p.bar_partial).filled(),
-        )),
-        "drawing the month in progress",
-    )?;
     if x1 - x0 > 4 && y1 - y0 > 2 {
         check(
             area.draw(&Rectangle::new([(x0, y0), (x1 - 1, y1)], rgb(p.bar))),
@@ -429,8 +522,8 @@ fn x_labels<DB: DrawingBackend>(
     Ok(())
 }
 
-/// "2025年11月25日時点" with a swatch of the partial bar, right-aligned above the plot over
-/// the month in progress.
+/// "11月（集計中）" with a swatch of the partial bar, right-aligned above the plot over the
+/// month in progress. No date: the picture stays the same on every day of the month.
 fn as_of_note<DB: DrawingBackend>(
     area: &Area<DB>,
     fonts: &Fonts,
@@ -439,7 +532,7 @@ fn as_of_note<DB: DrawingBackend>(
     look: &Look<'_>,
 ) -> anyhow::Result<()> {
     let l = &look.layout;
-    let note = look.words.as_of(input.as_of);
+    let note = look.words.in_progress(input.month_in_progress());
     let width = text::width(&fonts.note, &note)?;
     let x = plot.right - width;
     text::draw(
@@ -460,17 +553,22 @@ fn as_of_note<DB: DrawingBackend>(
     )
 }
 
-/// The moving average through the centres of the complete months, and a dot on the latest.
-fn trend_line(plot: &Plot, average: &[f64], look: &Look<'_>) -> Vec<Stroke> {
-    let pen = look.trend_pen();
-    let points: Vec<(f64, f64)> = average
+/// The moving average at the centre of each complete month.
+fn trend_points(plot: &Plot, average: &[f64]) -> Vec<(f64, f64)> {
+    average
         .iter()
         .enumerate()
         .map(|(i, &v)| (plot.x(i as f64 + 0.5), plot.y(v)))
-        .collect();
+        .collect()
+}
+
+/// The moving average through `points`, and a dot on the latest.
+fn trend_line(points: &[(f64, f64)], look: &Look<'_>) -> Vec<Stroke> {
+    let pen = look.trend_pen();
     let Some(&latest) = points.last() else {
         return Vec::new();
     };
+    let points = points.to_vec();
     let dot = Pen {
         width: 2.0 * look.layout.trend_dot,
         ..pen

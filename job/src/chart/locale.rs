@@ -2,8 +2,6 @@
 //! other module holds a user-visible string. Patterns use `{name}` placeholders; numbers
 //! are grouped by thousands with `,` in both locales.
 
-use chrono::{Datelike, NaiveDate};
-
 use super::style::Locale;
 use crate::month::MonthKey;
 
@@ -15,10 +13,15 @@ pub(crate) struct Table {
     year: &'static str,
     /// A month with its year: `{y}`, `{m}` (number), `{mon}` (short name).
     month_year: &'static str,
-    /// A day: `{y}`, `{m}`, `{mon}`, `{d}`.
-    date: &'static str,
-    /// The note by the month in progress: `{date}`.
-    as_of: &'static str,
+    /// The note by the month in progress: `{mon}` (short name, no year and no day, so
+    /// the picture is the same on every day of the month).
+    in_progress: &'static str,
+    /// An SVG bar's hover text, singular and plural: `{month}` (a `month_year`), `{n}`.
+    bar_title: [&'static str; 2],
+    /// Appended to it: the trend's value at that month, `{avg}`; for the month in progress
+    /// (no trend value), that it is in progress.
+    bar_trend: &'static str,
+    bar_in_progress: &'static str,
     /// Subtitle, singular and plural: `{n}` posts since `{since}` (a `month_year`).
     since: [&'static str; 2],
     /// Subtitle of a one-month chart: `{n}` posts in `{month}`.
@@ -44,8 +47,10 @@ const JA: Table = Table {
     ],
     year: "{y}年",
     month_year: "{y}年{m}月",
-    date: "{y}年{m}月{d}日",
-    as_of: "{date}時点",
+    in_progress: "{mon}（集計中）",
+    bar_title: ["{month}: {n}件", "{month}: {n}件"],
+    bar_trend: "（12か月平均{avg}）",
+    bar_in_progress: "（集計中）",
     since: ["{since}から{n}件", "{since}から{n}件"],
     within: ["{month}に{n}件", "{month}に{n}件"],
     legend_bars: "月ごとの投稿数",
@@ -73,8 +78,10 @@ const EN: Table = Table {
     ],
     year: "{y}",
     month_year: "{mon} {y}",
-    date: "{d} {mon} {y}",
-    as_of: "as of {date}",
+    in_progress: "{mon} (in progress)",
+    bar_title: ["{month}: {n} post", "{month}: {n} posts"],
+    bar_trend: " (12-month avg {avg})",
+    bar_in_progress: " (in progress)",
     since: ["{n} post since {since}", "{n} posts since {since}"],
     within: ["{n} post in {month}", "{n} posts in {month}"],
     legend_bars: "Posts per month",
@@ -159,17 +166,27 @@ impl Table {
         )
     }
 
-    pub(crate) fn as_of(&self, day: NaiveDate) -> String {
-        let date = fill(
-            self.date,
+    /// The note by the month in progress: "11月（集計中）" / "Nov (in progress)".
+    pub(crate) fn in_progress(&self, month: MonthKey) -> String {
+        fill(self.in_progress, &[("mon", self.month_name(month.month))])
+    }
+
+    /// The hover text of a month's bar: "2025年3月: 6件" / "Mar 2025: 6 posts", then the
+    /// trend's value at that month, "（12か月平均4.2）" / " (12-month avg 4.2)", or for the
+    /// month in progress (`trend` `None`) "（集計中）" / " (in progress)".
+    pub(crate) fn bar_title(&self, month: MonthKey, count: u32, trend: Option<f64>) -> String {
+        let mut title = fill(
+            self.bar_title[plural(u64::from(count))],
             &[
-                ("y", &day.year().to_string()),
-                ("m", &day.month().to_string()),
-                ("mon", self.month_name(day.month())),
-                ("d", &day.day().to_string()),
+                ("month", &self.month_year(month)),
+                ("n", &self.count(u64::from(count))),
             ],
         );
-        fill(self.as_of, &[("date", &date)])
+        match trend {
+            Some(avg) => title.push_str(&fill(self.bar_trend, &[("avg", &self.decimal(avg, 1))])),
+            None => title.push_str(self.bar_in_progress),
+        }
+        title
     }
 
     /// "2015年2月から898件" / "898 posts since Feb 2015"; one month: "… in Nov 2025".
@@ -251,10 +268,6 @@ impl Table {
 mod tests {
     use super::*;
 
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
     #[test]
     fn japanese_subtitle_counts_from_the_first_month() {
         assert_eq!(
@@ -287,9 +300,34 @@ mod tests {
     }
 
     #[test]
-    fn as_of_dates_follow_the_locale() {
-        assert_eq!(JA.as_of(day(2025, 11, 25)), "2025年11月25日時点");
-        assert_eq!(EN.as_of(day(2025, 11, 25)), "as of 25 Nov 2025");
+    fn the_month_in_progress_is_named_without_a_date() {
+        assert_eq!(JA.in_progress(MonthKey::new(2025, 11)), "11月（集計中）");
+        assert_eq!(EN.in_progress(MonthKey::new(2025, 11)), "Nov (in progress)");
+    }
+
+    #[test]
+    fn hover_texts_follow_the_locale() {
+        let march = MonthKey::new(2025, 3);
+        assert_eq!(
+            JA.bar_title(march, 6, Some(4.24)),
+            "2025年3月: 6件（12か月平均4.2）"
+        );
+        assert_eq!(
+            EN.bar_title(march, 6, Some(12.0)),
+            "Mar 2025: 6 posts (12-month avg 12.0)"
+        );
+        assert_eq!(
+            EN.bar_title(march, 1, Some(1.0)),
+            "Mar 2025: 1 post (12-month avg 1.0)"
+        );
+        assert_eq!(
+            JA.bar_title(march, 1234, None),
+            "2025年3月: 1,234件（集計中）"
+        );
+        assert_eq!(
+            EN.bar_title(march, 4, None),
+            "Mar 2025: 4 posts (in progress)"
+        );
     }
 
     #[test]

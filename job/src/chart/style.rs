@@ -13,12 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use super::layout::{Layout, Page};
+use super::RENDERER_VERSION;
 use crate::quote::{clip_quoted, quoted, MAX_QUOTED_CHARS};
 use crate::regular_file::{self, Links, Opened};
-
-/// Bumped when the drawing code changes what a chart looks like, so the style digest of
-/// `index.json` changes too and the next run re-renders every listed author.
-const RENDERER_VERSION: u32 = 2;
 
 /// The largest style a file or `CHART_STYLE` may hold: the built-in one, every field
 /// spelled out with comments, is about 1.5 KB (and the stack allows 4 KB).

@@ -4,6 +4,8 @@
 //! `<path>`); text becomes the embedded font's glyph outlines, each glyph once in `<defs>`
 //! and placed with `<use>`, where plotters' bitmap puts its pixels. No `<text>`, script or
 //! external reference; numbers rounded to 0.1 px, so the same shapes give the same bytes.
+//! Each month's bar is its own `<path>` with a `<title>` (its month, count and the trend's
+//! value there): hover values without script.
 //! Like the PNG, the document is drawn once in palette roles; [`recolour`] gives each
 //! variant its colours.
 
@@ -17,6 +19,7 @@ use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
 };
 
+use super::draw::{BarHover, Marks};
 use super::font;
 use super::outline::{self, GRID};
 use super::paint;
@@ -30,6 +33,12 @@ enum Open {
     Fill {
         colour: [u8; 3],
         at: (i32, i32),
+    },
+    /// `<g stroke=… stroke-width=…>` of bars of one colour and width, each a vertical
+    /// `<path>` with its `<title>`.
+    Bars {
+        colour: [u8; 3],
+        width: i32,
     },
     /// `<g fill=… transform=…>` of glyphs on one baseline at one size, starting at `x0`.
     Text {
@@ -99,6 +108,42 @@ impl Document {
             colour,
             at: (x0, y0),
         };
+    }
+
+    /// Paint the pixels `x0..x1` × `y0..y1` of a month's bar, as [`Document::fill`] would,
+    /// as its own element titled `title` (its hover text): a vertical line through the
+    /// box's middle as wide as the box (butt caps cover exactly the box), shorter to write
+    /// than its outline.
+    pub(crate) fn bar(
+        &mut self,
+        (x0, y0): (i32, i32),
+        (x1, y1): (i32, i32),
+        colour: [u8; 3],
+        title: &str,
+    ) {
+        let (x0, x1) = (x0.max(0), x1.min(self.width as i32));
+        let (y0, y1) = (y0.max(0), y1.min(self.height as i32));
+        if x0 >= x1 || y0 >= y1 {
+            return;
+        }
+        let width = x1 - x0;
+        if self.open != (Open::Bars { colour, width }) {
+            self.close();
+            let _ = write!(
+                self.body,
+                "<g stroke=\"{}\" stroke-width=\"{width}\">",
+                hex(colour)
+            );
+            self.open = Open::Bars { colour, width };
+        }
+        let mut centre = String::new();
+        push_tenths(&mut centre, i64::from(x0 + x1) * 5);
+        let _ = write!(
+            self.body,
+            "<path d=\"M{centre} {y0}v{}\"><title>{}</title></path>",
+            y1 - y0,
+            escape(title)
+        );
     }
 
     /// Place glyph `id` with its origin at (`x`, `baseline`), `size` px tall.
@@ -201,7 +246,7 @@ impl Document {
         match std::mem::replace(&mut self.open, Open::Nothing) {
             Open::Nothing => {}
             Open::Fill { .. } => self.body.push_str("\"/>"),
-            Open::Text { .. } => self.body.push_str("</g>"),
+            Open::Text { .. } | Open::Bars { .. } => self.body.push_str("</g>"),
         }
     }
 
@@ -363,6 +408,32 @@ impl<'d> Backend<'d> {
 
 fn opaque(c: &BackendColor) -> Option<[u8; 3]> {
     (c.alpha > 0.0).then_some([c.rgb.0, c.rgb.1, c.rgb.2])
+}
+
+impl Marks for Backend<'_> {
+    fn bar(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        colour: plotters::style::RGBColor,
+        hover: &BarHover<'_>,
+    ) -> Result<(), DrawingErrorKind<Infallible>> {
+        let (x0, x1) = (
+            upper_left.0.min(bottom_right.0),
+            upper_left.0.max(bottom_right.0),
+        );
+        let (y0, y1) = (
+            upper_left.1.min(bottom_right.1),
+            upper_left.1.max(bottom_right.1),
+        );
+        self.doc.bar(
+            (x0, y0),
+            (x1, y1),
+            [colour.0, colour.1, colour.2],
+            &hover.title(),
+        );
+        Ok(())
+    }
 }
 
 impl DrawingBackend for Backend<'_> {
@@ -545,7 +616,6 @@ mod tests {
     // The whole chart as SVG.
     use crate::chart::{render_png, render_svg, summary, ChartInput, Style, Variant};
     use crate::month::MonthKey;
-    use chrono::NaiveDate;
 
     fn series(months: usize) -> Vec<u32> {
         (0..months as u32).map(|i| (i * 7 + 3) % 11).collect()
@@ -556,7 +626,6 @@ mod tests {
             display_name: name,
             first_month: MonthKey::new(2011, 1),
             counts,
-            as_of: NaiveDate::from_ymd_opt(2025, 11, 25).unwrap(),
         }
     }
 
@@ -634,7 +703,11 @@ mod tests {
         let distinct: std::collections::BTreeSet<&&str> = ids.iter().collect();
         assert_eq!(distinct.len(), ids.len(), "a glyph defined twice");
         let uses = doc.descendants().filter(|n| n.has_tag_name("use")).count();
-        assert!(uses > ids.len() * 2, "{uses} uses of {} glyphs", ids.len());
+        assert!(
+            uses > ids.len() * 3 / 2,
+            "{uses} uses of {} glyphs",
+            ids.len()
+        );
     }
 
     #[test]
@@ -723,6 +796,46 @@ mod tests {
         assert_ne!(builtin, render_svg(&input, &en, Variant::Light).unwrap());
     }
 
+    /// One month's bar as the SVG draws it.
+    struct SvgBar {
+        /// Left, top, width and height in pixels.
+        rect: (f64, f64, f64, f64),
+        colour: String,
+        title: String,
+    }
+
+    /// Each month's bar in the SVG, in document order.
+    fn svg_bars(doc: &roxmltree::Document<'_>) -> Vec<SvgBar> {
+        let mut bars = Vec::new();
+        for group in doc.descendants().filter(|n| n.has_tag_name("g")) {
+            let (Some(colour), Some(width)) =
+                (group.attribute("stroke"), group.attribute("stroke-width"))
+            else {
+                continue;
+            };
+            let width: f64 = width.parse().unwrap();
+            for path in group.children().filter(|n| n.has_tag_name("path")) {
+                let d = path.attribute("d").unwrap();
+                let (x, rest) = d[1..].split_once(' ').unwrap();
+                let (y, h) = rest.split_once('v').unwrap();
+                let (x, y, h): (f64, f64, f64) =
+                    (x.parse().unwrap(), y.parse().unwrap(), h.parse().unwrap());
+                let title = path
+                    .children()
+                    .find(|n| n.has_tag_name("title"))
+                    .and_then(|t| t.text())
+                    .unwrap_or_else(|| panic!("a bar without a title: {d}"))
+                    .to_owned();
+                bars.push(SvgBar {
+                    rect: (x - width / 2.0, y, width, h),
+                    colour: colour.to_owned(),
+                    title,
+                });
+            }
+        }
+        bars
+    }
+
     /// The bars of the SVG lie where the PNG has bar pixels: one layout, two formats.
     #[test]
     fn the_svg_bars_are_the_png_bars() {
@@ -741,55 +854,106 @@ mod tests {
         };
         let text = svg_of(&input, &style, Variant::Light);
         let doc = roxmltree::Document::parse(&text).unwrap();
-        let bar = hex(style.light.bar.0);
-        let mut rects = 0;
-        let mut at = (0, 0);
-        let paths = doc
-            .descendants()
-            .filter(|n| n.has_tag_name("path") && n.attribute("fill") == Some(bar.as_str()));
-        for d in paths.filter_map(|n| n.attribute("d")) {
-            for rect in d.split('z').filter(|r| !r.is_empty()) {
-                let nums: Vec<i32> = rect
-                    .split(|c: char| c == ' ' || c.is_ascii_alphabetic())
-                    .flat_map(|s| {
-                        // "10-20" is two numbers.
-                        let mut parts = Vec::new();
-                        for (i, p) in s.split('-').enumerate() {
-                            if !p.is_empty() {
-                                let v: i32 = p.parse().unwrap();
-                                parts.push(if i > 0 { -v } else { v });
-                            }
-                        }
-                        parts
-                    })
-                    .collect();
-                let (x, y) = if rect.starts_with('m') {
-                    (at.0 + nums[0], at.1 + nums[1])
-                } else {
-                    (nums[0], nums[1])
-                };
-                at = (x, y);
-                let [w, h] = [nums[2], nums[3]];
-                if h < 2 {
-                    continue; // the outline's bottom edge, under the baseline
-                }
-                // Above the baseline, which is drawn over the bars' last row.
-                let low = y + h - 2;
-                assert_eq!(pixel(x, low), style.light.bar.0, "bottom-left of {rect}");
-                assert_eq!(pixel(x + w - 1, low), style.light.bar.0, "bottom-right");
-                assert_ne!(pixel(x - 1, low), style.light.bar.0, "left of {rect}");
-                rects += 1;
-            }
+        let bars = svg_bars(&doc);
+        assert_eq!(bars.len(), counts.iter().filter(|&&c| c > 0).count());
+        for SvgBar {
+            rect: (x, y, w, h),
+            colour,
+            title,
+        } in &bars
+        {
+            assert_eq!(x.fract(), 0.0, "{title}: bars lie on whole pixels");
+            let (x, y, w, h) = (*x as i32, *y as i32, *w as i32, *h as i32);
+            let paint = if *colour == hex(style.light.bar.0) {
+                style.light.bar.0
+            } else {
+                // The month in progress: partial colour, outlined in the bar colour.
+                assert_eq!(*colour, hex(style.light.bar_partial.0));
+                assert_eq!(pixel(x + w / 2, y + h - 2), style.light.bar_partial.0);
+                continue;
+            };
+            // Above the baseline, which is drawn under the bars' last row.
+            let low = y + h - 2;
+            assert_eq!(pixel(x, low), paint, "bottom-left of {title}");
+            assert_eq!(pixel(x + w - 1, low), paint, "bottom-right of {title}");
+            assert_eq!(pixel(x, y), paint, "top-left of {title}");
+            assert_ne!(pixel(x - 1, low), paint, "left of {title}");
+            assert_ne!(pixel(x + w, low), paint, "right of {title}");
+            assert_ne!(pixel(x, y - 1), paint, "above {title}");
         }
-        // Every bar but the partial month's, plus the legend swatch and the outline.
-        assert!(
-            rects >= counts.iter().filter(|&&c| c > 0).count() - 1,
-            "{rects}"
-        );
+    }
+
+    /// The 12-month average of `counts[..=i]`, computed here on its own.
+    fn average_at(counts: &[u32], i: usize) -> f64 {
+        let from = i.saturating_sub(11);
+        let sum: u32 = counts[from..=i].iter().sum();
+        f64::from(sum) / (i + 1 - from) as f64
     }
 
     #[test]
-    fn a_fifteen_year_japanese_chart_is_about_16_kb() {
+    fn every_bar_has_a_title_with_its_month_count_and_trend() {
+        let mut counts = series(40);
+        counts[5] = 1234;
+        let first = MonthKey::new(2011, 1);
+        let input = chart("x", &counts);
+        for (style, month_of, count_of, trend_of, in_progress) in [
+            (
+                Style::builtin(),
+                (|y: i32, m: u32| format!("{y}年{m}月")) as fn(i32, u32) -> String,
+                (|n: u32| {
+                    if n == 1234 {
+                        "1,234件".to_owned()
+                    } else {
+                        format!("{n}件")
+                    }
+                }) as fn(u32) -> String,
+                (|a: f64| format!("（12か月平均{a:.1}）")) as fn(f64) -> String,
+                "（集計中）",
+            ),
+            (
+                Style::from_toml("locale = \"en\"\n", "s").unwrap(),
+                |y, m| {
+                    let names = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug"];
+                    let names2 = ["Sep", "Oct", "Nov", "Dec"];
+                    let name = names.iter().chain(&names2).nth(m as usize - 1).unwrap();
+                    format!("{name} {y}")
+                },
+                |n| match n {
+                    1 => "1 post".to_owned(),
+                    1234 => "1,234 posts".to_owned(),
+                    n => format!("{n} posts"),
+                },
+                |a| format!(" (12-month avg {a:.1})"),
+                " (in progress)",
+            ),
+        ] {
+            let text = svg_of(&input, &style, Variant::Light);
+            let doc = roxmltree::Document::parse(&text).unwrap();
+            let titles: Vec<String> = svg_bars(&doc).into_iter().map(|b| b.title).collect();
+            let expected: Vec<String> = counts
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| c > 0)
+                .map(|(i, &c)| {
+                    let month = first.plus(i);
+                    let tail = if i + 1 == counts.len() {
+                        in_progress.to_owned()
+                    } else {
+                        trend_of(average_at(&counts, i))
+                    };
+                    format!(
+                        "{}: {}{tail}",
+                        month_of(month.year, month.month),
+                        count_of(c)
+                    )
+                })
+                .collect();
+            assert_eq!(titles, expected);
+        }
+    }
+
+    #[test]
+    fn a_fifteen_year_japanese_chart_is_about_28_kb() {
         let counts = series(180);
         let len = render_svg(
             &chart("渡辺 健太郎", &counts),
@@ -798,7 +962,8 @@ mod tests {
         )
         .unwrap()
         .len();
-        // The demo's charts average under 16 KB; fifteen busy years are the large end.
-        assert!(len < 17_000, "{len} bytes");
+        // The seed backfill's charts average under 20 KB; fifteen busy years, every bar
+        // with its hover title, are the large end.
+        assert!(len < 30_000, "{len} bytes");
     }
 }

@@ -245,10 +245,14 @@ pub struct RunArgs {
     /// Length of the active window in days (≥ 1).
     #[arg(long, value_name = "N", default_value_t = defaults::ACTIVE_DAYS, value_parser = run::parse_days, allow_hyphen_values = true)]
     pub days: u32,
-    /// Render every listed author, whatever the age of their posts (the window `all`: after
-    /// a style change, and monthly so every axis reaches the current month).
+    /// Render every listed author, whatever the age of their posts (the window `all`: a
+    /// manual redraw of everything).
     #[arg(long, conflicts_with = "days")]
     pub all: bool,
+    /// Render exactly the listed authors whose data, name, style or renderer changed since
+    /// the published index.json drew them (the window `changed`: what the daily schedule runs).
+    #[arg(long, conflicts_with_all = ["days", "all"])]
+    pub changed: bool,
     /// The run's "now" [default: the current time].
     #[arg(long, value_name = "TIMESTAMP", value_parser = run::parse_now, allow_hyphen_values = true)]
     pub now: Option<Instant>,
@@ -371,6 +375,7 @@ impl RunArgs {
         let config = RunConfig {
             days: self.days,
             all: self.all,
+            changed: self.changed,
             now: self.now.unwrap_or_else(Instant::now),
             tz: self.tz,
             dry_run: self.dry_run,

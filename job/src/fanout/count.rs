@@ -109,6 +109,7 @@ pub fn count(
         timezone: prepared.index.timezone.clone(),
         active_days: config.days,
         all: config.all,
+        changed: config.changed,
         style: prepared.index.style.clone(),
         restyled: prepared.restyle,
         previous_index: prepared.previous_index.to_owned(),
@@ -118,6 +119,7 @@ pub fn count(
         newest: prepared.newest.map(|n| n.to_string()),
         authors_listed: prepared.index.authors.len(),
         authors_to_render: prepared.to_render.len(),
+        index_unchanged: prepared.index_unchanged,
         batches,
     };
     let mut json = serde_json::to_vec_pretty(&manifest).context("writing the manifest")?;

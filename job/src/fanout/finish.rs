@@ -77,6 +77,7 @@ pub fn finish(store: &dyn Store, style: &Style, run: &str, progress: &Progress) 
     let config = RunConfig {
         days: manifest.active_days,
         all: manifest.all,
+        changed: manifest.changed,
         now,
         tz: run::parse_tz(&manifest.timezone).map_err(anyhow::Error::msg)?,
         dry_run: false,
@@ -96,9 +97,14 @@ pub fn finish(store: &dyn Store, style: &Style, run: &str, progress: &Progress) 
             described.insert(author.slug, (author.files, author.summary));
         }
     }
-    let (refreshed, removed) =
-        run::conclude(publication.as_mut(), &mut index, described, departed)?;
-    published.refreshed = refreshed;
+    let concluded = run::conclude(
+        publication.as_mut(),
+        &mut index,
+        described,
+        departed,
+        manifest.index_unchanged,
+    )?;
+    published.refreshed = concluded.refreshed;
     files.delete_run(run)?;
 
     let prepared = Prepared {
@@ -112,13 +118,15 @@ pub fn finish(store: &dyn Store, style: &Style, run: &str, progress: &Progress) 
         post_lines: manifest.post_lines,
         counted_posts: manifest.counted_posts,
         newest: manifest.newest.as_deref().and_then(Instant::parse),
+        index_unchanged: manifest.index_unchanged,
     };
     Ok(prepared.summary(
         &config,
         store.location(),
         rendered,
         published,
-        removed,
+        concluded.removed,
+        concluded.index_written,
         started,
     ))
 }

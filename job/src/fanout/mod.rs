@@ -5,7 +5,7 @@
 //! * [`count`] reads and validates the whole export exactly as [`crate::run`] does (guards
 //!   included), then writes the run's working files: `manifest.json` (the run's `now`,
 //!   zone, window, style digest, totals and batch names), `listing.json` (the index without
-//!   files) and `batches/NNNNN.json` (the authors to render, a JSON array each, small
+//!   this run's files, each rendered author with its new digest) and `batches/NNNNN.json` (the authors to render, a JSON array each, small
 //!   enough for one state payload), and `departed.json` (what removal deletes).
 //! * [`render_batch`] renders one batch, publishes its authors' changed files and writes
 //!   `results/NNNNN.json` (each author's files, hashes and summary).
@@ -111,6 +111,9 @@ pub struct Manifest {
     pub timezone: String,
     pub active_days: u32,
     pub all: bool,
+    /// The window `changed` (a manifest of an earlier release has none: `false`).
+    #[serde(default)]
+    pub changed: bool,
     /// The style digest every step must render in.
     pub style: String,
     pub restyled: bool,
@@ -122,6 +125,10 @@ pub struct Manifest {
     pub newest: Option<String>,
     pub authors_listed: usize,
     pub authors_to_render: usize,
+    /// `count` found that the listing changes nothing in the published index (nobody to
+    /// render, nobody left): `finish` then leaves it as it is, unless headers were refreshed.
+    #[serde(default)]
+    pub index_unchanged: bool,
     /// Every batch file, in order; `finish` wants a result for each.
     pub batches: Vec<String>,
 }

@@ -62,6 +62,7 @@ pub fn render_batch(
     let config = RunConfig {
         days: manifest.active_days,
         all: manifest.all,
+        changed: manifest.changed,
         now,
         tz,
         dry_run: false,

@@ -487,7 +487,7 @@ fn function_is_a_digest_pinned_image_that_runs_one_at_a_time() {
 }
 
 #[test]
-fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
+fn the_daily_schedule_sends_the_window_changed_with_retries_and_a_dead_letter_queue() {
     let t = template();
     let s = props(&t, ids::DAILY_SCHEDULE);
     assert_eq!(s["ScheduleExpression"]["Ref"], params::SCHEDULE_EXPRESSION);
@@ -522,49 +522,25 @@ fn schedule_sends_the_active_days_with_retries_and_a_dead_letter_queue() {
     let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
     assert_eq!(
         input,
-        serde_json::json!({ "days": defaults::ACTIVE_DAYS, "trigger": "schedule" })
-    );
-}
-
-#[test]
-fn a_monthly_schedule_renders_every_listed_author_on_the_first_in_the_chart_zone() {
-    let t = template();
-    let daily = props(&t, ids::DAILY_SCHEDULE);
-    let monthly = props(&t, ids::MONTHLY_SCHEDULE);
-    assert_eq!(
-        resource(&t, ids::MONTHLY_SCHEDULE)["Type"],
-        "AWS::Scheduler::Schedule"
-    );
-    assert_eq!(monthly["ScheduleExpression"], "cron(15 3 1 * ? *)");
-    assert_eq!(
-        monthly["ScheduleExpressionTimezone"]["Ref"],
-        params::CHART_TIME_ZONE
-    );
-    assert_eq!(monthly["State"], "ENABLED");
-    let target = &monthly["Target"];
-    let input: serde_json::Value = serde_json::from_str(&resolve(&t, &target["Input"])).unwrap();
-    assert_eq!(
-        input,
-        serde_json::json!({ "all": true, "trigger": "schedule" })
+        serde_json::json!({ "changed": true, "trigger": "schedule" })
     );
     // The job reads exactly that event.
     let event = author_stats::aws::lambda::Event::from_payload(input).unwrap();
-    assert_eq!(event.all, Some(true));
-    // Same function, role, retries and dead-letter queue as the daily run, which stays.
-    for key in ["Arn", "RoleArn", "RetryPolicy", "DeadLetterConfig"] {
-        assert_eq!(target[key], daily["Target"][key], "{key}");
-    }
-    assert_eq!(
-        daily["ScheduleExpression"]["Ref"],
-        params::SCHEDULE_EXPRESSION
-    );
-    assert_eq!(
-        resolve(
-            &t,
-            &t["Outputs"][stack::outputs::MONTHLY_SCHEDULE_NAME]["Value"]
-        ),
-        format!("<{}>", ids::MONTHLY_SCHEDULE)
-    );
+    assert_eq!((event.changed, event.all), (Some(true), None));
+}
+
+#[test]
+fn there_is_no_monthly_schedule_the_daily_changed_run_covers_the_new_month() {
+    let t = template();
+    let schedules: Vec<&str> = t["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Scheduler::Schedule")
+        .filter_map(|(id, _)| id.as_str())
+        .collect();
+    assert_eq!(schedules, [ids::DAILY_SCHEDULE]);
+    assert!(t["Outputs"].get("MonthlyScheduleName").is_none());
 }
 
 #[test]

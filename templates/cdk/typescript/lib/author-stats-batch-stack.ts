@@ -139,10 +139,6 @@ export class AuthorStatsBatchStack extends cdk.Stack {
    */
   public readonly scheduleName;
   /**
-   * EventBridge Scheduler schedule of the monthly run over every listed author
-   */
-  public readonly monthlyScheduleName;
-  /**
    * Log group of the job
    */
   public readonly logGroupName;
@@ -981,7 +977,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
     });
 
     const dailySchedule = new scheduler.CfnSchedule(this, 'DailySchedule', {
-      description: 'Runs the author-stats job',
+      description: 'Runs the author-stats job over the authors whose charts changed',
       flexibleTimeWindow: {
         mode: 'OFF',
       },
@@ -993,7 +989,7 @@ export class AuthorStatsBatchStack extends cdk.Stack {
         deadLetterConfig: {
           arn: deadLetterQueue.attrArn,
         },
-        input: `{"days": ${props.activeDays!}, "trigger": "schedule"}`,
+        input: '{\"changed\": true, \"trigger\": \"schedule\"}',
         retryPolicy: {
           maximumEventAgeInSeconds: 3600,
           maximumRetryAttempts: 5,
@@ -1016,28 +1012,6 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       : undefined;
     if (fanOutStateMachine != null) {
     }
-
-    const monthlySchedule = new scheduler.CfnSchedule(this, 'MonthlySchedule', {
-      description: 'Runs the author-stats job over every listed author on the 1st of each month, so every chart\'s axis reaches the new month',
-      flexibleTimeWindow: {
-        mode: 'OFF',
-      },
-      scheduleExpression: 'cron(15 3 1 * ? *)',
-      scheduleExpressionTimezone: props.chartTimeZone!,
-      state: 'ENABLED',
-      target: {
-        arn: fanOutOn ? `arn:${cdk.Aws.PARTITION}:states:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:stateMachine:${cdk.Aws.STACK_NAME}-fan-out` : jobFunction.attrArn,
-        deadLetterConfig: {
-          arn: deadLetterQueue.attrArn,
-        },
-        input: '{\"all\": true, \"trigger\": \"schedule\"}',
-        retryPolicy: {
-          maximumEventAgeInSeconds: 3600,
-          maximumRetryAttempts: 5,
-        },
-        roleArn: schedulerRole.attrArn,
-      },
-    });
 
     // Outputs
     this.chartBaseUrl = hasCustomDomain ? `https://${props.domainName!}/author-monthly-stats/` : `https://${chartsDistribution.attrDomainName}/author-monthly-stats/`;
@@ -1074,12 +1048,6 @@ export class AuthorStatsBatchStack extends cdk.Stack {
       description: 'EventBridge Scheduler schedule that runs the job',
       exportName: `${cdk.Aws.STACK_NAME}-ScheduleName`,
       value: this.scheduleName!.toString(),
-    });
-    this.monthlyScheduleName = monthlySchedule.ref;
-    new cdk.CfnOutput(this, 'CfnOutputMonthlyScheduleName', {
-      key: 'MonthlyScheduleName',
-      description: 'EventBridge Scheduler schedule of the monthly run over every listed author',
-      value: this.monthlyScheduleName!.toString(),
     });
     this.logGroupName = jobLogGroup.ref;
     new cdk.CfnOutput(this, 'CfnOutputLogGroupName', {

@@ -1,7 +1,7 @@
 //! The production stack of author-stats-batch, written with the `cfn` model: the charts
 //! bucket and its policy, the job's role, log group and image function (with its async
-//! retries and failure destination), the daily and monthly schedules with their role and
-//! dead-letter queue, CloudFront in front of the bucket (CORS, security headers, optional
+//! retries and failure destination), the daily schedule with its role and dead-letter
+//! queue, CloudFront in front of the bucket (CORS, security headers, optional
 //! custom domain), alarms, and under `FanOut=true` the fan-out's state machine
 //! (`fan_out.rs`).
 //! `spec/batch-setup.md` explains each resource; `cargo xtask synth` writes the template.
@@ -45,11 +45,10 @@ pub const HEARTBEAT_HOURS: u32 = 26;
 pub const DEAD_LETTER_RETENTION_SECONDS: u32 = 1_209_600;
 /// Older versions of a chart are kept this long after being replaced.
 pub const NONCURRENT_VERSION_DAYS: u32 = 30;
-/// The monthly run over every listed author (`{"all": true}`), in the chart time zone: on
-/// the 1st at 03:15, after the default daily run (02:45 in Tokyo) and its export.
-pub const MONTHLY_SCHEDULE_EXPRESSION: &str = "cron(15 3 1 * ? *)";
-/// The event of the monthly schedule: the window `all` (data-spec §6).
-pub const MONTHLY_EVENT: &str = "{\"all\": true, \"trigger\": \"schedule\"}";
+/// The event of the daily schedule: the window `changed` (data-spec §6), which redraws
+/// exactly the charts whose data, style or renderer changed — every chart on the first run
+/// of a month — so no monthly run over every author is needed.
+pub const DAILY_EVENT: &str = "{\"changed\": true, \"trigger\": \"schedule\"}";
 /// Retries of a failed asynchronous run: one, for a transient S3 or network failure; bad
 /// data or configuration would fail again, and every attempt may take the full timeout.
 pub const ASYNC_RETRY_ATTEMPTS: u32 = 1;
@@ -105,7 +104,6 @@ pub mod ids {
     pub const DEAD_LETTER_QUEUE: &str = "DeadLetterQueue";
     pub const SCHEDULER_ROLE: &str = "SchedulerRole";
     pub const DAILY_SCHEDULE: &str = "DailySchedule";
-    pub const MONTHLY_SCHEDULE: &str = "MonthlySchedule";
     pub const JOB_INVOKE_CONFIG: &str = "JobEventInvokeConfig";
     pub const ORIGIN_ACCESS_CONTROL: &str = "ChartsOriginAccessControl";
     pub const RESPONSE_HEADERS_POLICY: &str = "ChartsResponseHeadersPolicy";
@@ -135,7 +133,6 @@ pub mod outputs {
     pub const CHARTS_BUCKET: &str = "ChartsBucketName";
     pub const FUNCTION_NAME: &str = "FunctionName";
     pub const SCHEDULE_NAME: &str = "ScheduleName";
-    pub const MONTHLY_SCHEDULE_NAME: &str = "MonthlyScheduleName";
     pub const LOG_GROUP_NAME: &str = "LogGroupName";
     pub const DEAD_LETTER_QUEUE_URL: &str = "DeadLetterQueueUrl";
     pub const ALARM_TOPIC_ARN: &str = "AlarmTopicArn";
@@ -331,7 +328,7 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         function,
         bucket,
     );
-    let (schedule, monthly) = schedules(t, &p, &placement, function, dead_letters, fan_out_on);
+    let schedule = schedule(t, &p, &placement, function, dead_letters, fan_out_on);
     t.add(
         ids::CHARTS_BUCKET_POLICY,
         charts_bucket_policy(bucket, distribution),
@@ -351,7 +348,6 @@ fn define(t: &mut Builder<'_>, scope: Scope) {
         },
         Scheduled {
             schedule,
-            monthly,
             topic,
             has_alarm_email,
             machine,
@@ -412,7 +408,6 @@ struct Published<'t> {
 /// What runs the job and watches it: the outputs' second half.
 struct Scheduled<'t> {
     schedule: Handle<'t, Schedule<'t>>,
-    monthly: Handle<'t, Schedule<'t>>,
     topic: Handle<'t, Topic<'t>>,
     has_alarm_email: Condition<'t>,
     machine: Handle<'t, StateMachine<'t>>,
@@ -470,13 +465,6 @@ fn full_outputs<'t>(
     ] {
         t.output(id, Output::new(description, value).exported());
     }
-    t.output(
-        outputs::MONTHLY_SCHEDULE_NAME,
-        Output::new(
-            "EventBridge Scheduler schedule of the monthly run over every listed author",
-            scheduled.monthly.reference(),
-        ),
-    );
     t.output(
         outputs::LOG_GROUP_NAME,
         Output::new("Log group of the job", published.log_group.reference()),
@@ -869,16 +857,16 @@ fn job_invoke_config<'t>(
     );
 }
 
-/// Runs the job daily, and over every listed author monthly; events they cannot deliver,
-/// after retries, go to the dead-letter queue. Returns the daily and the monthly schedule.
-fn schedules<'t>(
+/// Runs the job daily over the authors whose charts changed; events it cannot deliver,
+/// after retries, go to the dead-letter queue.
+fn schedule<'t>(
     t: &mut Builder<'t>,
     p: &Params<'t>,
     placement: &RolePlacement<'t>,
     function: Handle<'t, Function<'t>>,
     dead_letters: Handle<'t, Queue>,
     fan_out_on: Condition<'t>,
-) -> (Handle<'t, Schedule<'t>>, Handle<'t, Schedule<'t>>) {
+) -> Handle<'t, Schedule<'t>> {
     let role = t.add(
         ids::SCHEDULER_ROLE,
         placement.place(Role {
@@ -925,41 +913,21 @@ fn schedules<'t>(
         }),
         role_arn: role.get_att(RoleAttr::Arn),
     };
-    let daily = t.add(
+    t.add(
         ids::DAILY_SCHEDULE,
         Schedule {
-            description: Some("Runs the author-stats job".into()),
+            description: Some(
+                "Runs the author-stats job over the authors whose charts changed".into(),
+            ),
             flexible_time_window: scheduler::FlexibleTimeWindow {
                 mode: scheduler::FlexibleTimeWindowMode::Off,
             },
             schedule_expression: p.schedule_expression.reference(),
             schedule_expression_timezone: p.schedule_time_zone.reference(),
             state: scheduler::State::Enabled,
-            target: target(sub!(
-                "{\"days\": ",
-                p.active_days.reference(),
-                ", \"trigger\": \"schedule\"}"
-            )),
+            target: target(DAILY_EVENT.into()),
         },
-    );
-    let monthly = t.add(
-        ids::MONTHLY_SCHEDULE,
-        Schedule {
-            description: Some(
-                "Runs the author-stats job over every listed author on the 1st of each month, \
-                 so every chart's axis reaches the new month"
-                    .into(),
-            ),
-            flexible_time_window: scheduler::FlexibleTimeWindow {
-                mode: scheduler::FlexibleTimeWindowMode::Off,
-            },
-            schedule_expression: MONTHLY_SCHEDULE_EXPRESSION.into(),
-            schedule_expression_timezone: p.chart_time_zone.reference(),
-            state: scheduler::State::Enabled,
-            target: target(MONTHLY_EVENT.into()),
-        },
-    );
-    (daily, monthly)
+    )
 }
 
 /// Id of the bucket origin inside the distribution.
