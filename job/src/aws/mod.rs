@@ -5,11 +5,14 @@
 //! All access goes through `aws-config`'s standard chain (`client`).
 
 pub mod client;
+pub mod download_options;
 pub mod errors;
 pub mod invalidation;
 pub mod lambda;
 pub mod lambda_steps;
 pub mod metrics;
+pub mod s3_part;
+mod s3_reader;
 pub mod s3_runs;
 pub mod s3_source;
 pub mod s3_store;
@@ -17,6 +20,7 @@ pub mod s3_url;
 pub mod settings;
 
 pub use client::s3_client;
+pub use download_options::DownloadOptions;
 pub use s3_store::{ChangeLog, PublishOptions, S3Store};
 pub use s3_url::{S3Object, S3Prefix};
 
