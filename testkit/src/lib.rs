@@ -1,13 +1,15 @@
 //! Test support shared by the job's and xtask's integration tests (a dev-dependency there;
-//! `cargo xtask bench --s3` also uses the fault proxy): one moto server per test binary on
+//! `cargo xtask bench --s3` uses the proxy and the origin too): one moto server per test binary on
 //! 127.0.0.1 (`moto`), a Lambda Runtime API for running the real binary as the function
 //! (`runtime_api`), a replay endpoint of recorded AWS responses for failure paths no emulator
 //! reaches (`replay`), a fault-injecting proxy in front of moto (`fault_proxy`: 500s, resets,
-//! silence, cut bodies, held requests, a throttled link), and the ports, paths and async
-//! runtime every test harness needs. Nothing here talks to anything but 127.0.0.1.
+//! silence, cut bodies, held requests, a throttled link), a read-only S3 stand-in serving a
+//! folder's files by byte range for download benches (`range_origin`), and the ports, paths
+//! and async runtime every test harness needs. Nothing here talks to anything but 127.0.0.1.
 
 pub mod fault_proxy;
 pub mod moto;
+pub mod range_origin;
 pub mod replay;
 pub mod runtime_api;
 

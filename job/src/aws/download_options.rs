@@ -32,7 +32,7 @@ impl Default for PartSize {
     }
 }
 
-/// `4MiB`, `512KiB`, or bytes.
+/// `1MiB`, `512KiB`, or bytes.
 impl fmt::Display for PartSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -126,7 +126,7 @@ mod tests {
         assert_eq!("512 KiB".parse::<PartSize>().unwrap().bytes(), 512 << 10);
         assert_eq!("7".parse::<PartSize>().unwrap().bytes(), 7);
         assert_eq!(" 4mib ".parse::<PartSize>().unwrap().bytes(), 4 << 20);
-        for size in ["4MiB", "512KiB", "7", "1536KiB"] {
+        for size in ["1MiB", "4MiB", "512KiB", "7", "1536KiB"] {
             assert_eq!(size.parse::<PartSize>().unwrap().to_string(), size);
         }
     }
@@ -153,10 +153,10 @@ mod tests {
     }
 
     #[test]
-    fn the_defaults_hold_at_most_32_mib_of_one_input() {
+    fn the_defaults_hold_at_most_8_mib_of_one_input() {
         let options = DownloadOptions::default();
         assert!(options.concurrency > 1, "ranged by default");
-        assert!(options.memory_bound() <= 32 << 20);
+        assert!(options.memory_bound() <= 8 << 20);
         let single = DownloadOptions {
             concurrency: 1,
             ..options

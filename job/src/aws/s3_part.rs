@@ -12,6 +12,7 @@ use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
+use bytes::BytesMut;
 
 use super::client::{self, ATTEMPT_TIMEOUT_VAR};
 use super::errors::{chain, explain, Operation};
@@ -20,6 +21,11 @@ use super::s3_url::S3Object;
 
 /// How often one part may be asked for again after its request or its body failed.
 pub const MAX_RETRIES: u32 = 3;
+/// Bytes of the blocks a part's chunks are copied into.
+const BLOCK: usize = 256 << 10;
+/// Bytes gathered before they are handed to the reader (the end of a part, or of an
+/// answer that broke off, goes at once).
+const HAND_ON: usize = 64 << 10;
 
 /// What every part's request needs to know about the object.
 pub(super) struct Pinned {
@@ -126,33 +132,50 @@ impl Pinned {
         // The SDK's timeouts end when the answer's headers arrive; a body that stalls
         // afterwards is caught here, between two chunks.
         let stall = client::in_use().timeouts.attempt;
+        let mut block = BytesMut::new();
         loop {
-            let chunk = match tokio::time::timeout(stall, body.next()).await {
-                Ok(Some(Ok(chunk))) => chunk,
-                Ok(Some(Err(error))) => return Some(Failure::Passing(chain(&error))),
-                Ok(None) if *position == end => return None,
-                Ok(None) => {
-                    return Some(Failure::Passing(
-                        "the answer ended before the bytes asked for".to_owned(),
-                    ))
+            let ended = match tokio::time::timeout(stall, body.next()).await {
+                Ok(Some(Ok(chunk))) => {
+                    if chunk.len() as u64 > end - *position {
+                        return Some(Failure::Final(format!(
+                            "S3 sent more than the {} bytes asked for from byte {position}",
+                            end - *position
+                        )));
+                    }
+                    *position += chunk.len() as u64;
+                    // Copied out of the connection's buffers into blocks of this part (a
+                    // chunk held for the reader then pins its own bytes, not the larger
+                    // buffer it was read into), and handed on in pieces of at least
+                    // `HAND_ON` bytes (one wake-up of the reader each, not one per packet).
+                    if block.capacity() - block.len() < chunk.len() {
+                        if !block.is_empty() && !tx.send(block.split().freeze()).await {
+                            return None;
+                        }
+                        let left = usize::try_from(end - *position).unwrap_or(usize::MAX);
+                        block = BytesMut::with_capacity(chunk.len() + BLOCK.min(left));
+                    }
+                    block.extend_from_slice(&chunk);
+                    let due = block.len() >= HAND_ON || *position == end;
+                    if due && !tx.send(block.split().freeze()).await {
+                        return None; // the reader stopped (a failed run): drop the connection
+                    }
+                    continue;
                 }
-                Err(_) => {
-                    return Some(Failure::Passing(format!(
-                        "no data for {} s ({ATTEMPT_TIMEOUT_VAR})",
-                        stall.as_secs_f64()
-                    )))
-                }
+                Ok(None) if *position == end => None,
+                Ok(None) => Some(Failure::Passing(
+                    "the answer ended before the bytes asked for".to_owned(),
+                )),
+                Ok(Some(Err(error))) => Some(Failure::Passing(chain(&error))),
+                Err(_) => Some(Failure::Passing(format!(
+                    "no data for {} s ({ATTEMPT_TIMEOUT_VAR})",
+                    stall.as_secs_f64()
+                ))),
             };
-            if chunk.len() as u64 > end - *position {
-                return Some(Failure::Final(format!(
-                    "S3 sent more than the {} bytes asked for from byte {position}",
-                    end - *position
-                )));
+            // What arrived goes to the reader first: a retry asks for the bytes after it.
+            if !block.is_empty() && !tx.send(block.split().freeze()).await {
+                return None;
             }
-            *position += chunk.len() as u64;
-            if !tx.send(chunk).await {
-                return None; // the reader stopped (a failed run): drop the connection
-            }
+            return ended;
         }
     }
 }
