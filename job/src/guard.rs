@@ -4,8 +4,6 @@
 //! than `--max-shrink` percent (`--allow-shrink`), and a `now` earlier than the published
 //! one (`--force`).
 
-use serde::Deserialize;
-
 use crate::timestamp::Instant;
 use contract::defaults;
 
@@ -38,13 +36,15 @@ pub fn parse_max_shrink(text: &str) -> Result<u32, String> {
     match text.trim().parse::<u32>() {
         Ok(n) if n <= 100 => Ok(n),
         _ => Err(format!(
-            "{text:?} is not a whole percentage from 0 to 100 (default {})",
+            "{} is not a whole percentage from 0 to 100 (default {})",
+            crate::quote::quoted(text),
             defaults::MAX_SHRINK_PERCENT
         )),
     }
 }
 
-/// What the published `index.json` says, as far as the guards need it.
+/// What the published `index.json` says, as far as the guards need it (read by
+/// `crate::previous_index`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Previous {
     /// No `index.json` is published (a first run).
@@ -56,33 +56,7 @@ pub enum Previous {
     Unreadable(String),
 }
 
-#[derive(Deserialize)]
-struct Published {
-    now: String,
-    authors: Vec<serde::de::IgnoredAny>,
-}
-
 impl Previous {
-    /// Interpret the bytes of the published `index.json` (`None`: there is none).
-    pub fn from_bytes(bytes: Option<&[u8]>) -> Previous {
-        let Some(bytes) = bytes else {
-            return Previous::Absent;
-        };
-        match serde_json::from_slice::<Published>(bytes) {
-            Ok(published) => match Instant::parse(&published.now) {
-                Some(now) => Previous::Listing {
-                    authors: published.authors.len(),
-                    now,
-                },
-                None => Previous::Unreadable(format!(
-                    "its \"now\" {:?} is not a timestamp",
-                    published.now
-                )),
-            },
-            Err(e) => Previous::Unreadable(format!("it is not a listing: {e}")),
-        }
-    }
-
     /// One word for the summary: `absent`, `listing` or `unreadable`.
     pub fn state(&self) -> &'static str {
         match self {
@@ -206,7 +180,7 @@ mod tests {
     fn no_previous_or_an_unreadable_one_passes_the_shrink_guard() {
         let g = Guards::default();
         assert!(check(&g, &Previous::Absent, 1, at(NOW), "o").is_ok());
-        let junk = Previous::from_bytes(Some(b"not json"));
+        let junk = Previous::Unreadable("it is not a listing".to_owned());
         assert_eq!(junk.state(), "unreadable");
         assert!(check(&g, &junk, 1, at(NOW), "o").is_ok());
     }
@@ -223,15 +197,6 @@ mod tests {
         let forced = Guards { force: true, ..g };
         assert!(check(&forced, &previous, 5, at(NOW), "o").is_ok());
         assert!(check(&g, &listing(5, NOW), 5, at(NOW), "o").is_ok());
-    }
-
-    #[test]
-    fn a_published_index_is_read_for_its_count_and_now() {
-        let bytes = br#"{"timezone":"UTC","now":"2025-11-25T00:00:00Z","active_days":7,"authors":[{"slug":"a"},{"slug":"b"}],"skipped":{}}"#;
-        assert_eq!(Previous::from_bytes(Some(bytes)), listing(2, NOW));
-        assert_eq!(Previous::from_bytes(None), Previous::Absent);
-        let bad_now = br#"{"now":"yesterday","authors":[]}"#;
-        assert_eq!(Previous::from_bytes(Some(bad_now)).state(), "unreadable");
     }
 
     #[test]

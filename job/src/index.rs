@@ -20,6 +20,10 @@ pub struct Index {
     pub style: String,
     pub authors: Vec<IndexAuthor>,
     pub skipped: Skipped,
+    /// The files this run deletes after writing the index (data-spec §7 *Removal*): the
+    /// next run deletes again any that are still there (a failed removal converges).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub removed_files: Vec<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -32,10 +36,12 @@ pub struct IndexAuthor {
     pub last_month: MonthKey,
     pub monthly: BTreeMap<MonthKey, u32>,
     pub rendered: bool,
-    /// Rendered authors only: the chart's summary sentence (alt text), in the locale.
+    /// The summary sentence (alt text) of the charts in `files`, in their locale.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub summary: Option<String>,
-    /// Rendered authors only: every file written for the author, with its SHA-256.
+    /// Every file the job published for the author and still holds (data-spec §7): this
+    /// run's for a rendered author, else carried from the published index; `None` when
+    /// the published index did not record them (written before every entry did).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub files: Option<Vec<FileRef>>,
 }
@@ -77,7 +83,16 @@ impl Index {
             style,
             authors,
             skipped,
+            removed_files: Vec::new(),
         }
+    }
+
+    /// The entry of `slug` (entries are sorted by slug).
+    pub fn get(&self, slug: &str) -> Option<&IndexAuthor> {
+        self.authors
+            .binary_search_by(|a| a.slug.as_str().cmp(slug))
+            .ok()
+            .map(|i| &self.authors[i])
     }
 
     pub fn to_json(&self) -> Vec<u8> {

@@ -83,6 +83,24 @@ pub fn image_name(slug: &Slug, variant: Variant, extension: &str) -> String {
     }
 }
 
+/// What follows `<slug>.` in the name of every file `style` makes of an author
+/// (`png`, `dark.png`, …, `stats.json`).
+pub fn file_suffixes(style: &Style) -> Vec<&'static str> {
+    let mut suffixes = Vec::new();
+    for &format in &style.formats {
+        for &variant in &style.variants {
+            suffixes.push(match (variant, format) {
+                (Variant::Light, Format::Png) => "png",
+                (Variant::Dark, Format::Png) => "dark.png",
+                (Variant::Light, Format::Svg) => "svg",
+                (Variant::Dark, Format::Svg) => "dark.svg",
+            });
+        }
+    }
+    suffixes.push("stats.json");
+    suffixes
+}
+
 /// Render `job`'s files in `style`; `now` is the run's instant (`as_of` text) and `today`
 /// its day in the run's zone.
 pub fn author(job: &Job, style: &Style, now: &str, today: NaiveDate) -> Result<Rendered> {
@@ -226,6 +244,24 @@ mod tests {
                 "yamada.stats.json application/json"
             ]
         );
+    }
+
+    #[test]
+    fn the_suffixes_are_those_of_the_files_rendered() {
+        for text in ["", "variants = [\"light\"]\n", "formats = [\"svg\"]\n"] {
+            let style = Style::from_toml(text, "s").unwrap();
+            let names: Vec<String> = render(&style)
+                .chart
+                .files
+                .iter()
+                .map(|f| f.name.clone())
+                .collect();
+            let want: Vec<String> = file_suffixes(&style)
+                .iter()
+                .map(|s| format!("yamada.{s}"))
+                .collect();
+            assert_eq!(names, want, "{text}");
+        }
     }
 
     #[test]

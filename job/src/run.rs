@@ -2,7 +2,7 @@
 //! and publish as one bounded pipeline — in that order, so a bad input or a refused listing
 //! fails before the first write. Used by the CLI and by the Lambda handler.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant as Clock;
 
@@ -15,8 +15,10 @@ use crate::guard::{self, Guards, Previous};
 use crate::index::{Index, IndexAuthor};
 use crate::ingest::{self, Source};
 use crate::month::MonthKey;
+use crate::previous_index::PreviousIndex;
 use crate::progress::Progress;
-use crate::publish::{pipeline, Publication, Published, Store};
+use crate::publish::{author_file_slug, pipeline, Publication, Published, Store};
+use crate::quote::quoted;
 use crate::render::{self, FileRef};
 use crate::slug::Slug;
 use crate::stats::{MasterBuilder, Skipped, Tally, Window};
@@ -38,15 +40,6 @@ pub struct RunConfig {
     pub guards: Guards,
     /// How the charts look and which files they become (spec/chart-style.md).
     pub style: Style,
-}
-
-/// The `style` digest of the published `index.json`, if it records one.
-fn published_style(bytes: Option<&[u8]>) -> Option<String> {
-    #[derive(serde::Deserialize)]
-    struct Styled {
-        style: Option<String>,
-    }
-    serde_json::from_slice::<Styled>(bytes?).ok()?.style
 }
 
 /// What a run did; printed by the CLI, returned by the Lambda function.
@@ -73,7 +66,8 @@ pub struct Summary {
     pub charts_unchanged: usize,
     /// Charts with unchanged bytes whose S3 headers were replaced to follow the configuration.
     pub charts_refreshed: usize,
-    /// Per-author files of authors no longer listed, deleted after `index.json`.
+    /// Files the published index recorded for authors no longer listed (or that a
+    /// re-rendered author no longer has), deleted after `index.json`.
     pub charts_removed: usize,
     /// What the published `index.json` was before this run: `absent`, `listing` or
     /// `unreadable` (then `warnings` says why, and the guards that compare with it passed).
@@ -108,22 +102,42 @@ pub fn parse_days(text: &str) -> Result<u32, String> {
             "{n} is out of range: the active window needs at least 1 day"
         )),
         Err(_) => Err(format!(
-            "{text:?} is not a whole number of days (e.g. 7, or 5475 for 15 years)"
+            "{} is not a whole number of days (e.g. 7, or 5475 for 15 years)",
+            quoted(text)
         )),
     }
 }
 
-/// Parse `--now`: the timestamp grammar of data-spec §4.
+/// The latest `--now` a run accepts, exclusive (data-spec §1): its month is in the year
+/// 9999 in every zone (no zone is a day ahead of UTC), so every month key is `YYYY-MM`.
+pub const NOW_BEFORE: &str = "9999-12-31T00:00:00Z";
+
+/// Parse `--now`: the timestamp grammar of data-spec §4, before [`NOW_BEFORE`].
 pub fn parse_now(text: &str) -> Result<Instant, String> {
-    Instant::parse(text).ok_or_else(|| {
-        format!("{text:?} is not a timestamp like 2025-11-25T00:00:00Z or 2025-11-25T09:00:00+09:00 (offset required, not before 1970)")
-    })
+    let now = Instant::parse(text).ok_or_else(|| {
+        format!(
+            "{} is not a timestamp like 2025-11-25T00:00:00Z or 2025-11-25T09:00:00+09:00 \
+             (offset required, not before 1970)",
+            quoted(text)
+        )
+    })?;
+    if now >= Instant::parse(NOW_BEFORE).expect("a valid timestamp") {
+        return Err(format!(
+            "{} is too late: the run's now must be before {NOW_BEFORE}, so that its month is \
+             still in the year 9999 in every time zone (months are written YYYY-MM)",
+            quoted(text)
+        ));
+    }
+    Ok(now)
 }
 
 /// Parse `--tz`: an IANA zone name.
 pub fn parse_tz(text: &str) -> Result<Tz, String> {
     text.parse::<Tz>().map_err(|_| {
-        format!("{text:?} is not an IANA time zone name (e.g. Asia/Tokyo, UTC, America/New_York)")
+        format!(
+            "{} is not an IANA time zone name (e.g. Asia/Tokyo, UTC, America/New_York)",
+            quoted(text)
+        )
     })
 }
 
@@ -137,6 +151,9 @@ pub(crate) struct Prepared {
     pub to_render: Vec<usize>,
     pub restyle: bool,
     pub previous_index: &'static str,
+    /// The files the published index recorded for authors this listing no longer has:
+    /// what removal deletes (with what re-rendered authors no longer have).
+    pub departed: Vec<String>,
     pub warnings: Vec<String>,
     pub post_lines: u64,
     pub counted_posts: u64,
@@ -207,20 +224,22 @@ pub(crate) fn prepare(
         tally.skipped,
     );
 
-    // 4. Guards, against the published index.json (one read), before any write.
-    let published = store.get_index()?;
-    let previous = Previous::from_bytes(published.as_deref());
+    // 4. Guards, against the published index.json (one bounded read), before any write.
+    // It also gives each listed author the files an earlier run recorded for it, and the
+    // recorded files of the authors who left.
+    let published = PreviousIndex::read(store.get_index()?, &mut index.authors)?;
     let mut warnings = Vec::new();
-    if let Previous::Unreadable(why) = &previous {
+    if let Previous::Unreadable(why) = &published.previous {
         warnings.push(format!(
             "the published {INDEX_FILE} at {} is unreadable ({why}); it was treated as absent, \
-             so the shrink and time guards had nothing to compare with",
+             so the shrink and time guards had nothing to compare with and no file was removed",
             store.location()
         ));
     }
+    warnings.extend(published.unrecorded_warning());
     guard::check(
         &config.guards,
-        &previous,
+        &published.previous,
         index.authors.len(),
         config.now,
         &store.location(),
@@ -230,9 +249,7 @@ pub(crate) fn prepare(
     // 5. What to render: the active authors; every listed one when the published charts
     // were drawn in another style (data-spec §7).
     let restyle =
-        published.is_some() && published_style(published.as_deref()) != Some(style_digest);
-    // The published listing can be as large as this one: not held while rendering.
-    drop(published);
+        published.previous != Previous::Absent && published.style.as_ref() != Some(&style_digest);
     // Positions in `index.authors`: each author's months become a dense series only when
     // its chart is drawn, so memory does not grow with the number of charts.
     let mut to_render = Vec::new();
@@ -242,11 +259,22 @@ pub(crate) fn prepare(
             to_render.push(i);
         }
     }
+
+    // 6. Where this run writes, only regular files (or links, which are replaced) may be.
+    let suffixes = render::file_suffixes(&config.style);
+    store.check_targets(&|name| {
+        name == INDEX_FILE
+            || author_file_slug(name).is_some_and(|slug| {
+                index.get(slug.as_str()).is_some_and(|entry| entry.rendered)
+                    && suffixes.contains(&&name[slug.as_str().len() + 1..])
+            })
+    })?;
     Ok(Prepared {
         index,
         to_render,
         restyle,
-        previous_index: previous.state(),
+        previous_index: published.previous.state(),
+        departed: published.departed,
         warnings,
         post_lines: tally.lines,
         counted_posts,
@@ -282,24 +310,54 @@ pub(crate) fn render_counted(
 }
 
 /// The last writes of a publication, after every author's files: attach each rendered
-/// author's files and summary to its entry, refresh headers, write `index.json`, remove
-/// the files of authors no longer listed. Returns (refreshed, removed).
+/// author's files and summary to its entry, refresh headers, write `index.json`, then
+/// remove `departed` (the recorded files of authors no longer listed) and the recorded
+/// files that re-rendered authors no longer have (data-spec §7 *Removal*), which the index
+/// names as `removed_files`. Returns (refreshed, removed).
 pub(crate) fn conclude(
     publication: &mut dyn Publication,
     index: &mut Index,
     mut described: HashMap<String, (Vec<FileRef>, String)>,
+    departed: Vec<String>,
 ) -> Result<(usize, usize)> {
+    let mut doomed = departed;
     for entry in &mut index.authors {
         if let Some((files, summary)) = described.remove(&entry.slug) {
+            // An earlier run's files this one did not write (the style dropped a variant
+            // or a format) are no longer the author's: recorded nowhere else, they go.
+            if let Some(earlier) = entry.files.take() {
+                doomed.extend(
+                    earlier
+                        .into_iter()
+                        .map(|f| f.name)
+                        .filter(|name| files.iter().all(|f| f.name != *name)),
+                );
+            }
             entry.files = Some(files);
             entry.summary = Some(summary);
         }
     }
-    let keep: BTreeSet<&str> = index.authors.iter().map(|a| a.slug.as_str()).collect();
-    let refreshed = publication.refresh_headers(&keep)?;
+    // Never a file the new index records (an author who came back, a format restored);
+    // only what is there, so that `removed_files` empties once a removal succeeded.
+    doomed.retain(|name| !records(index, name) && publication.holds_file(name));
+    doomed.sort();
+    doomed.dedup();
+    index.removed_files = doomed;
+    let refreshed = {
+        let index = &*index;
+        publication.refresh_headers(&|name| records(index, name))?
+    };
     publication.put_index(&index.to_json())?;
-    let removed = publication.remove_unlisted(&keep)?;
+    let removed = publication.remove(&index.removed_files)?;
     Ok((refreshed, removed))
+}
+
+/// Whether `index` records `name` among the files of the author it belongs to.
+fn records(index: &Index, name: &str) -> bool {
+    author_file_slug(name)
+        .and_then(|slug| index.get(slug.as_str()))
+        .and_then(|entry| entry.files.as_ref())
+        .is_some_and(|files| files.iter().any(|f| f.name == name))
 }
 
 impl Prepared {
@@ -397,7 +455,13 @@ pub fn run(
         let mut published = pipeline::stream(&to_render, bound, render, |charts| {
             publication.put_charts(&mut charts.map(&mut describe), &|| task.inc())
         })?;
-        let (refreshed, removed) = conclude(publication.as_mut(), &mut prepared.index, described)?;
+        let departed = std::mem::take(&mut prepared.departed);
+        let (refreshed, removed) = conclude(
+            publication.as_mut(),
+            &mut prepared.index,
+            described,
+            departed,
+        )?;
         published.refreshed = refreshed;
         task.finish(&format!(
             "{} written, {} unchanged, {} refreshed, {} removed",

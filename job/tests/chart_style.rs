@@ -86,9 +86,10 @@ fn index_lists_the_style_digest_and_each_rendered_authors_files_with_hashes() {
         alice["summary"],
         "山田 太郎さんは2024年5月から2件の記事を書いています。直近12か月は月平均0.0件です。"
     );
+    // Listed, never rendered: the index records that no file was published for bob.
     let bob = listed(&index, "bob");
     assert!(
-        bob.get("files").is_none() && bob.get("summary").is_none(),
+        bob["files"] == serde_json::json!([]) && bob.get("summary").is_none(),
         "{bob}"
     );
 }
@@ -312,6 +313,47 @@ fn an_unknown_format_is_a_usage_error_listing_png_and_svg() {
         run.stderr.contains("webp") && run.stderr.contains("`png`") && run.stderr.contains("`svg`"),
         "{}",
         run.stderr
+    );
+}
+
+#[test]
+fn a_style_giving_only_a_wider_width_is_valid_and_draws_at_that_width() {
+    let site = Site::new();
+    let wide = site.file("wide.toml", "width = 1300\n");
+    summary(&publish(&site, &posts(), TWO, &["--style", &wide]));
+    let png = std::fs::read(site.out().join("alice.png")).unwrap();
+    assert_eq!(png_size(&png), (1300, 600));
+}
+
+#[test]
+fn too_small_tick_labels_for_the_width_name_the_width_bound() {
+    let site = Site::new();
+    let bad = site.file("bad.toml", "width = 1300\n[text]\nlabel = 16\n");
+    let run = publish(&site, &posts(), TWO, &["--style", &bad]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("text.label = 16") && run.stderr.contains("18 to 64 at width = 1300"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_huge_bad_value_is_quoted_short_in_a_one_line_error() {
+    let site = Site::new();
+    let value = "z".repeat(60_000);
+    let bad = site.file("bad.toml", &format!("[dark]\nbar = \"{value}\"\n"));
+    let run = publish(&site, &posts(), TWO, &["--style", &bad]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    let error = run.stderr.lines().next().unwrap_or("");
+    assert!(
+        error.contains("bar") && error.contains("#RRGGBB"),
+        "{error}"
+    );
+    assert!(
+        run.stderr.len() < 1000,
+        "{} bytes of stderr",
+        run.stderr.len()
     );
 }
 

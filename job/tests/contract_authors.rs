@@ -276,7 +276,29 @@ fn a_non_empty_display_name_is_used_as_is() {
 fn a_display_name_is_not_trimmed() {
     assert_eq!(display_name_for(Some("\"\u{3000}\"")), "\u{3000}");
     assert_eq!(display_name_for(Some("\" Bob \"")), " Bob ");
-    assert_eq!(display_name_for(Some("\" \"")), " ");
+}
+
+#[test]
+fn a_display_name_of_only_spaces_or_control_characters_falls_back_to_the_slug() {
+    for name in [
+        "\" \"",
+        "\"   \"",
+        "\"\\t\\n\"",
+        "\" \\u0007 \"",
+        "\"\\u0085\\u007f\"",
+    ] {
+        assert_eq!(display_name_for(Some(name)), "alice", "display_name {name}");
+    }
+    // Drawn and summarised under the slug, not under nothing.
+    let master = "{\"id\":\"a1\",\"slug\":\"alice\",\"display_name\":\"  \\t \"}\n";
+    let run = run_job(post("a1", RECENT).as_bytes(), master.as_bytes(), &[]);
+    let summary = listed(run.index(), "alice")["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(summary.starts_with("aliceさんは"), "{summary}");
+    let svg = std::fs::read_to_string(run.out_dir.join("alice.svg")).unwrap();
+    assert!(svg.contains(">alice</title>"), "{svg:.400}");
 }
 
 #[test]

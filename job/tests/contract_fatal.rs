@@ -218,6 +218,39 @@ fn now_outside_the_timestamp_grammar_is_fatal() {
 }
 
 #[test]
+fn a_now_whose_month_would_leave_the_year_9999_is_fatal() {
+    // In Asia/Tokyo (the default) and any zone east of UTC this is already 10000-01.
+    for now in ["9999-12-31T23:59:59Z", "9999-12-31T00:00:00Z"] {
+        let run = run_job(&good_posts(), ALICE.as_bytes(), &["--now", now]);
+        assert_fatal(&run, "--now");
+        assert!(
+            run.stderr.contains("before 9999-12-31T00:00:00Z"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn the_latest_accepted_now_still_writes_year_9999_months() {
+    for tz in [
+        "Pacific/Kiritimati",
+        "Asia/Tokyo",
+        "UTC",
+        "Pacific/Pago_Pago",
+    ] {
+        let posts = post("a1", "9999-12-30T12:00:00Z");
+        let run = run_job(
+            posts.as_bytes(),
+            ALICE.as_bytes(),
+            &["--now", "9999-12-30T23:59:59Z", "--tz", tz],
+        );
+        let months = monthly(run.index(), "alice");
+        assert_eq!(months.keys().collect::<Vec<_>>(), ["9999-12"], "{tz}");
+    }
+}
+
+#[test]
 fn an_unknown_time_zone_is_fatal() {
     assert_rejected_option(&["--tz", "Mars/Olympus"], "--tz");
 }

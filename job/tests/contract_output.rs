@@ -49,6 +49,7 @@ fn index_json_has_exactly_the_top_level_keys() {
 
 #[test]
 fn an_author_entry_has_exactly_the_listed_keys() {
+    // Not rendered (an old post), so no summary; `files` records what was published: none.
     let run = run_job(post("a1", OLD).as_bytes(), ALICE.as_bytes(), &[]);
     assert_eq!(
         keys(listed(run.index(), "alice")),
@@ -60,7 +61,8 @@ fn an_author_entry_has_exactly_the_listed_keys() {
             "first_month",
             "last_month",
             "monthly",
-            "rendered"
+            "rendered",
+            "files"
         ])
     );
 }

@@ -1,8 +1,9 @@
 //! The fan-out (data-spec §9) on folders, through the binary: `count`, then `render` of
 //! every batch (in any order), then `finish` publish byte for byte what one `run` does —
 //! on dirty data, in two zones, over a daily window, the window `all` and a rerun over an
-//! already published folder. A batch without a result makes `finish` fail without writing
-//! `index.json`; rendering it and finishing again converges.
+//! already published folder, and after authors left (only their recorded files go). A
+//! batch without a result makes `finish` fail without writing `index.json`; rendering it
+//! and finishing again converges.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -136,6 +137,59 @@ fn check(tz: &str, seed: u64) {
         index["authors"].as_array().unwrap().len() > 20,
         "the sample lists enough authors to need several batches"
     );
+}
+
+/// Gzip files of `authors` authors (slugs `author-N`), each with a post on 2025-11-24.
+fn small_export(dir: &Path, authors: usize) -> SampleFiles {
+    use std::io::Write;
+    let gz = |path: &Path, text: String| {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(text.as_bytes()).unwrap();
+        std::fs::write(path, encoder.finish().unwrap()).unwrap();
+    };
+    std::fs::create_dir_all(dir).unwrap();
+    let (posts, master) = (dir.join("posts.gz"), dir.join("authors.gz"));
+    gz(
+        &master,
+        (0..authors)
+            .map(|i| format!("{{\"id\":\"a{i}\",\"slug\":\"author-{i}\"}}\n"))
+            .collect(),
+    );
+    gz(
+        &posts,
+        (0..20)
+            .map(|i| {
+                format!(
+                    "{{\"author_id\":\"a{i}\",\"first_published_at\":\"2025-11-24T00:00:00Z\"}}\n"
+                )
+            })
+            .collect(),
+    );
+    SampleFiles {
+        posts,
+        authors: master,
+    }
+}
+
+#[test]
+fn finish_removes_what_the_single_run_removes_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("single"), dir.path().join("fanned"));
+    let window = ["--now", "2025-11-25T00:00:00Z", "--allow-shrink"];
+    let all = small_export(&dir.path().join("all"), 20);
+    single(&all, &a, &window);
+    fan_out(&all, &b, &window, "4");
+    for out in [&a, &b] {
+        std::fs::write(out.join("favicon.png"), b"site").unwrap();
+    }
+    let fewer = small_export(&dir.path().join("fewer"), 17);
+    single(&fewer, &a, &window);
+    fan_out(&fewer, &b, &window, "4");
+    assert_same_folders(&a, &b);
+    let left = files_of(&b);
+    assert!(left.contains_key("favicon.png"));
+    assert!(left.contains_key("author-16.png") && !left.contains_key("author-17.png"));
+    assert!(!left.keys().any(|name| name.starts_with("author-19.")));
 }
 
 #[test]

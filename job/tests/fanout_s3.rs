@@ -90,6 +90,7 @@ fn fan_out(posts: &str, authors: &str, charts: &str) -> Vec<Value> {
 
 #[test]
 fn count_render_finish_on_s3_equals_the_single_run() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = TempDir::new().unwrap();
     let files = small_sample(dir.path());
     upload_sample("fan-src", &files, POSTS_FILE, AUTHORS_FILE);

@@ -121,6 +121,7 @@ fn error(outcome: &Outcome) -> &Value {
 
 #[test]
 fn invocation_publishes_and_answers_with_the_summary() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let (_dir, vars) = deployment("lambda-src-publish", "lambda-charts-publish");
     let event = json!({"days": 30, "now": NOW});
     let function = Function::start(vec![event.clone(), event], &borrowed(&vars));
@@ -168,6 +169,7 @@ fn invocation_publishes_and_answers_with_the_summary() {
 
 #[test]
 fn dry_run_event_computes_and_writes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let (_dir, vars) = deployment("lambda-src-dry", "lambda-charts-dry");
     let function = Function::start(
         vec![json!({"days": 30, "now": NOW, "dry_run": true})],
@@ -190,6 +192,7 @@ fn dry_run_event_computes_and_writes_nothing() {
 
 #[test]
 fn days_default_to_the_functions_active_days() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let (_dir, mut vars) = deployment("lambda-src-default", "lambda-charts-default");
     vars.retain(|(k, _)| *k != env::ACTIVE_DAYS);
     vars.push((env::ACTIVE_DAYS, "3".to_owned()));
@@ -204,6 +207,7 @@ fn days_default_to_the_functions_active_days() {
 
 #[test]
 fn a_bad_event_is_answered_with_an_error_naming_the_field() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let (_dir, vars) = deployment("lambda-src-bad-event", "lambda-charts-bad-event");
     let function = Function::start(
         vec![json!({"days": 0}), json!({"now": "tomorrow"})],
@@ -230,6 +234,7 @@ fn a_bad_event_is_answered_with_an_error_naming_the_field() {
 
 #[test]
 fn missing_export_object_is_answered_with_bucket_key_and_cause() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let (_dir, mut vars) = deployment("lambda-src-missing", "lambda-charts-missing");
     vars.retain(|(k, _)| *k != env::POSTS_KEY);
     vars.push((env::POSTS_KEY, "export/not-there.jsonl.gz".to_owned()));
@@ -247,6 +252,7 @@ fn missing_export_object_is_answered_with_bucket_key_and_cause() {
 
 #[test]
 fn missing_settings_are_answered_with_the_variable_names() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let function = Function::start(vec![json!({})], &[]);
     let (outcomes, _) = function.finish(1);
     let body = error(&outcomes[0]);
@@ -258,6 +264,7 @@ fn missing_settings_are_answered_with_the_variable_names() {
 
 #[test]
 fn the_fan_out_steps_on_lambda_publish_what_one_invocation_does() {
+    testkit::require!(testkit::tools::Tool::Moto);
     // The state machine's calls, as it makes them: count with the run's event, a render
     // per key its item reader lists, finish.
     let (_dir, vars) = deployment("lambda-src-fan", "lambda-charts-fan");

@@ -142,6 +142,7 @@ fn rerun_converges(proxy: &FaultProxy, bucket: &str) {
 
 #[test]
 fn uploads_answered_with_500_from_the_third_fail_the_run_and_a_rerun_converges() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "faults-500";
     setup(bucket);
     let proxy = FaultProxy::start(&moto().endpoint);
@@ -169,6 +170,7 @@ fn uploads_answered_with_500_from_the_third_fail_the_run_and_a_rerun_converges()
 
 #[test]
 fn a_reset_connection_during_uploads_fails_the_run_and_a_rerun_converges() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "faults-reset";
     setup(bucket);
     let proxy = FaultProxy::start(&moto().endpoint);
@@ -185,6 +187,7 @@ fn a_reset_connection_during_uploads_fails_the_run_and_a_rerun_converges() {
 
 #[test]
 fn an_endpoint_that_never_answers_times_out_in_seconds_and_a_rerun_converges() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "faults-silence";
     setup(bucket);
     let proxy = FaultProxy::start(&moto().endpoint);
@@ -208,6 +211,7 @@ fn an_endpoint_that_never_answers_times_out_in_seconds_and_a_rerun_converges() {
 
 #[test]
 fn a_download_cut_short_every_time_fails_the_run_and_writes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "faults-cut";
     setup(bucket);
     let proxy = FaultProxy::start(&moto().endpoint);

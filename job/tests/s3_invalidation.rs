@@ -135,6 +135,7 @@ fn etags(bucket: &str) -> BTreeMap<String, String> {
 
 #[test]
 fn an_unchanged_rerun_invalidates_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let _dir = export("inv-rerun-export");
     create_bucket("inv-rerun-charts");
     let id = distribution("inv-rerun-charts");
@@ -166,6 +167,7 @@ fn an_unchanged_rerun_invalidates_nothing() {
 
 #[test]
 fn one_changed_author_invalidates_exactly_its_files_the_index_and_the_root() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = export("inv-one-export");
     create_bucket("inv-one-charts");
     let id = distribution("inv-one-charts");
@@ -230,6 +232,7 @@ fn one_changed_author_invalidates_exactly_its_files_the_index_and_the_root() {
 
 #[test]
 fn more_changes_than_the_limit_invalidate_the_prefix_wildcard() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let _dir = export("inv-all-export");
     create_bucket("inv-all-charts");
     let id = distribution("inv-all-charts");
@@ -250,6 +253,7 @@ fn more_changes_than_the_limit_invalidate_the_prefix_wildcard() {
 
 #[test]
 fn a_failed_invalidation_is_a_warning_and_the_charts_stay_published() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let _dir = export("inv-fail-export");
     create_bucket("inv-fail-charts");
     let run = publish(
@@ -273,6 +277,7 @@ fn a_failed_invalidation_is_a_warning_and_the_charts_stay_published() {
 
 #[test]
 fn every_format_carries_its_content_type_and_the_cache_control_of_its_kind() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let _dir = export("inv-types-export");
     create_bucket("inv-types-charts");
     publish("inv-types-export", "inv-types-charts", &["--days", DAYS]).summary();
@@ -310,6 +315,7 @@ fn every_format_carries_its_content_type_and_the_cache_control_of_its_kind() {
 
 #[test]
 fn invalidate_needs_an_s3_output() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let dir = TempDir::new().unwrap();
     let output = job_command()
         .args(["run", "--posts", "p.jsonl.gz", "--authors", "a.jsonl.gz"])

@@ -79,6 +79,7 @@ fn charts_in(listing: &BTreeMap<String, Listed>) -> usize {
 
 #[test]
 fn s3_to_s3_run_publishes_the_same_charts_and_index_as_a_local_run() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-same-as-local");
     create_bucket("charts-same-as-local");
     let summary = publish(&export, "charts-same-as-local");
@@ -131,6 +132,7 @@ fn s3_to_s3_run_publishes_the_same_charts_and_index_as_a_local_run() {
 
 #[test]
 fn charts_are_uploaded_with_type_cache_control_and_md5_etag() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-headers");
     create_bucket("charts-headers");
     publish(&export, "charts-headers");
@@ -148,6 +150,7 @@ fn charts_are_uploaded_with_type_cache_control_and_md5_etag() {
 
 #[test]
 fn rerun_with_nothing_changed_uploads_no_chart() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-rerun");
     create_bucket("charts-rerun");
     let first = publish(&export, "charts-rerun");
@@ -172,6 +175,7 @@ fn rerun_with_nothing_changed_uploads_no_chart() {
 
 #[test]
 fn changing_one_authors_posts_uploads_exactly_that_chart() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-one-change");
     create_bucket("charts-one-change");
     let first = publish(&export, "charts-one-change");
@@ -235,6 +239,7 @@ fn changing_one_authors_posts_uploads_exactly_that_chart() {
 
 #[test]
 fn truncated_export_fails_writes_nothing_and_keeps_published_charts() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-truncated");
     create_bucket("charts-truncated");
     publish(&export, "charts-truncated");
@@ -279,6 +284,7 @@ fn truncated_export_fails_writes_nothing_and_keeps_published_charts() {
 
 #[test]
 fn missing_key_is_an_error_naming_bucket_and_key() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-missing-key");
     create_bucket("charts-missing-key");
     let missing = "s3://export-missing-key/daily/nope.jsonl.gz";
@@ -292,6 +298,7 @@ fn missing_key_is_an_error_naming_bucket_and_key() {
 
 #[test]
 fn missing_bucket_is_an_error_naming_the_bucket() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let export = Export::upload("export-missing-bucket");
     let run = run_job(
         &export.posts_url(),
@@ -305,6 +312,7 @@ fn missing_bucket_is_an_error_naming_the_bucket() {
 
 #[test]
 fn a_bad_s3_url_is_refused_before_any_request() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let output = job_command()
         .args([
             "run",

@@ -11,9 +11,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use author_stats::aws::client::{s3_client_with, Timeouts};
-use author_stats::aws::download_options::{DownloadOptions, PartSize};
 use author_stats::aws::s3_source;
 use author_stats::aws::S3Object;
+use author_stats::download_options::{DownloadOptions, PartSize};
 use author_stats::ingest::Source;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_support::*;

@@ -179,7 +179,12 @@ impl Tallier {
             let entry = match slug {
                 Some(s) if is_valid_slug(s) && slug_count[s.as_str()] == 1 => Master::Usable {
                     slug: s.clone(),
-                    display_name: name.clone().unwrap_or_else(|| s.clone()),
+                    // §3: a name of only spaces and control characters draws as nothing,
+                    // so the slug stands in for it, as for an absent name.
+                    display_name: name
+                        .clone()
+                        .filter(|n| !n.chars().all(|c| c == ' ' || c.is_control()))
+                        .unwrap_or_else(|| s.clone()),
                 },
                 _ => Master::Unusable,
             };

@@ -78,24 +78,15 @@ rm -f "$2""#;
     }
 }
 
-/// `MOTO_SERVER`, or the venv `cargo xtask ci` installs. Fails (never skips) when missing.
+/// `MOTO_SERVER`, or the venv `cargo xtask ci` installs. Fails when missing: a test reaches
+/// here only after `require!(Tool::Moto)` found it (`crate::tools`).
 fn program() -> PathBuf {
-    if let Some(path) = std::env::var_os("MOTO_SERVER") {
-        let path = PathBuf::from(path);
-        assert!(
-            path.is_file(),
-            "MOTO_SERVER={} does not exist: unset it, or run `cargo xtask ci` to install moto",
-            path.display()
-        );
-        return path;
-    }
-    let path = target_dir().join("tools/moto-venv/bin/moto_server");
+    let path = crate::tools::moto_server();
     assert!(
         path.is_file(),
-        "moto is not installed ({} is missing). The AWS tests need it: run `cargo xtask ci` \
-         once (it installs moto[server] into target/tools/moto-venv), or point MOTO_SERVER at \
-         a moto_server program",
-        path.display()
+        "moto is not installed ({} is missing): install it with {}",
+        path.display(),
+        crate::tools::Tool::Moto.install_command()
     );
     path
 }

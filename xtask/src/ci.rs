@@ -5,22 +5,13 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::generated::Mode;
-use crate::pytools::{ensure_venv, venv_bin};
-use crate::shell::{cargo, run};
-use crate::{template, template_lint};
-
-/// The local S3 the job's S3 and Lambda tests (and `bench --s3`) run against, pinned.
-pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
-/// Its venv under `target/tools/`; the tests look for `moto-venv/bin/moto_server` there.
-pub const MOTO_VENV: &str = "moto";
-
-/// Install moto into `target/tools/moto-venv` (once; later calls are instant) and return
-/// the path of its `moto_server` program.
-pub fn install_moto() -> Result<PathBuf> {
-    let venv = ensure_venv(MOTO_VENV, &[MOTO_REQUIREMENT])?;
-    Ok(venv_bin(&venv, "moto_server"))
-}
+use xtask_stacks::{template_lint, templates};
+use xtask_support::generated::Mode;
+use xtask_support::python::install_moto;
+use xtask_support::shell::{cargo, run};
+use xtask_support::tools::{
+    install_missing, install_registry_test_tools, tools_dir, CDK_CHECK_PACKAGES,
+};
 
 #[derive(clap::Args)]
 pub struct Ci {}
@@ -51,11 +42,13 @@ impl Ci {
         let t = Instant::now();
         // Never off loopback: no instance-metadata probe, and no credentials but those each
         // test sets for its own emulator (no profile, no shared files of this machine).
-        let no_files = crate::pytools::tools_dir().join("no-aws-config");
+        let no_files = tools_dir().join("no-aws-config");
         run(cargo()
             .args(["test", "--workspace"])
             .env("RUSTC_WORKSPACE_WRAPPER", clippy_driver()?)
             .env("CLIPPY_ARGS", CLIPPY_ARGS)
+            // A test whose tool is missing fails here instead of skipping (testkit::tools).
+            .env("CI", "true")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", &no_files)
             .env("AWS_SHARED_CREDENTIALS_FILE", &no_files)
@@ -68,11 +61,11 @@ impl Ci {
         // The CloudFormation template: current, and clean for cfn-lint and checkov; the
         // CDK app builds, and `cdk synth` gives the template back.
         let t = Instant::now();
-        template::ensure(Mode::Check)?;
+        templates::ensure(Mode::Check)?;
         template_lint::cfn_lint()?;
         template_lint::checkov()?;
-        crate::asl_check::check()?;
-        crate::cdk::check()?;
+        xtask_stacks::asl_check::check()?;
+        crate::forward::cdk_synth_check()?;
         step("template checks", t);
         Ok(())
     }
@@ -98,56 +91,4 @@ pub fn clippy_driver() -> Result<PathBuf> {
     beside_cargo.or_else(on_path).ok_or_else(|| {
         anyhow::anyhow!("clippy is not installed: run `rustup component add clippy`")
     })
-}
-
-/// Debian packages the image push tests need: the registry, skopeo, and htpasswd.
-pub const REGISTRY_TEST_PACKAGES: [(&str, &str); 3] = [
-    ("docker-registry", "docker-registry"),
-    ("skopeo", "skopeo"),
-    ("htpasswd", "apache2-utils"),
-];
-
-/// Node.js and npm for the CDK check (`cdk::check`), when the machine has none.
-pub const CDK_CHECK_PACKAGES: [(&str, &str); 2] = [("node", "nodejs"), ("npm", "npm")];
-
-/// Install `docker-registry skopeo apache2-utils` with apt when a program is missing (CI
-/// runs as root on Debian); otherwise a one-line error saying what to install.
-pub fn install_registry_test_tools() -> Result<()> {
-    install_missing("the registry push tests", &REGISTRY_TEST_PACKAGES)
-}
-
-/// The Debian packages of `programs` (program, package) that are not on PATH, installed
-/// with apt as root; without root, a one-line error naming the `apt-get` command.
-pub fn install_missing(needed_by: &str, programs: &[(&str, &str)]) -> Result<()> {
-    let missing: Vec<&str> = programs
-        .iter()
-        .filter(|(program, _)| !on_path(program))
-        .map(|(_, package)| *package)
-        .collect();
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if !is_root {
-        anyhow::bail!(
-            "{needed_by} need {} (missing): run `cargo xtask ci` as root, or \
-             `sudo apt-get install -y {}`",
-            missing.join(", "),
-            missing.join(" ")
-        );
-    }
-    run(std::process::Command::new("apt-get").args(["update", "-q"]))?;
-    run(std::process::Command::new("apt-get")
-        .args(["install", "-y", "-q", "--no-install-recommends"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive"))?;
-    Ok(())
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }

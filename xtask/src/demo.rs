@@ -13,7 +13,8 @@ use contract::files::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
 use sample::SampleSpec;
 use serde_json::Value;
 
-use crate::shell::{cargo, project_root, run};
+use crate::job_binary;
+use xtask_support::shell::{project_root, run};
 
 #[derive(clap::Args)]
 pub struct Demo {
@@ -31,31 +32,9 @@ pub struct Demo {
     dirty: bool,
 }
 
-/// Build the job binary (dev profile: dependencies are optimised) and return its path.
-pub fn build_job(release: bool) -> Result<PathBuf> {
-    let mut cmd = cargo();
-    cmd.args([
-        "build",
-        "--package",
-        "author-stats",
-        "--bin",
-        "author-stats",
-    ]);
-    if release {
-        cmd.arg("--release");
-    }
-    run(&mut cmd)?;
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"));
-    Ok(dir
-        .join(if release { "release" } else { "debug" })
-        .join("author-stats"))
-}
-
 impl Demo {
     pub fn run(self) -> Result<()> {
-        let job = build_job(false)?;
+        let job = job_binary::build(job_binary::Build::Core)?;
         let root = project_root().join("target").join("demo");
         let input = root.join("input");
         let charts = root.join("charts");

@@ -1,9 +1,12 @@
 //! `cargo xtask …`: the developer and CI tool of author-stats.
 //! This file is the table of contents: it parses flags and dispatches one verb to the
-//! module that holds it.
+//! module that holds it. The AWS verbs and the CDK export are their own binaries
+//! (`xtask/lifecycle`, `xtask/cdk`), built on first use; their flags are theirs
+//! (`cargo xtask deploy --help`).
 
 use clap::{Parser, Subcommand};
-use xtask::{bench, ci, demo, lifecycle, sample, synth};
+use xtask::forward::{Forward, CDK, LIFECYCLE};
+use xtask::{bench, ci, demo, sample, synth};
 
 #[derive(Parser)]
 #[command(
@@ -31,63 +34,61 @@ enum Command {
     /// Print or write the CloudFormation template (templates/author-stats-batch.yaml).
     Synth(synth::Synth),
     /// Static release build of the job and its Lambda container image (OCI layout in target/).
-    Build(xtask::build::Build),
+    Build(Forward),
     /// Push the image to ECR (or --registry), print `<repo-uri>@sha256:…`.
-    Push(xtask::push::Push),
+    Push(Forward),
     /// Once per stage, as an administrator: the service role, permissions boundary and GitHub
     /// OIDC deployer role of the stage (stack author-stats-batch-<stage>-bootstrap).
-    Bootstrap(lifecycle::bootstrap::Bootstrap),
+    Bootstrap(Forward),
     /// Build, push, and deploy the stack of a stage through a change set; stream its events
     /// (--no-execute: plan and keep the change set; --change-set NAME: apply a kept one).
-    Deploy(lifecycle::deploy::Deploy),
+    Deploy(Forward),
     /// Preview the change set a deploy would make (never executed).
-    Diff(lifecycle::diff::Diff),
+    Diff(Forward),
     /// Run the deployed function now and print its summary (--days 5475: the backfill).
-    Invoke(lifecycle::invoke::Invoke),
+    Invoke(Forward),
     /// The function's recent log lines (--follow to keep reading).
-    Logs(lifecycle::logs::Logs),
+    Logs(Forward),
     /// Recent runs (with their trigger), schedules, dead letters, alarms and a verdict: exit 0
     /// healthy, 1 not.
-    Status(lifecycle::run_status::Status),
+    Status(Forward),
     /// Resources changed outside CloudFormation, with their differences: exit 1 on drift.
-    Drift(lifecycle::drift::Drift),
+    Drift(Forward),
     /// Empty the charts bucket, delete the stack and the image repository, verify all gone.
-    Teardown(lifecycle::teardown::Teardown),
+    Teardown(Forward),
     /// Teardown, deploy and a smoke run: a clean environment in one command.
-    Rebuild(lifecycle::rebuild::Rebuild),
+    Rebuild(Forward),
     /// Write the stack as an AWS CDK app (templates/cdk/typescript, or --lang/--out).
-    Cdk(xtask::cdk::Cdk),
+    Cdk(Forward),
 }
 
 fn main() {
     let cli = Cli::parse();
-    xtask::aws::set_verbose(cli.verbose);
+    let verbose = cli.verbose;
+    let lifecycle = |verb: &str, args: Forward| args.run(LIFECYCLE, Some(verb), verbose);
     let result = match cli.command {
         Command::Demo(cmd) => cmd.run(),
         Command::Sample(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),
         Command::Synth(cmd) => cmd.run(),
-        Command::Build(cmd) => cmd.run(),
-        Command::Push(cmd) => cmd.run(),
-        Command::Bootstrap(cmd) => cmd.run(),
-        Command::Deploy(cmd) => cmd.run(),
-        Command::Diff(cmd) => cmd.run(),
-        Command::Invoke(cmd) => cmd.run(),
-        Command::Logs(cmd) => cmd.run(),
-        Command::Status(cmd) => cmd.run(),
-        Command::Drift(cmd) => cmd.run(),
-        Command::Teardown(cmd) => cmd.run(),
-        Command::Rebuild(cmd) => cmd.run(),
-        Command::Cdk(cmd) => cmd.run(),
+        Command::Build(args) => lifecycle("build", args),
+        Command::Push(args) => lifecycle("push", args),
+        Command::Bootstrap(args) => lifecycle("bootstrap", args),
+        Command::Deploy(args) => lifecycle("deploy", args),
+        Command::Diff(args) => lifecycle("diff", args),
+        Command::Invoke(args) => lifecycle("invoke", args),
+        Command::Logs(args) => lifecycle("logs", args),
+        Command::Status(args) => lifecycle("status", args),
+        Command::Drift(args) => lifecycle("drift", args),
+        Command::Teardown(args) => lifecycle("teardown", args),
+        Command::Rebuild(args) => lifecycle("rebuild", args),
+        Command::Cdk(args) => args.run(CDK, None, verbose),
     };
     // One line (the cause chain joined by ": "), whatever RUST_BACKTRACE says: the message
     // names the thing, the cause and the fix; a backtrace would bury it.
     if let Err(error) = result {
         eprintln!("error: {error:#}");
-        let code = error
-            .downcast_ref::<lifecycle::Exit>()
-            .map_or(1, |exit| exit.code as i32);
-        std::process::exit(code);
+        std::process::exit(1);
     }
 }

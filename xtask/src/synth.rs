@@ -4,8 +4,8 @@
 
 use anyhow::Result;
 
-use crate::generated::Mode;
-use crate::{cdk, template, template_lint};
+use xtask_stacks::{template_lint, templates};
+use xtask_support::generated::Mode;
 
 /// Flags of `cargo xtask synth`.
 #[derive(clap::Args)]
@@ -25,12 +25,12 @@ impl Synth {
     /// Print, write or check, then lint when asked.
     pub fn run(self) -> Result<()> {
         if self.stdout {
-            print!("{}", template::render());
+            print!("{}", templates::render());
         } else if self.check {
-            template::ensure(Mode::Check)?;
-            cdk::ensure_app(Mode::Check)?;
+            templates::ensure(Mode::Check)?;
+            crate::forward::cdk_generated_check()?;
         } else {
-            template::ensure(Mode::Write)?;
+            templates::ensure(Mode::Write)?;
         }
         if self.lint {
             template_lint::cfn_lint()?;

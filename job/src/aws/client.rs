@@ -58,8 +58,9 @@ impl Timeouts {
                 Some(text) => match text.trim().parse::<u64>() {
                     Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
                     _ => bail!(
-                        "{name}={text:?} is not a timeout in milliseconds (a whole number ≥ 1; \
+                        "{name}={} is not a timeout in milliseconds (a whole number ≥ 1; \
                          unset it for the default of {} ms)",
+                        crate::quote::quoted(&text),
                         default.as_millis()
                     ),
                 },

@@ -14,8 +14,8 @@ use aws_sdk_cloudfront::Client;
 use sha2::{Digest, Sha256};
 
 use super::client::Timeouts;
-use super::s3_url::S3Prefix;
 use crate::run::Summary;
+use crate::s3_url::S3Prefix;
 use contract::defaults::MAX_INVALIDATION_PATHS;
 
 /// Invalidates on one distribution.

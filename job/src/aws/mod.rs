@@ -5,24 +5,23 @@
 //! All access goes through `aws-config`'s standard chain (`client`).
 
 pub mod client;
-pub mod download_options;
 pub mod errors;
 pub mod invalidation;
 pub mod lambda;
 pub mod lambda_steps;
 pub mod metrics;
+mod s3_delete;
 pub mod s3_part;
 mod s3_reader;
 pub mod s3_runs;
 pub mod s3_source;
 pub mod s3_store;
-pub mod s3_url;
 pub mod settings;
 
+pub use crate::download_options::DownloadOptions;
+pub use crate::s3_url::{S3Object, S3Prefix};
 pub use client::s3_client;
-pub use download_options::DownloadOptions;
 pub use s3_store::{ChangeLog, PublishOptions, S3Store};
-pub use s3_url::{S3Object, S3Prefix};
 
 /// A multi-threaded tokio runtime for the SDK (the CLI and the Lambda function each build
 /// one per process).

@@ -7,7 +7,7 @@ use aws_sdk_s3::Client;
 use tokio::runtime::Handle;
 
 use super::errors::{explain, Kind, Operation};
-use super::s3_store::delete_request;
+use super::s3_delete::delete_request;
 use crate::publish::RunFiles;
 use contract::files::RUNS_PREFIX;
 

@@ -14,16 +14,12 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::Client;
 use tokio::sync::{mpsc, Semaphore};
 
-use super::download_options::DownloadOptions;
 use super::errors::{explain, Operation};
 use super::s3_part::Pinned;
 use super::s3_reader::{pipe, Part, PartsReader};
-use super::s3_url::S3Object;
+use crate::download_options::{DownloadOptions, READ_AHEAD_BYTES};
 use crate::ingest::Source;
-
-/// Bytes buffered ahead of the reader when an object is read with one GET: enough to keep
-/// the connection busy while the reader inflates.
-pub const READ_AHEAD_BYTES: usize = 1 << 20;
+use crate::s3_url::S3Object;
 
 /// Open `object` for streaming; `what` names the input in messages (`posts`, `authors`).
 /// Must be awaited inside the tokio runtime that will drive the download.

@@ -9,18 +9,20 @@
 //!   Content-MD5 (S3 rejects a corrupted body); the first failure stops the uploads.
 //! * When the configured headers differ from those the last run recorded, the charts kept
 //!   as they are get them with a `CopyObject` onto themselves (`MetadataDirective=REPLACE`).
-//! * `index.json` goes up last, and only after every chart succeeded; then the objects of
-//!   authors no longer listed are deleted with `DeleteObjects`, at most 1,000 keys a call.
+//! * `index.json` goes up last, and only after every chart succeeded; then the objects the
+//!   published index recorded for authors no longer listed are deleted with
+//!   `DeleteObjects`, at most 1,000 keys a call (never a key by its shape alone).
 //! * Every key whose object this run changed (uploaded, re-headed, a changed `index.json`,
 //!   deleted) is kept for the CloudFront invalidation that follows (`invalidation.rs`).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::{self, Read};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, bail, Result};
 use aws_sdk_s3::primitives::ByteStream;
-use aws_sdk_s3::types::{Delete, MetadataDirective, ObjectIdentifier};
+use aws_sdk_s3::types::MetadataDirective;
 use aws_sdk_s3::Client;
 use base64::Engine as _;
 use md5::{Digest, Md5};
@@ -28,11 +30,13 @@ use tokio::runtime::Handle;
 use tokio::sync::Semaphore;
 
 use super::errors::{explain, Kind, Operation, S3Error};
+use super::s3_delete::delete_request;
 use super::s3_runs::S3RunFiles;
-use super::s3_url::S3Prefix;
 use crate::publish::{
-    author_file_slug, content_type_of, Chart, Publication, Published, RunFiles, Snapshot, Store,
+    author_file_slug, content_type_of, Chart, IndexSource, Publication, Published, RunFiles,
+    Snapshot, Store,
 };
+use crate::s3_url::S3Prefix;
 use contract::defaults;
 use contract::files::INDEX_FILE;
 
@@ -160,7 +164,9 @@ impl S3Store {
         }
     }
 
-    async fn get_index_async(&self) -> Result<Option<Vec<u8>>> {
+    /// The published `index.json`'s `GetObject`, its recorded chart headers noted; the body
+    /// is not read here.
+    async fn get_index_async(&self) -> Result<Option<(u64, ByteStream)>> {
         let bucket = self.target.bucket();
         let key = self.target.key(INDEX_FILE);
         let output = match self
@@ -192,13 +198,41 @@ impl S3Store {
                     format!("content-type={CHART_CONTENT_TYPE}; cache-control={cache_control}")
                 })
             });
-        let bytes = output.body.collect().await.map_err(|e| {
-            anyhow!(
-                "GetObject s3://{bucket}/{key} failed: the download broke off ({e}) — run again"
-            )
-        })?;
         *self.recorded_headers.lock().expect("headers") = recorded;
-        Ok(Some(bytes.into_bytes().to_vec()))
+        let len = output
+            .content_length()
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0);
+        Ok(Some((len, output.body)))
+    }
+}
+
+/// An object's body as a blocking reader: each chunk is awaited on `runtime` as it is
+/// needed, so the object is never held whole. A download that breaks off is an error.
+struct BodyReader {
+    runtime: Handle,
+    body: ByteStream,
+    chunk: bytes::Bytes,
+    location: String,
+}
+
+impl Read for BodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.chunk.is_empty() {
+            match self.runtime.block_on(self.body.try_next()) {
+                Ok(Some(chunk)) => self.chunk = chunk,
+                Ok(None) => return Ok(0),
+                Err(e) => {
+                    return Err(io::Error::other(format!(
+                        "GetObject {}: the download broke off ({e}) — run again",
+                        self.location
+                    )))
+                }
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
     }
 }
 
@@ -259,20 +293,6 @@ impl Upload {
     }
 }
 
-/// The body of one quiet `DeleteObjects` call for `keys` (at most 1,000).
-pub(super) fn delete_request(keys: &[String]) -> Result<Delete> {
-    let objects = keys
-        .iter()
-        .map(|key| ObjectIdentifier::builder().key(key).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))?;
-    Delete::builder()
-        .set_objects(Some(objects))
-        .quiet(true)
-        .build()
-        .map_err(|e| anyhow!("building the DeleteObjects request: {e}"))
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -296,8 +316,23 @@ impl Store for S3Store {
         self.target.to_string()
     }
 
-    fn get_index(&self) -> Result<Option<Vec<u8>>> {
-        self.runtime.block_on(self.get_index_async())
+    fn get_index(&self) -> Result<IndexSource<'_>> {
+        let Some((len, body)) = self.runtime.block_on(self.get_index_async())? else {
+            return Ok(IndexSource::Absent);
+        };
+        Ok(IndexSource::Stream {
+            len,
+            reader: Box::new(BodyReader {
+                runtime: self.runtime.clone(),
+                body,
+                chunk: bytes::Bytes::new(),
+                location: format!(
+                    "s3://{}/{}",
+                    self.target.bucket(),
+                    self.target.key(INDEX_FILE)
+                ),
+            }),
+        })
     }
 
     fn snapshot(&self) -> Result<Option<Snapshot>> {
@@ -469,7 +504,7 @@ impl Publication for S3Publication<'_> {
         })
     }
 
-    fn refresh_headers(&mut self, listed: &BTreeSet<&str>) -> Result<usize> {
+    fn refresh_headers(&mut self, recorded: &dyn Fn(&str) -> bool) -> Result<usize> {
         let store = self.store;
         let wanted = store.options.chart_headers();
         if store.recorded_headers.lock().expect("headers").as_deref() == Some(wanted.as_str()) {
@@ -481,8 +516,7 @@ impl Publication for S3Publication<'_> {
             .filter(|key| !self.uploaded.contains(*key))
             .filter(|key| {
                 key.strip_prefix(store.target.prefix())
-                    .and_then(author_file_slug)
-                    .is_some_and(|slug| listed.contains(slug.as_str()))
+                    .is_some_and(recorded)
             })
             .cloned()
             .collect();
@@ -583,19 +617,20 @@ impl Publication for S3Publication<'_> {
         self.uploaded.extend(keys);
     }
 
-    fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> Result<usize> {
+    fn holds_file(&self, name: &str) -> bool {
+        self.existing.contains_key(&self.store.target.key(name))
+    }
+
+    fn remove(&mut self, names: &[String]) -> Result<usize> {
         let store = self.store;
         let bucket = store.target.bucket();
         let prefix = store.target.prefix();
-        let mut doomed: Vec<String> = self
-            .existing
-            .keys()
-            .filter(|key| {
-                key.strip_prefix(prefix)
-                    .and_then(author_file_slug)
-                    .is_some_and(|slug| !listed.contains(slug.as_str()))
-            })
-            .cloned()
+        // Only per-author names, and only objects the listing has.
+        let mut doomed: Vec<String> = names
+            .iter()
+            .filter(|name| author_file_slug(name).is_some())
+            .map(|name| store.target.key(name))
+            .filter(|key| self.existing.contains_key(key))
             .collect();
         doomed.sort();
         let mut removed = 0;
@@ -635,7 +670,7 @@ impl Publication for S3Publication<'_> {
                     bail!(
                         "{INDEX_FILE} was written, but removing the {} objects of authors no \
                          longer listed failed after {removed}: {error}; the next run removes the \
-                         rest",
+                         rest ({INDEX_FILE} lists them under removed_files)",
                         doomed.len()
                     );
                 }

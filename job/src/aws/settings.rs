@@ -4,10 +4,11 @@
 
 use chrono_tz::Tz;
 
-use super::download_options::{self, DownloadOptions, PartSize};
 use super::s3_store::PublishOptions;
-use super::s3_url::{S3Object, S3Prefix};
 use crate::chart::Style;
+use crate::download_options::{self, DownloadOptions, PartSize};
+use crate::publish::parse_concurrency;
+use crate::s3_url::{S3Object, S3Prefix};
 use crate::{guard, run};
 use contract::{defaults, env, files};
 
@@ -69,7 +70,7 @@ impl FunctionSettings {
 
         let mut check = |name: &str, shown: String, result: Result<(), String>| {
             if let Err(e) = result {
-                problems.push(format!("{name}={shown:?}: {e}"));
+                problems.push(format!("{name}={}: {e}", crate::quote::quoted(&shown)));
             }
         };
         let tz_text = or(env::CHART_TIME_ZONE, defaults::TIME_ZONE);
@@ -193,17 +194,6 @@ impl FunctionSettings {
 /// The error of a parse, for the problem list.
 fn status<T>(result: &Result<T, String>) -> Result<(), String> {
     result.as_ref().map(|_| ()).map_err(Clone::clone)
-}
-
-/// `UPLOAD_CONCURRENCY` / `--upload-concurrency`: 1 to 1024 uploads in flight.
-pub fn parse_concurrency(text: &str) -> Result<usize, String> {
-    match text.trim().parse::<usize>() {
-        Ok(n) if (1..=1024).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "{text:?} is not a number of uploads in flight from 1 to 1024 (default {})",
-            defaults::UPLOAD_CONCURRENCY
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@
 //! element in each variant (`[light]`, `[dark]`), the type sizes (`[text]`), the page size,
 //! the locale and what to publish. Read from TOML (`--style FILE`, `CHART_STYLE`); a field
 //! left out keeps its built-in value ([`Style::builtin`], shipped as
-//! `deploy/styles/default.toml`), so `locale = "en"` alone is a valid style. Unknown fields,
-//! bad colours and out-of-range sizes are errors that name the field and what is allowed.
+//! `deploy/styles/default.toml`), so `locale = "en"` alone is a valid style; a tick label
+//! size left out grows with a wider page. Unknown fields, bad colours and out-of-range
+//! sizes are one-line errors that name the field and what is allowed; a style file is a
+//! regular file of at most [`MAX_STYLE_BYTES`].
 
 use std::fmt;
 
@@ -11,10 +13,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use super::layout::Layout;
+use crate::quote::{clip_quoted, quoted, MAX_QUOTED_CHARS};
+use crate::regular_file::{self, Links, Opened};
 
 /// Bumped when the drawing code changes what a chart looks like, so the style digest of
 /// `index.json` changes too and the next run re-renders every listed author.
 const RENDERER_VERSION: u32 = 2;
+
+/// The largest style a file or `CHART_STYLE` may hold: the built-in one, every field
+/// spelled out with comments, is about 1.5 KB (and the stack allows 4 KB).
+pub const MAX_STYLE_BYTES: usize = 64 * 1024;
 
 /// Allowed page sizes in pixels.
 pub const WIDTH_RANGE: (u32, u32) = (600, 2400);
@@ -54,7 +62,8 @@ impl<'de> Deserialize<'de> for Colour {
         let text = String::deserialize(d)?;
         Colour::parse(&text).ok_or_else(|| {
             serde::de::Error::custom(format!(
-                "{text:?} is not a colour: write it as \"#RRGGBB\" (six hex digits, e.g. \"#4E79A7\")"
+                "{} is not a colour: write it as \"#RRGGBB\" (six hex digits, e.g. \"#4E79A7\")",
+                quoted(&text)
             ))
         })
     }
@@ -245,14 +254,34 @@ impl Style {
     }
 
     /// Read a style from TOML text over the built-in one; `origin` (a file name, or the
-    /// environment variable) starts every error message.
+    /// environment variable) starts every error message, which is one line.
     pub fn from_toml(text: &str, origin: &str) -> Result<Style, String> {
+        if text.len() > MAX_STYLE_BYTES {
+            return Err(too_large(origin, text.len() as u64));
+        }
         let patch: StylePatch = toml::from_str(text).map_err(|e| {
+            // Where, and the line itself (cut short), which names the field.
+            let at = e.span().map_or_else(String::new, |span| {
+                let start = span.start.min(text.len());
+                let (before, after) = text.split_at(start);
+                let line = before.matches('\n').count() + 1;
+                let line_start = before.rsplit('\n').next().unwrap_or("");
+                let column = line_start.chars().count() + 1;
+                let whole = format!("{line_start}{}", after.split('\n').next().unwrap_or(""));
+                let shown: String = whole.trim().chars().take(MAX_QUOTED_CHARS).collect();
+                let cut = if whole.trim().chars().count() > MAX_QUOTED_CHARS {
+                    "…"
+                } else {
+                    ""
+                };
+                format!("line {line}, column {column} ({shown}{cut}): ")
+            });
             format!(
-                "{origin}: {} — see spec/chart-style.md or deploy/styles/default.toml",
-                e.to_string().trim_end()
+                "{origin}: {at}{} — see spec/chart-style.md or deploy/styles/default.toml",
+                clip_quoted(e.message().trim_end()).replace('\n', " ")
             )
         })?;
+        let label_given = patch.text.as_ref().is_some_and(|t| t.label.is_some());
         let mut style = Style::builtin();
         macro_rules! take {
             ($($field:ident),*) => { $(if let Some(v) = patch.$field { style.$field = v; })* };
@@ -260,6 +289,11 @@ impl Style {
         take!(width, height, locale, variants, formats);
         if let Some(p) = patch.text {
             p.apply(&mut style.text);
+        }
+        if !label_given {
+            // Left out, the tick labels keep the built-in size, or the least a wider page
+            // needs (width / 75), so `width = 1300` alone is a valid style.
+            style.text.label = style.text.label.max(min_label(style.width));
         }
         if let Some(p) = patch.light {
             p.apply(&mut style.light);
@@ -273,15 +307,30 @@ impl Style {
         Ok(style)
     }
 
-    /// Read a style file.
+    /// Read a style file: a regular file (a link to one is fine; a FIFO or a device is
+    /// refused without reading it) of at most [`MAX_STYLE_BYTES`].
     pub fn from_file(path: &std::path::Path) -> Result<Style, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "style file {}: cannot read it ({e}) — pass a readable TOML file to --style",
-                path.display()
-            )
-        })?;
-        Style::from_toml(&text, &format!("style file {}", path.display()))
+        let origin = format!("style file {}", path.display());
+        let cannot = |e: &dyn fmt::Display| {
+            format!("{origin}: cannot read it ({e}) — pass a readable TOML file to --style")
+        };
+        let (file, len) = match regular_file::open(path, Links::Follow) {
+            Ok(Opened::File(file, len)) => (file, len),
+            Ok(Opened::Missing) => return Err(cannot(&"no such file")),
+            Ok(Opened::Link) => unreachable!("links are followed"),
+            Err(e) => return Err(cannot(&e)),
+        };
+        if len > MAX_STYLE_BYTES as u64 {
+            return Err(too_large(&origin, len));
+        }
+        let mut bytes = Vec::with_capacity(len as usize);
+        std::io::Read::read_to_end(
+            &mut std::io::Read::take(file, MAX_STYLE_BYTES as u64 + 1),
+            &mut bytes,
+        )
+        .map_err(|e| cannot(&e))?;
+        let text = String::from_utf8(bytes).map_err(|_| cannot(&"it is not UTF-8 text"))?;
+        Style::from_toml(&text, &origin)
     }
 
     /// The ranges and rules serde cannot express.
@@ -299,7 +348,14 @@ impl Style {
         within("height", self.height, HEIGHT_RANGE)?;
         within("text.title", self.text.title, (12, 96))?;
         within("text.subtitle", self.text.subtitle, (10, 64))?;
-        within("text.label", self.text.label, (min_label(self.width), 64))?;
+        let least = min_label(self.width);
+        if !(least..=64).contains(&self.text.label) {
+            return Err(format!(
+                "text.label = {} is out of range: allowed {least} to 64 at width = {} (tick \
+                 labels are at least width / 75, rounded up; leave text.label out to get that)",
+                self.text.label, self.width
+            ));
+        }
         within("text.note", self.text.note, (10, 48))?;
         if !self.variants.contains(&Variant::Light) {
             return Err(format!(
@@ -349,6 +405,15 @@ impl Style {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// The one-line error for a style of `len` bytes, over [`MAX_STYLE_BYTES`].
+fn too_large(origin: &str, len: u64) -> String {
+    format!(
+        "{origin}: it is {len} bytes, more than the {} KiB a style may have (the built-in one, \
+         every field spelled out, is about 1.5 KB) — pass the style's TOML file itself",
+        MAX_STYLE_BYTES / 1024
+    )
 }
 
 /// Smallest tick label size for a page `width` wide: width / 75, rounded up (16 at 1200).
@@ -447,10 +512,62 @@ mod tests {
     fn tick_labels_smaller_than_width_over_75_are_refused() {
         let e = Style::from_toml("[text]\nlabel = 12\n", "s").unwrap_err();
         assert!(
-            e.contains("text.label = 12") && e.contains("16 to 64"),
+            e.contains("text.label = 12") && e.contains("16 to 64 at width = 1200"),
             "{e}"
         );
         assert!(Style::from_toml("width = 600\n[text]\nlabel = 12\n", "s").is_ok());
+        let e = Style::from_toml("width = 1300\n[text]\nlabel = 16\n", "s").unwrap_err();
+        assert!(
+            e.contains("text.label = 16") && e.contains("18 to 64 at width = 1300"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_wider_page_alone_raises_the_tick_labels_it_needs() {
+        let style = Style::from_toml("width = 1300\n", "s").unwrap();
+        assert_eq!(style.text.label, 18);
+        assert_eq!(
+            Style::from_toml("width = 600\n", "s").unwrap().text.label,
+            16
+        );
+        assert_eq!(
+            Style::from_toml("width = 2400\n", "s").unwrap().text.label,
+            32
+        );
+        // Larger labels on a low page: refused, naming every size and the height.
+        let e = Style::from_toml("width = 2400\nheight = 300\n", "s").unwrap_err();
+        assert!(
+            e.contains("text.label 32") && e.contains("height 300"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_long_bad_value_is_quoted_once_and_short() {
+        let value = "x".repeat(50_000);
+        let e = Style::from_toml(&format!("[dark]\nbar = \"{value}\"\n"), "s").unwrap_err();
+        assert!(e.len() < 400, "{} bytes: {e}", e.len());
+        assert_eq!(
+            e.matches(&"x".repeat(70)).count(),
+            2,
+            "the line and the value: {e}"
+        );
+        assert!(
+            e.contains("line 2, column 7") && e.contains("#RRGGBB"),
+            "{e}"
+        );
+        assert!(!e.contains('\n'), "one line: {e}");
+        let e = Style::from_toml(&format!("width = \"{value}\"\n"), "s").unwrap_err();
+        assert!(e.len() < 400, "{} bytes: {e}", e.len());
+    }
+
+    #[test]
+    fn a_style_over_64_kib_is_refused_unread() {
+        let e = Style::from_toml(&" ".repeat(MAX_STYLE_BYTES + 1), "s").unwrap_err();
+        assert!(e.contains("more than the 64 KiB"), "{e}");
+        let e = Style::from_file(std::path::Path::new("/dev/zero")).unwrap_err();
+        assert!(e.contains("/dev/zero") && e.contains("a device"), "{e}");
     }
 
     #[test]

@@ -4,7 +4,9 @@
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use super::{batch_name, run_id, BatchAuthor, Manifest, BATCHES, BATCH_BYTES, LISTING, MANIFEST};
+use super::{
+    batch_name, run_id, BatchAuthor, Manifest, BATCHES, BATCH_BYTES, DEPARTED, LISTING, MANIFEST,
+};
 use crate::ingest::Source;
 use crate::progress::Progress;
 use crate::publish::Store;
@@ -99,6 +101,8 @@ pub fn count(
     task.finish(&format!("{} batches", batches.len()));
 
     files.put(&run, LISTING, &prepared.index.to_json())?;
+    let departed = serde_json::to_vec(&prepared.departed).context("writing the departed files")?;
+    files.put(&run, DEPARTED, &departed)?;
     let manifest = Manifest {
         run: run.clone(),
         now: prepared.index.now.clone(),

@@ -1,5 +1,6 @@
 //! The `finish` step: every batch's result, then the single run's last writes (headers,
-//! `index.json`, removal of departed authors' files), then the run's working files go.
+//! `index.json`, removal of the files `count` found recorded for departed authors), then
+//! the run's working files go.
 
 use std::collections::HashMap;
 use std::time::Instant as Clock;
@@ -7,7 +8,9 @@ use std::time::Instant as Clock;
 use anyhow::{bail, Context, Result};
 
 use super::check_run_id;
-use super::{previous_state, read_json, BatchResult, Manifest, LISTING, MANIFEST, RESULTS};
+use super::{
+    previous_state, read_json, BatchResult, Manifest, DEPARTED, LISTING, MANIFEST, RESULTS,
+};
 use crate::chart::Style;
 use crate::guard::Guards;
 use crate::index::Index;
@@ -68,6 +71,7 @@ pub fn finish(store: &dyn Store, style: &Style, run: &str, progress: &Progress) 
     task.finish(&format!("{} results", results.len()));
 
     let mut index: Index = read_json(files, run, LISTING, "count")?;
+    let departed: Vec<String> = read_json(files, run, DEPARTED, "count")?;
     let now = Instant::parse(&manifest.now)
         .with_context(|| format!("the manifest of run {run} has no valid `now`"))?;
     let config = RunConfig {
@@ -92,7 +96,8 @@ pub fn finish(store: &dyn Store, style: &Style, run: &str, progress: &Progress) 
             described.insert(author.slug, (author.files, author.summary));
         }
     }
-    let (refreshed, removed) = run::conclude(publication.as_mut(), &mut index, described)?;
+    let (refreshed, removed) =
+        run::conclude(publication.as_mut(), &mut index, described, departed)?;
     published.refreshed = refreshed;
     files.delete_run(run)?;
 
@@ -102,6 +107,7 @@ pub fn finish(store: &dyn Store, style: &Style, run: &str, progress: &Progress) 
         index,
         restyle: manifest.restyled,
         previous_index: previous_state(&manifest.previous_index),
+        departed: Vec::new(),
         warnings: manifest.warnings,
         post_lines: manifest.post_lines,
         counted_posts: manifest.counted_posts,

@@ -6,7 +6,7 @@
 //!   included), then writes the run's working files: `manifest.json` (the run's `now`,
 //!   zone, window, style digest, totals and batch names), `listing.json` (the index without
 //!   files) and `batches/NNNNN.json` (the authors to render, a JSON array each, small
-//!   enough for one state payload).
+//!   enough for one state payload), and `departed.json` (what removal deletes).
 //! * [`render_batch`] renders one batch, publishes its authors' changed files and writes
 //!   `results/NNNNN.json` (each author's files, hashes and summary).
 //! * [`finish`] checks that every batch has a result, writes `index.json` last, removes
@@ -33,6 +33,9 @@ use crate::timestamp::Instant;
 pub const MANIFEST: &str = "manifest.json";
 /// The index without files, written by `count`, completed by `finish`.
 pub const LISTING: &str = "listing.json";
+/// The files the published index recorded for departed authors (a JSON array of names),
+/// written by `count`, removed by `finish`.
+pub const DEPARTED: &str = "departed.json";
 /// Folder of the batch files (the state machine lists it).
 pub const BATCHES: &str = "batches/";
 /// Folder of the render steps' results.
@@ -71,7 +74,8 @@ pub fn check_run_id(run: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{run:?} is not a run id (letters, digits and '-', as `count` prints it)"
+            "{} is not a run id (letters, digits and '-', as `count` prints it)",
+            crate::quote::quoted(run)
         ))
     }
 }
@@ -92,7 +96,8 @@ pub fn parse_batch(text: &str) -> Result<String, String> {
         Ok(name.to_owned())
     } else {
         Err(format!(
-            "{text:?} is not a batch (a name like 00003.json under the run's batches/)"
+            "{} is not a batch (a name like 00003.json under the run's batches/)",
+            crate::quote::quoted(text)
         ))
     }
 }

@@ -1,12 +1,13 @@
-//! Publish: write each author's files (charts, stats), then `index.json` last, then remove the files of authors the
-//! new listing no longer has, to a `Store` (a local folder here; S3 in its own module).
-//! Unchanged chart bytes are not written again. Charts arrive as a stream from the
-//! renderers (`pipeline`), so only a bounded number of PNGs is in memory at a time.
+//! Publish: write each author's files (charts, stats), then `index.json` last, then remove
+//! the files the published index recorded for authors the new listing no longer has, to a
+//! `Store` (a local folder here; S3 in its own module). Unchanged chart bytes are not
+//! written again. Charts arrive as a stream from the renderers (`pipeline`), so only a
+//! bounded number of PNGs is in memory at a time.
 
 mod local;
 pub mod pipeline;
 
-use std::collections::BTreeSet;
+use std::io::Read;
 
 pub use local::LocalStore;
 
@@ -42,7 +43,7 @@ pub struct Published {
 
 /// What follows `<slug>.` in the name of each per-author file the job writes (data-spec
 /// §7), with its `Content-Type`. Removal touches only names made of a valid slug, a dot
-/// and one of these.
+/// and one of these, and only those a published index recorded.
 pub const AUTHOR_FILE_SUFFIXES: [(&str, &str); 5] = [
     ("png", "image/png"),
     ("dark.png", "image/png"),
@@ -72,14 +73,36 @@ pub fn author_file_slug(name: &str) -> Option<Slug> {
     Slug::parse(stem)
 }
 
-/// Where charts go. A run calls [`Store::get_index`] (once, for the guards), then
-/// [`Store::open`] and, on the publication it returns, `put_charts`, `refresh_headers`,
-/// `put_index` and `remove_unlisted`, in that order.
+/// The published `index.json` as a store finds it (read by `crate::previous_index`).
+pub enum IndexSource<'a> {
+    /// There is none (a first run).
+    Absent,
+    /// A file or object to read as a stream, never whole: its length and its bytes.
+    Stream {
+        len: u64,
+        reader: Box<dyn Read + 'a>,
+    },
+    /// Something that cannot be a listing the job wrote is there (a symbolic link, which
+    /// is never followed): why. The run treats it as unreadable and replaces it.
+    Unusable(String),
+}
+
+/// Where charts go. A run calls [`Store::get_index`] (once, for the guards) and
+/// [`Store::check_targets`], then [`Store::open`] and, on the publication it returns,
+/// `put_charts`, `refresh_headers`, `put_index` and `remove`, in that order.
 pub trait Store: Sync {
     /// Where this store writes, for messages (`./out/`, `s3://bucket/prefix/`).
     fn location(&self) -> String;
-    /// The published `index.json`, if there is one: one read (S3: one `GetObject`).
-    fn get_index(&self) -> anyhow::Result<Option<Vec<u8>>>;
+    /// The published `index.json`, opened for reading (S3: one `GetObject`, its body
+    /// streamed). Something there that is not a regular file (a FIFO, a folder) is an error.
+    fn get_index(&self) -> anyhow::Result<IndexSource<'_>>;
+    /// Before anything is written: refuse, naming it, anything but a regular file or a
+    /// link at a name `will_write` says this run writes (a FIFO, socket, device or folder
+    /// would block or fail the run half way). A link there is fine: it is replaced, never
+    /// followed. S3 has no such things.
+    fn check_targets(&self, _will_write: &dyn Fn(&str) -> bool) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Start a publication (S3: one `ListObjectsV2` pass over the prefix, before any chart
     /// is rendered).
     fn open(&self) -> anyhow::Result<Box<dyn Publication + '_>>;
@@ -126,17 +149,20 @@ pub trait Publication {
         charts: &mut dyn Iterator<Item = Chart>,
         on_done: &(dyn Fn() + Sync),
     ) -> anyhow::Result<Published>;
-    /// Give the per-author files of `listed` slugs that this run did not write the headers
-    /// the configuration asks for (S3 only); returns how many objects were changed. Called
-    /// after `put_charts`, before `put_index`.
-    fn refresh_headers(&mut self, _listed: &BTreeSet<&str>) -> anyhow::Result<usize> {
+    /// Give the files that the new index records for its authors (`recorded`) and that
+    /// this run did not write the headers the configuration asks for (S3 only); returns
+    /// how many objects were changed. Called after `put_charts`, before `put_index`.
+    fn refresh_headers(&mut self, _recorded: &dyn Fn(&str) -> bool) -> anyhow::Result<usize> {
         Ok(0)
     }
     /// Write `index.json`, atomically where the store allows. Called after `put_charts`.
     fn put_index(&mut self, json: &[u8]) -> anyhow::Result<()>;
-    /// Delete the per-author files ([`author_file_slug`]) of every slug not in `listed`;
-    /// returns how many files were deleted. Called after `put_index`.
-    fn remove_unlisted(&mut self, listed: &BTreeSet<&str>) -> anyhow::Result<usize>;
+    /// Whether a file `name` is there (S3: in the listing made when the publication was
+    /// opened).
+    fn holds_file(&self, name: &str) -> bool;
+    /// Delete the per-author files named (each an [`author_file_slug`] name a published
+    /// index recorded) that exist; returns how many were deleted. Called after `put_index`.
+    fn remove(&mut self, names: &[String]) -> anyhow::Result<usize>;
     /// Names of the files this publication wrote (S3: uploaded), for the fan-out's
     /// `finish` step, which refreshes the headers of the others only.
     fn written_names(&self) -> Vec<String> {
@@ -144,6 +170,18 @@ pub trait Publication {
     }
     /// Files other publications of the same run wrote (see [`Publication::written_names`]).
     fn note_written(&mut self, _names: &mut dyn Iterator<Item = String>) {}
+}
+
+/// `UPLOAD_CONCURRENCY` / `--upload-concurrency`: 1 to 1024 uploads in flight.
+pub fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{} is not a number of uploads in flight from 1 to 1024 (default {})",
+            crate::quote::quoted(text),
+            contract::defaults::UPLOAD_CONCURRENCY
+        )),
+    }
 }
 
 #[cfg(test)]

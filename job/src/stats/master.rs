@@ -38,6 +38,12 @@ pub fn cut_display_name(name: &str) -> String {
     }
 }
 
+/// Whether `name` is only spaces (U+0020) and control characters, which the chart draws as
+/// spaces: such a name shows nothing, so the slug stands in for it (data-spec §3.5).
+pub fn shows_nothing(name: &str) -> bool {
+    name.chars().all(|c| c == ' ' || c.is_control())
+}
+
 /// What an author id refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup {
@@ -68,7 +74,11 @@ impl MasterBuilder {
             Field::Str(s) => Slug::parse(s),
             _ => None,
         };
-        let display_name = record.display_name.non_empty_str().map(cut_display_name);
+        let display_name = record
+            .display_name
+            .non_empty_str()
+            .filter(|name| !shows_nothing(name))
+            .map(cut_display_name);
         self.latest
             .insert(record.id.into_owned(), Latest { slug, display_name });
     }

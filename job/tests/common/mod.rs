@@ -8,7 +8,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -142,7 +143,7 @@ pub(crate) fn run_paths_strict(
         cmd.args(["--now", NOW]);
     }
     cmd.args(extra);
-    let output = cmd.output().expect("cannot start author-stats");
+    let output = output_within(&mut cmd);
     let index_path = out.join("index.json");
     let index = std::fs::read(&index_path).ok().map(|bytes| {
         serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("index.json is not JSON: {e}"))
@@ -154,6 +155,48 @@ pub(crate) fn run_paths_strict(
         out_dir: out.to_path_buf(),
         index,
         tmp,
+    }
+}
+
+/// How long a run may take before the harness calls it hung: far longer than any run of
+/// these fixtures, so it never fails a slow machine, only a run that would never end (a
+/// FIFO waited on, an endless read).
+pub(crate) const HANG_LIMIT: Duration = Duration::from_secs(180);
+
+/// Run `cmd` to its end and collect its output, or kill it and fail the test once it ran
+/// for [`HANG_LIMIT`], so that a regression that blocks fails instead of hanging.
+pub(crate) fn output_within(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start the command");
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            bytes
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > HANG_LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not end within {HANG_LIMIT:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
     }
 }
 

@@ -1,0 +1,128 @@
+//! The external tools some tests need, and what a test does without one. Outside CI a test
+//! whose tool is missing returns early, and its test binary says once, on stderr, what it
+//! skipped and the command that installs the tool; under `CI=true` (as `cargo xtask ci`
+//! runs) a missing tool fails the test instead. Tests never install anything themselves.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::target_dir;
+
+/// A tool (or set of programs) a test binary may need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tool {
+    /// moto's server, in `target/tools/moto-venv` (or `MOTO_SERVER`).
+    Moto,
+    /// Debian's `docker-registry`, `htpasswd` (apache2-utils) and `skopeo`.
+    Registry,
+    /// Node.js with npm (the state machine's validator, the CDK app).
+    Node,
+}
+
+impl Tool {
+    /// What is missing, if anything.
+    pub fn missing(self) -> Option<String> {
+        match self {
+            Tool::Moto => {
+                let path = moto_server();
+                (!path.is_file()).then(|| format!("moto ({})", path.display()))
+            }
+            Tool::Registry => missing_programs(&["docker-registry", "htpasswd", "skopeo"]),
+            Tool::Node => missing_programs(&["node", "npm"]),
+        }
+    }
+
+    /// The command that installs the tool.
+    pub fn install_command(self) -> &'static str {
+        match self {
+            Tool::Moto => "`cargo xtask ci` (installs moto[server] into target/tools/moto-venv)",
+            Tool::Registry => {
+                "`sudo apt-get install -y docker-registry apache2-utils skopeo` (or `cargo xtask \
+                 ci` as root)"
+            }
+            Tool::Node => "`sudo apt-get install -y nodejs npm` (or `cargo xtask ci` as root)",
+        }
+    }
+}
+
+/// The moto server program: `MOTO_SERVER`, else the venv `cargo xtask ci` installs.
+pub fn moto_server() -> PathBuf {
+    std::env::var_os("MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("tools/moto-venv/bin/moto_server"))
+}
+
+/// Whether tools must be present (`CI` set to anything but `false`/`0`).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether `tool` is installed. Outside CI, a missing tool prints one line per test binary
+/// and returns `false` (the test returns early); under CI it panics naming the install
+/// command.
+pub fn available(tool: Tool) -> bool {
+    let Some(missing) = tool.missing() else {
+        return true;
+    };
+    if in_ci() {
+        panic!(
+            "{missing} is not installed and CI=true requires it: install it with {}",
+            tool.install_command()
+        );
+    }
+    static SAID: Mutex<Vec<Tool>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.contains(&tool) {
+        said.push(tool);
+        // Straight to the process's stderr: libtest captures `eprintln!` of a passing test.
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: the tests of {} that need {missing}, which is not installed; install \
+             it with {}",
+            binary_name(),
+            tool.install_command()
+        );
+    }
+    false
+}
+
+/// Returns from the calling test when `tool` is missing outside CI (see [`available`]).
+#[macro_export]
+macro_rules! require {
+    ($tool:expr) => {
+        if !$crate::tools::available($tool) {
+            return;
+        }
+    };
+}
+
+fn missing_programs(programs: &[&str]) -> Option<String> {
+    let missing: Vec<&str> = programs
+        .iter()
+        .copied()
+        .filter(|p| find_program(p).is_none())
+        .collect();
+    (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// `program` on `PATH`.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// The running test binary's name without cargo's hash (`s3_publish`).
+fn binary_name() -> String {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let stem = Path::new(&exe)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.chars().all(|c| c.is_ascii_hexdigit()) => name.to_owned(),
+        _ => stem,
+    }
+}

@@ -1,0 +1,129 @@
+//! The fan-out of the stack (data-spec §9, spec/scale.md), under the `FanOutOn` condition
+//! (`FanOut=true`): the Step Functions state machine of `crate::main_stack::state_machine` and its role.
+//! The machine's ARN is built from a fixed name (`<stack>-fan-out`) with `Fn::Sub`, so the
+//! role (which may start only this machine, for the map's child executions) and the
+//! schedules (which start it instead of invoking the function) name it without a reference
+//! to it, which would be a cycle.
+
+use contract::files;
+
+use super::{allow, condition, ids, trust, RolePlacement};
+use crate::main_stack::state_machine;
+use xtask_cfn::iam::{Policy, PolicyDocument, Role, RoleAttr};
+use xtask_cfn::lambda::{Function, FunctionAttr};
+use xtask_cfn::s3::{Bucket, BucketAttr};
+use xtask_cfn::stepfunctions::{StateMachine, StateMachineType};
+use xtask_cfn::sub;
+use xtask_cfn::Builder;
+use xtask_cfn::{Condition, Expr, Handle, Ordered, Param, Pseudo, ResourceOptions};
+
+/// `<stack name>-fan-out`: the state machine's name.
+pub(super) fn name<'t>() -> Expr<'t> {
+    sub!(Pseudo::StackName, "-fan-out")
+}
+
+/// `arn:…:states:<region>:<account>:stateMachine:<stack name>-fan-out`.
+pub(super) fn arn<'t>() -> Expr<'t> {
+    states_arn(":stateMachine:", "-fan-out")
+}
+
+/// The executions of the machine (the map's child executions among them).
+fn executions<'t>() -> Expr<'t> {
+    states_arn(":execution:", "-fan-out/*")
+}
+
+/// `arn:…:states:<region>:<account><kind><stack name><tail>`.
+fn states_arn<'t>(kind: &'static str, tail: &'static str) -> Expr<'t> {
+    sub!(
+        "arn:",
+        Pseudo::Partition,
+        ":states:",
+        Pseudo::Region,
+        ":",
+        Pseudo::AccountId,
+        kind,
+        Pseudo::StackName,
+        tail
+    )
+}
+
+/// The state machine and its role, both only when `fan_out_on`.
+pub(super) fn state_machine<'t>(
+    t: &mut Builder<'t>,
+    placement: &RolePlacement<'t>,
+    fan_out_on: Condition<'t>,
+    concurrency: Param<'t>,
+    function: Handle<'t, Function<'t>>,
+    bucket: Handle<'t, Bucket>,
+) -> Handle<'t, StateMachine<'t>> {
+    let mut list_runs = allow(
+        "ListRunBatches",
+        vec!["s3:ListBucket"],
+        vec![bucket.get_att(BucketAttr::Arn)],
+    );
+    list_runs.condition = condition(
+        "StringLike",
+        "s3:prefix",
+        format!("{}*", files::RUNS_PREFIX).into(),
+    );
+    let role = t.add_with(
+        ids::FAN_OUT_ROLE,
+        placement.place(Role {
+            assume_role_policy_document: trust("states.amazonaws.com", true),
+            description: Some(
+                "author-stats fan-out: runs the job's count, render and finish steps".into(),
+            ),
+            policies: vec![Policy {
+                policy_name: "author-stats-fan-out".into(),
+                policy_document: PolicyDocument::new(vec![
+                    allow(
+                        "InvokeJob",
+                        vec!["lambda:InvokeFunction"],
+                        vec![function.get_att(FunctionAttr::Arn)],
+                    ),
+                    allow(
+                        "StartOwnChildExecutions",
+                        vec!["states:StartExecution"],
+                        vec![arn()],
+                    ),
+                    allow(
+                        "ManageOwnChildExecutions",
+                        vec!["states:DescribeExecution", "states:StopExecution"],
+                        vec![executions()],
+                    ),
+                    list_runs,
+                ]),
+            }],
+            ..Default::default()
+        }),
+        ResourceOptions {
+            condition: Some(fan_out_on),
+            ..Default::default()
+        },
+    );
+    t.add_with(
+        ids::STATE_MACHINE,
+        StateMachine {
+            definition_string: state_machine::definition_json(),
+            definition_substitutions: Ordered(vec![
+                (
+                    state_machine::FUNCTION_ARN,
+                    function.get_att(FunctionAttr::Arn),
+                ),
+                // As text: a substitution is a string (and so the CDK export types it).
+                (
+                    state_machine::MAX_CONCURRENCY,
+                    sub!(concurrency.reference()),
+                ),
+            ]),
+            role_arn: role.get_att(RoleAttr::Arn),
+            state_machine_name: name(),
+            state_machine_type: StateMachineType::Standard,
+            tracing_configuration: None,
+        },
+        ResourceOptions {
+            condition: Some(fan_out_on),
+            ..Default::default()
+        },
+    )
+}

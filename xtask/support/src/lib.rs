@@ -1,0 +1,11 @@
+//! The plumbing every `cargo xtask` crate shares, and nothing else: external commands run
+//! with visible command lines from the project root (`shell`), generated files written or
+//! checked in one place (`generated`), and the tools checks and tests install under
+//! `target/tools/` (`tools`: the folder and Debian packages; `python`: pinned PyPI venvs;
+//! `npm`: pinned npm installs).
+
+pub mod generated;
+pub mod npm;
+pub mod python;
+pub mod shell;
+pub mod tools;

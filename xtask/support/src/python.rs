@@ -1,0 +1,211 @@
+//! Python tools from PyPI (cfn-lint, checkov, moto …), each pinned and installed into its own
+//! virtualenv under `target/tools/<name>-venv`, because their dependency pins conflict.
+//! The first use creates the venv (seconds to a minute); a stamp file holding the requirement
+//! list makes every later call instant. Needs `python3` with the `venv` module.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{bail, Context, Result};
+
+use crate::shell::display;
+use crate::tools::tools_dir;
+
+/// A command-line tool from PyPI, pinned.
+#[derive(Clone, Copy, Debug)]
+pub struct Tool {
+    /// Venv name and the program to run.
+    pub name: &'static str,
+    /// `pip install` arguments, every one pinned with `==`.
+    pub requirements: &'static [&'static str],
+}
+
+/// AWS CloudFormation linter.
+pub const CFN_LINT: Tool = Tool {
+    name: "cfn-lint",
+    requirements: &["cfn-lint==1.58.0"],
+};
+
+/// Policy-as-code scanner (its CloudFormation checks).
+pub const CHECKOV: Tool = Tool {
+    name: "checkov",
+    requirements: &["checkov==3.3.30"],
+};
+
+/// The local AWS the job's S3, Lambda and lifecycle tests (and `bench --s3`) run against, pinned.
+pub const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
+/// moto's venv folder name under `target/tools/` (`moto-venv`); testkit looks there.
+pub const MOTO_VENV: &str = "moto";
+
+/// Install moto into `target/tools/moto-venv` (once; later calls are instant) and return
+/// the path of its `moto_server` program.
+pub fn install_moto() -> Result<PathBuf> {
+    let venv = ensure_venv(MOTO_VENV, &[MOTO_REQUIREMENT])?;
+    Ok(venv_bin(&venv, "moto_server"))
+}
+
+impl Tool {
+    /// The tool's program inside its venv, installing the venv first if needed.
+    pub fn command(&self) -> Result<Command> {
+        let venv = ensure_venv(self.name, self.requirements)?;
+        Ok(Command::new(venv_bin(&venv, self.name)))
+    }
+}
+
+/// A program in a venv's `bin/`.
+pub fn venv_bin(venv: &Path, program: &str) -> PathBuf {
+    venv.join("bin").join(program)
+}
+
+/// Makes sure `target/tools/<name>-venv` exists with exactly `requirements` installed and
+/// returns its path. Idempotent and safe to call from several processes or threads at once.
+pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
+    let dir = tools_dir();
+    let venv = dir.join(format!("{name}-venv"));
+    let stamp_path = venv.join(STAMP);
+    let python = python();
+    let wanted = stamp(&python, requirements)?;
+    if fs::read_to_string(&stamp_path).is_ok_and(|s| s == wanted) {
+        return Ok(venv);
+    }
+    fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let _lock = Lock::acquire(&dir.join(format!("{name}-venv.lock")))?;
+    // Another process may have finished the install while we waited.
+    if fs::read_to_string(&stamp_path).is_ok_and(|s| s == wanted) {
+        return Ok(venv);
+    }
+
+    let started = Instant::now();
+    eprintln!(
+        "pytools: installing {} into {} (first run only)",
+        requirements.join(" "),
+        venv.display()
+    );
+    if venv.exists() {
+        fs::remove_dir_all(&venv).with_context(|| format!("removing stale {}", venv.display()))?;
+    }
+    quiet(Command::new(&python).arg("-m").arg("venv").arg(&venv)).with_context(|| {
+        format!(
+            "could not create a Python virtualenv with `{python} -m venv`. Install Python 3 \
+             with its venv module (Debian/Ubuntu: `apt-get install python3-venv`), or point \
+             XTASK_PYTHON at a python3 that has it"
+        )
+    })?;
+    quiet(
+        Command::new(venv_bin(&venv, "python"))
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
+            .args(["--no-input", "--progress-bar", "off"])
+            .args(requirements),
+    )
+    .with_context(|| {
+        format!(
+            "pip could not install {} (PyPI must be reachable, or pip configured for a mirror)",
+            requirements.join(" ")
+        )
+    })?;
+    fs::write(&stamp_path, wanted).with_context(|| format!("writing {}", stamp_path.display()))?;
+    eprintln!(
+        "pytools: {name} ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(venv)
+}
+
+/// Marks a complete install: the requirement list and the interpreter it was built with.
+const STAMP: &str = "xtask-requirements.txt";
+
+fn python() -> String {
+    std::env::var("XTASK_PYTHON").unwrap_or_else(|_| "python3".to_owned())
+}
+
+fn stamp(python: &str, requirements: &[&str]) -> Result<String> {
+    for r in requirements {
+        assert!(r.contains("=="), "pin {r:?} to one version with ==");
+    }
+    let out = Command::new(python)
+        .args(["-c", "import sys; print(sys.version.split()[0])"])
+        .output()
+        .with_context(|| {
+            format!(
+                "`{python}` not found: install Python 3 and its venv module (Debian/Ubuntu: \
+                 `apt-get install python3 python3-venv`), or set XTASK_PYTHON"
+            )
+        })?;
+    if !out.status.success() {
+        bail!(
+            "`{python}` does not run: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    Ok(format!("# python {version}\n{}\n", requirements.join("\n")))
+}
+
+/// Runs `cmd`, showing its command line and, only on failure, its output.
+fn quiet(cmd: &mut Command) -> Result<()> {
+    let line = display(cmd);
+    eprintln!("$ {line}");
+    let out = cmd
+        .output()
+        .with_context(|| format!("could not start `{line}`"))?;
+    if !out.status.success() {
+        bail!(
+            "`{line}` failed with {}:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// A directory used as a lock (creating a directory is atomic); removed on drop. A lock older
+/// than the longest install is taken to be left by a killed process and broken.
+struct Lock(PathBuf);
+
+const LOCK_STALE_AFTER: Duration = Duration::from_secs(15 * 60);
+
+impl Lock {
+    fn acquire(path: &Path) -> Result<Lock> {
+        let mut told = false;
+        loop {
+            match fs::create_dir(path) {
+                Ok(()) => return Ok(Lock(path.to_owned())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let age = fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok());
+                    if age.is_some_and(|a| a > LOCK_STALE_AFTER) {
+                        eprintln!("pytools: breaking stale lock {}", path.display());
+                        let _ = fs::remove_dir(path);
+                        continue;
+                    }
+                    if !told {
+                        eprintln!("pytools: waiting for another install ({})", path.display());
+                        told = true;
+                    }
+                    thread::sleep(Duration::from_millis(250));
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("creating lock {}", path.display()))
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir(&self.0);
+    }
+}

@@ -1,7 +1,0 @@
-//! The fan-out state machine's definition is valid Amazon States Language for
-//! `asl-validator` (pinned in xtask/asl/, installed under target/tools/asl/ by npm).
-
-#[test]
-fn the_state_machine_definition_validates() {
-    xtask::asl_check::check().unwrap();
-}
