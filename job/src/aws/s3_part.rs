@@ -17,7 +17,7 @@ use bytes::BytesMut;
 use super::client::{self, ATTEMPT_TIMEOUT_VAR};
 use super::errors::{chain, explain, Operation};
 use super::s3_reader::PartSender;
-use super::s3_url::S3Object;
+use crate::s3_url::S3Object;
 
 /// How often one part may be asked for again after its request or its body failed.
 pub const MAX_RETRIES: u32 = 3;

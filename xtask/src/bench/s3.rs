@@ -130,8 +130,8 @@ fn ingest(binary: &Path, moto: &Moto, seed: &Path) -> Result<()> {
         LINK_FIRST_BYTE.as_millis()
     );
     println!(
-        "{:<44} {:>7} {:>7} {:>6} {:>9} {:>5}  {}",
-        "run", "wall", "posts", "MiB/s", "peak RSS", "same", "CPU s: job + upstream + proxy"
+        "{:<44} {:>7} {:>7} {:>6} {:>9} {:>5}  CPU s: job + upstream + proxy",
+        "run", "wall", "posts", "MiB/s", "peak RSS", "same"
     );
     let mut n = 0;
     for (scale, data) in [("1×", seed), ("10×", ten.as_path())] {
