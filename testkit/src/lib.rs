@@ -18,10 +18,8 @@ pub mod replay;
 pub mod runtime_api;
 pub mod tools;
 
-use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed again).
 pub fn free_port() -> u16 {
@@ -59,8 +57,8 @@ pub fn wait_for_port(port: u16, timeout: std::time::Duration, what: &str, log: &
 
 /// Runs `future` on this test binary's shared multi-threaded runtime.
 #[cfg(feature = "aws")]
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     RUNTIME
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()
