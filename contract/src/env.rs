@@ -37,6 +37,14 @@ pub const MAX_SHRINK_PERCENT: &str = "MAX_SHRINK_PERCENT";
 /// differ from the built-in one).
 pub const CHART_STYLE: &str = "CHART_STYLE";
 
+/// Ranged GETs in flight while the function reads an export (1: one streaming GET).
+/// Optional: unset, [`crate::defaults::DOWNLOAD_CONCURRENCY`]; the stack does not set it.
+pub const DOWNLOAD_CONCURRENCY: &str = "DOWNLOAD_CONCURRENCY";
+/// Bytes per ranged GET (`8MiB`, `512KiB` or bytes). Optional: unset,
+/// [`crate::defaults::DOWNLOAD_PART_SIZE`]; the stack does not set it. With
+/// [`DOWNLOAD_CONCURRENCY`] it bounds the memory one input holds (their product).
+pub const DOWNLOAD_PART_SIZE: &str = "DOWNLOAD_PART_SIZE";
+
 /// The variables the stack sets on the function, in the order the template lists them.
 pub const SET_BY_STACK: [&str; 9] = [
     SOURCE_BUCKET,
@@ -55,7 +63,7 @@ pub const SET_BY_STACK: [&str; 9] = [
 pub const SET_BY_STACK_WHEN_GIVEN: [&str; 1] = [CHART_STYLE];
 
 /// Every variable the function reads: [`SET_BY_STACK`] and the optional ones.
-pub const ALL: [&str; 12] = [
+pub const ALL: [&str; 14] = [
     SOURCE_BUCKET,
     POSTS_KEY,
     AUTHORS_KEY,
@@ -68,6 +76,8 @@ pub const ALL: [&str; 12] = [
     CACHE_CONTROL,
     MAX_SHRINK_PERCENT,
     CHART_STYLE,
+    DOWNLOAD_CONCURRENCY,
+    DOWNLOAD_PART_SIZE,
 ];
 
 #[cfg(test)]
@@ -79,7 +89,13 @@ mod tests {
         assert_eq!(ALL[..SET_BY_STACK.len()], SET_BY_STACK);
         assert_eq!(
             ALL[SET_BY_STACK.len()..],
-            [CACHE_CONTROL, MAX_SHRINK_PERCENT, CHART_STYLE]
+            [
+                CACHE_CONTROL,
+                MAX_SHRINK_PERCENT,
+                CHART_STYLE,
+                DOWNLOAD_CONCURRENCY,
+                DOWNLOAD_PART_SIZE
+            ]
         );
     }
 

@@ -26,6 +26,7 @@ pub mod author_digest;
 pub mod aws;
 pub mod chart;
 pub mod cli;
+pub mod download_options;
 pub mod fanout;
 pub mod guard;
 pub mod index;

@@ -1,7 +1,12 @@
 //! A fault-injecting HTTP proxy on 127.0.0.1, in front of a local endpoint (moto): requests
 //! pass through unchanged until a [`Rule`] says otherwise, from its `from`-th matching
-//! request on. Faults: an HTTP 500 `InternalError` answer, a connection reset (RST), a
-//! connection that is accepted and never answered, and an answer whose body is cut off.
+//! request on (for `times` requests, or all later ones). Faults: an HTTP 500 `InternalError`
+//! answer, a connection reset (RST), a connection that is accepted and never answered, an
+//! answer whose body is cut off, and a request held until the test releases it.
+//!
+//! A [`Link`] makes every connection a slow one: the answer's first byte comes a latency
+//! after the request, and its bytes flow at most at a given rate per connection, as over a
+//! real network path to S3 (one socket's throughput is what ranged reads work around).
 //!
 //! One request per connection: the proxy tells both sides `Connection: close`, so every
 //! request the client makes arrives on a connection of its own and can be counted. Plain
@@ -10,9 +15,9 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What happens to a request a rule applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +34,70 @@ pub enum Fault {
     /// Forward it, then pass on the answer's head and only the first `after` bytes of its
     /// body, and close.
     CutBody { after: usize },
+    /// Hold it (read, not forwarded) until [`FaultProxy::release`], then forward it and its
+    /// answer unchanged: the test changes something upstream while the request waits.
+    Hold,
+}
+
+/// The network path every connection takes through the proxy (answers only; requests are
+/// forwarded at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Link {
+    /// Most bytes per second one connection's answer flows at; `None`: as fast as it comes.
+    pub bytes_per_sec: Option<u64>,
+    /// Wait between the upstream's answer and its first byte reaching the client.
+    pub first_byte: Duration,
+}
+
+impl Link {
+    /// A link of `bytes_per_sec` per connection with `first_byte` latency.
+    pub fn throttled(bytes_per_sec: u64, first_byte: Duration) -> Link {
+        assert!(
+            bytes_per_sec > 0,
+            "a link passes at least one byte a second"
+        );
+        Link {
+            bytes_per_sec: Some(bytes_per_sec),
+            first_byte,
+        }
+    }
+}
+
+/// Paces one answer to a [`Link`]'s rate: after `sent` bytes, the next write waits until
+/// `sent / rate` seconds have passed since the first byte (so short sleeps never add up to
+/// a slower link than asked, and a late write is not followed by a burst above the rate
+/// for longer than one write).
+struct Pacer {
+    started: Instant,
+    sent: u64,
+    rate: Option<u64>,
+}
+
+impl Pacer {
+    fn new(link: &Link) -> Pacer {
+        Pacer {
+            started: Instant::now(),
+            sent: 0,
+            rate: link.bytes_per_sec,
+        }
+    }
+
+    /// Largest piece to write at once: 10 ms of the rate (the sleeps stay short).
+    fn piece(&self) -> usize {
+        self.rate
+            .map_or(usize::MAX, |rate| (rate / 100).clamp(1, 1 << 20) as usize)
+    }
+
+    /// Account for `n` bytes about to be written and wait until they are due.
+    fn pace(&mut self, n: usize) {
+        let Some(rate) = self.rate else { return };
+        self.sent += n as u64;
+        let due = self.started + Duration::from_secs_f64(self.sent as f64 / rate as f64);
+        let now = Instant::now();
+        if due > now {
+            thread::sleep(due - now);
+        }
+    }
 }
 
 /// Which requests get a fault, and from which one on.
@@ -38,8 +107,14 @@ pub struct Rule {
     pub method: Option<String>,
     /// Text the request target (path and query) must contain; `None`: any.
     pub path_contains: Option<String>,
-    /// The first matching request (1-based) that gets `fault`; later ones get it too.
+    /// Text the request head (its request line and headers, compared in lower case) must
+    /// contain, e.g. `range: bytes=100-`; `None`: any.
+    pub head_contains: Option<String>,
+    /// The first matching request (1-based) that gets `fault`; later ones get it too,
+    /// unless `times` says how many.
     pub from: usize,
+    /// How many matching requests from the `from`-th get `fault`; `None`: all of them.
+    pub times: Option<usize>,
     pub fault: Fault,
 }
 
@@ -50,9 +125,23 @@ impl Rule {
         Rule {
             method: Some(method.to_owned()),
             path_contains: Some(path_contains.to_owned()),
+            head_contains: None,
             from,
+            times: None,
             fault,
         }
+    }
+
+    /// Only requests whose head contains `text` (case-insensitive) match.
+    pub fn when_head_contains(mut self, text: &str) -> Rule {
+        self.head_contains = Some(text.to_ascii_lowercase());
+        self
+    }
+
+    /// Only `n` matching requests (from the `from`-th) get the fault; later ones pass.
+    pub fn times(mut self, n: usize) -> Rule {
+        self.times = Some(n);
+        self
     }
 
     /// Nothing is changed.
@@ -60,24 +149,38 @@ impl Rule {
         Rule {
             method: None,
             path_contains: None,
+            head_contains: None,
             from: 1,
+            times: None,
             fault: Fault::Pass,
         }
     }
 
-    fn matches(&self, method: &str, target: &str) -> bool {
+    fn matches(&self, method: &str, target: &str, head: &str) -> bool {
         self.method.as_deref().is_none_or(|m| m == method)
             && self
                 .path_contains
                 .as_deref()
                 .is_none_or(|p| target.contains(p))
+            && self
+                .head_contains
+                .as_deref()
+                .is_none_or(|h| head.contains(h))
+    }
+
+    /// Whether the `n`-th matching request (1-based) gets the fault.
+    fn applies_to(&self, n: usize) -> bool {
+        n >= self.from && self.times.is_none_or(|times| n < self.from + times)
     }
 }
 
 struct Shared {
     upstream: String,
     rule: Mutex<Rule>,
+    link: Mutex<Link>,
     matched: AtomicUsize,
+    /// Whether held requests may go on ([`Fault::Hold`]), and its signal.
+    released: (Mutex<bool>, Condvar),
     log: Mutex<Vec<String>>,
     stop: AtomicBool,
 }
@@ -107,7 +210,9 @@ impl FaultProxy {
         let shared = Arc::new(Shared {
             upstream,
             rule: Mutex::new(Rule::pass()),
+            link: Mutex::new(Link::default()),
             matched: AtomicUsize::new(0),
+            released: (Mutex::new(false), Condvar::new()),
             log: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
@@ -137,10 +242,24 @@ impl FaultProxy {
         }
     }
 
-    /// Apply `rule` from now on; the count of matching requests starts again at 0.
+    /// Apply `rule` from now on; the count of matching requests starts again at 0, and
+    /// requests a new [`Fault::Hold`] catches wait for a new [`FaultProxy::release`].
     pub fn set(&self, rule: Rule) {
         *self.shared.rule.lock().expect("rule") = rule;
         self.shared.matched.store(0, Ordering::SeqCst);
+        *self.shared.released.0.lock().expect("gate") = false;
+    }
+
+    /// Every connection opened from now on takes `link` (answers in flight keep theirs).
+    pub fn set_link(&self, link: Link) {
+        *self.shared.link.lock().expect("link") = link;
+    }
+
+    /// Let the requests [`Fault::Hold`] holds (and any it catches later) go on.
+    pub fn release(&self) {
+        let (gate, signal) = &self.shared.released;
+        *gate.lock().expect("gate") = true;
+        signal.notify_all();
     }
 
     /// Requests the current rule matched so far.
@@ -148,7 +267,8 @@ impl FaultProxy {
         self.shared.matched.load(Ordering::SeqCst)
     }
 
-    /// One line per request: `METHOD target → what the proxy did`.
+    /// One line per request: `METHOD target → what the proxy did`, with the `Range` header
+    /// when there is one (`GET /b/k [bytes=0-9] → Pass`).
     pub fn log(&self) -> Vec<String> {
         self.shared.log.lock().expect("log").clone()
     }
@@ -157,6 +277,7 @@ impl FaultProxy {
 impl Drop for FaultProxy {
     fn drop(&mut self) {
         self.shared.stop.store(true, Ordering::SeqCst);
+        self.release();
         // Wake the accept loop so it sees the flag.
         let _ = TcpStream::connect(("127.0.0.1", self.port));
     }
@@ -259,11 +380,13 @@ fn handle(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
     let mut parts = request_line.split(' ');
     let method = parts.next().unwrap_or("").to_owned();
     let target = parts.next().unwrap_or("").to_owned();
+    let head_text = peeked.lines.join("\n").to_ascii_lowercase();
+    let link = *shared.link.lock().expect("link");
     let fault = {
         let rule = shared.rule.lock().expect("rule");
-        if rule.matches(&method, &target) {
+        if rule.matches(&method, &target, &head_text) {
             let n = shared.matched.fetch_add(1, Ordering::SeqCst) + 1;
-            if n >= rule.from {
+            if rule.applies_to(n) {
                 rule.fault.clone()
             } else {
                 Fault::Pass
@@ -272,11 +395,14 @@ fn handle(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
             Fault::Pass
         }
     };
+    let range = peeked
+        .header("range")
+        .map_or(String::new(), |r| format!(" [{r}]"));
     shared
         .log
         .lock()
         .expect("log")
-        .push(format!("{method} {target} → {fault:?}"));
+        .push(format!("{method} {target}{range} → {fault:?}"));
 
     if fault == Fault::Reset {
         // Closing a socket whose received data was never read makes the kernel send RST.
@@ -321,7 +447,14 @@ fn handle(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
             while matches!(client.read(&mut sink), Ok(n) if n > 0) {}
             Ok(())
         }
-        Fault::Pass | Fault::CutBody { .. } | Fault::Reset => {
+        Fault::Pass | Fault::CutBody { .. } | Fault::Reset | Fault::Hold => {
+            if fault == Fault::Hold {
+                let (gate, signal) = &shared.released;
+                let mut released = gate.lock().expect("gate");
+                while !*released {
+                    released = signal.wait(released).expect("gate");
+                }
+            }
             let mut upstream = TcpStream::connect(&shared.upstream)?;
             upstream.write_all(&head.closing())?;
             if chunked {
@@ -333,18 +466,21 @@ fn handle(shared: &Shared, mut client: TcpStream) -> io::Result<()> {
             } else {
                 upstream.write_all(&body)?;
             }
-            relay_answer(&method, &mut upstream, &mut client, &fault)
+            relay_answer(&method, &mut upstream, &mut client, &fault, &link)
         }
     }
 }
 
-/// Pass the upstream's answer to the client (1xx heads first), cut if `fault` says so.
+/// Pass the upstream's answer to the client (1xx heads first), cut if `fault` says so,
+/// at the pace of `link`.
 fn relay_answer(
     method: &str,
     upstream: &mut TcpStream,
     client: &mut TcpStream,
     fault: &Fault,
+    link: &Link,
 ) -> io::Result<()> {
+    let mut first = true;
     loop {
         let (head, early) = read_head(upstream)?;
         let status: u16 = head
@@ -353,6 +489,10 @@ fn relay_answer(
             .and_then(|l| l.split(' ').nth(1))
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
+        if first {
+            first = false;
+            thread::sleep(link.first_byte);
+        }
         if (100..200).contains(&status) {
             let mut raw = head.lines.join("\r\n").into_bytes();
             raw.extend_from_slice(b"\r\n\r\n");
@@ -371,6 +511,7 @@ fn relay_answer(
             head.content_length()
         };
         let mut sent = 0usize;
+        let mut pacer = Pacer::new(link);
         let mut send = |bytes: &[u8], client: &mut TcpStream| -> io::Result<bool> {
             let mut take = bytes.len();
             if let Some(length) = length {
@@ -379,7 +520,10 @@ fn relay_answer(
             if let Some(limit) = limit {
                 take = take.min(limit.saturating_sub(sent));
             }
-            client.write_all(&bytes[..take])?;
+            for piece in bytes[..take].chunks(pacer.piece()) {
+                pacer.pace(piece.len());
+                client.write_all(piece)?;
+            }
             sent += take;
             let done = length.is_some_and(|l| sent >= l) || limit.is_some_and(|l| sent >= l);
             Ok(done)
@@ -403,37 +547,42 @@ fn relay_answer(
 mod tests {
     use super::*;
 
-    /// A one-shot HTTP server answering every request with `body`.
-    fn server(body: &'static str) -> String {
+    /// An HTTP server answering every request with `body`.
+    fn server(body: impl Into<Vec<u8>>) -> String {
+        let body = Arc::new(body.into());
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let mut conn = conn;
+                let body = Arc::clone(&body);
                 thread::spawn(move || {
                     let Ok((head, early)) = read_head(&mut conn) else {
                         return;
                     };
                     let _ = read_body(&mut conn, early, head.content_length().unwrap_or(0));
-                    let answer = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = conn.write_all(answer.as_bytes());
+                    let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len());
+                    let _ = conn.write_all(head.as_bytes());
+                    let _ = conn.write_all(&body);
                 });
             }
         });
         format!("http://127.0.0.1:{port}")
     }
 
-    fn get(endpoint: &str, path: &str) -> io::Result<String> {
+    /// The raw answer to `GET path` with `headers` (each `Name: value\r\n`).
+    fn get_with(endpoint: &str, path: &str, headers: &str) -> io::Result<Vec<u8>> {
         let addr = endpoint.strip_prefix("http://").unwrap();
         let mut conn = TcpStream::connect(addr)?;
         conn.set_read_timeout(Some(Duration::from_millis(500)))?;
-        conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())?;
-        let mut out = String::new();
-        conn.read_to_string(&mut out)?;
+        conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").as_bytes())?;
+        let mut out = Vec::new();
+        conn.read_to_end(&mut out)?;
         Ok(out)
+    }
+
+    fn get(endpoint: &str, path: &str) -> io::Result<String> {
+        get_with(endpoint, path, "").map(|out| String::from_utf8_lossy(&out).into_owned())
     }
 
     #[test]
@@ -474,5 +623,83 @@ mod tests {
             Err(e) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}"),
             Ok(answer) => assert!(answer.is_empty(), "{answer:?}"),
         }
+    }
+
+    #[test]
+    fn a_rule_with_times_faults_only_that_many_requests() {
+        let proxy = FaultProxy::start(&server("hello"));
+        proxy.set(Rule::new("GET", "/", 2, Fault::Status500).times(2));
+        let answers: Vec<bool> = (0..5)
+            .map(|_| {
+                get(&proxy.endpoint, "/x")
+                    .unwrap()
+                    .starts_with("HTTP/1.1 500")
+            })
+            .collect();
+        assert_eq!(answers, [false, true, true, false, false]);
+    }
+
+    #[test]
+    fn a_rule_on_a_header_matches_only_requests_that_carry_it() {
+        let proxy = FaultProxy::start(&server("hello"));
+        proxy.set(Rule::new("GET", "/", 1, Fault::Status500).when_head_contains("Range: bytes=5-"));
+        let plain = get_with(&proxy.endpoint, "/x", "range: bytes=0-4\r\n").unwrap();
+        assert!(plain.ends_with(b"hello"));
+        let ranged = get_with(&proxy.endpoint, "/x", "range: bytes=5-9\r\n").unwrap();
+        assert!(ranged.starts_with(b"HTTP/1.1 500"));
+        assert_eq!(proxy.matched(), 1);
+    }
+
+    #[test]
+    fn a_held_request_is_answered_only_after_release() {
+        let proxy = FaultProxy::start(&server("hello"));
+        proxy.set(Rule::new("GET", "/", 1, Fault::Hold));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let endpoint = proxy.endpoint.clone();
+        thread::spawn(move || {
+            let addr = endpoint.strip_prefix("http://").unwrap().to_owned();
+            let mut conn = TcpStream::connect(addr).unwrap();
+            conn.write_all(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut out = String::new();
+            let _ = conn.read_to_string(&mut out);
+            tx.send(out).unwrap();
+        });
+        while proxy.matched() == 0 {
+            thread::sleep(Duration::from_millis(5));
+        }
+        thread::sleep(Duration::from_millis(100));
+        assert!(rx.try_recv().is_err(), "answered while held");
+        proxy.release();
+        assert!(rx.recv().unwrap().ends_with("hello"));
+    }
+
+    #[test]
+    fn a_throttled_link_is_no_faster_than_its_rate_and_passes_every_byte() {
+        // 2 MiB at 10 MiB/s take at least 0.2 s (plus the latency); only a lower bound is
+        // checked, which a busy machine cannot break.
+        let body: Vec<u8> = (0..2u32 << 20).map(|i| (i % 251) as u8).collect();
+        let proxy = FaultProxy::start(&server(body.clone()));
+        proxy.set_link(Link::throttled(10 << 20, Duration::from_millis(30)));
+        let started = Instant::now();
+        let answer = get_with(&proxy.endpoint, "/big", "").unwrap();
+        let took = started.elapsed();
+        assert!(answer.ends_with(&body), "every byte, in order");
+        assert!(took >= Duration::from_millis(150), "took {took:?}");
+    }
+
+    #[test]
+    fn the_pacer_spaces_writes_by_the_rate() {
+        let link = Link::throttled(1000, Duration::ZERO);
+        let mut pacer = Pacer::new(&link);
+        assert_eq!(pacer.piece(), 10);
+        let started = Instant::now();
+        for _ in 0..5 {
+            pacer.pace(10);
+        }
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        let mut unlimited = Pacer::new(&Link::default());
+        assert_eq!(unlimited.piece(), usize::MAX);
+        unlimited.pace(1 << 30);
     }
 }

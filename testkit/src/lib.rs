@@ -1,21 +1,25 @@
-//! Test support shared by the job's and xtask's integration tests (a dev-dependency only):
-//! one moto server per test binary on 127.0.0.1 (`moto`), a Lambda Runtime API for running
-//! the real binary as the function (`runtime_api`), a replay endpoint of recorded AWS
+//! Test support shared by the job's and xtask's integration tests (a dev-dependency there),
+//! and by `cargo xtask bench --s3` (the proxy and the origin only, without the `aws`
+//! feature): one moto server per test binary on 127.0.0.1 (`moto`), a Lambda Runtime API for
+//! running the real binary as the function (`runtime_api`), a replay endpoint of recorded AWS
 //! responses for failure paths no emulator reaches (`replay`), a fault-injecting proxy in
-//! front of moto (`fault_proxy`: 500s, resets, silence, cut bodies), and the ports, paths and async runtime
-//! every test harness needs; which external tools a test needs and what it does without them
-//! (`tools`: skip outside CI, fail under `CI=true`). Nothing here talks to anything but 127.0.0.1.
+//! front of moto (`fault_proxy`: 500s, resets, silence, cut bodies, held requests, a
+//! throttled link), a read-only S3 stand-in serving a folder's files by byte range
+//! (`range_origin`), the ports, paths and async runtime every test harness needs, and which
+//! external tools a test needs and what it does without them (`tools`: skip outside CI, fail
+//! under `CI=true`). Nothing here talks to anything but 127.0.0.1.
 
 pub mod fault_proxy;
+#[cfg(feature = "aws")]
 pub mod moto;
+pub mod range_origin;
+#[cfg(feature = "aws")]
 pub mod replay;
 pub mod runtime_api;
 pub mod tools;
 
-use std::future::Future;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 /// A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed again).
 pub fn free_port() -> u16 {
@@ -52,8 +56,9 @@ pub fn wait_for_port(port: u16, timeout: std::time::Duration, what: &str, log: &
 }
 
 /// Runs `future` on this test binary's shared multi-threaded runtime.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+#[cfg(feature = "aws")]
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     RUNTIME
         .get_or_init(|| {
             tokio::runtime::Builder::new_multi_thread()

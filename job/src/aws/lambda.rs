@@ -213,10 +213,10 @@ impl Function {
             "run started"
         );
         let failed = |e: anyhow::Error| Failure::RunFailed(format!("{e:#}"));
-        let posts = s3_source::open(client, &settings.posts, "posts")
+        let posts = s3_source::open(client, &settings.posts, "posts", settings.download)
             .await
             .map_err(failed)?;
-        let authors = s3_source::open(client, &settings.authors, "authors")
+        let authors = s3_source::open(client, &settings.authors, "authors", settings.download)
             .await
             .map_err(failed)?;
         let (store, _) = self.store()?;

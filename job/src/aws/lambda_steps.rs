@@ -111,10 +111,10 @@ impl Function {
         let config = Event::from_payload(event)
             .and_then(|e| e.run_config(settings))
             .map_err(Failure::InvalidEvent)?;
-        let posts = s3_source::open(client, &settings.posts, "posts")
+        let posts = s3_source::open(client, &settings.posts, "posts", settings.download)
             .await
             .map_err(failed)?;
-        let authors = s3_source::open(client, &settings.authors, "authors")
+        let authors = s3_source::open(client, &settings.authors, "authors", settings.download)
             .await
             .map_err(failed)?;
         let counted = tokio::task::spawn_blocking(move || {

@@ -11,11 +11,14 @@ pub mod lambda;
 pub mod lambda_steps;
 pub mod metrics;
 mod s3_delete;
+pub mod s3_part;
+mod s3_reader;
 pub mod s3_runs;
 pub mod s3_source;
 pub mod s3_store;
 pub mod settings;
 
+pub use crate::download_options::DownloadOptions;
 pub use crate::s3_url::{S3Object, S3Prefix};
 pub use client::s3_client;
 pub use s3_store::{ChangeLog, PublishOptions, S3Store};

@@ -1,171 +1,191 @@
-//! An S3 object as an ingest `Source`. `GetObject` is sent when the source is opened (so a
-//! missing key fails before any work); the body then streams chunk by chunk through a small
-//! bounded channel into the blocking gzip reader — never the whole object in memory, no
-//! `/tmp` copy. A connection that breaks mid-object resumes with a ranged GET pinned to the
-//! object's ETag, so a long download survives a reset without mixing two versions.
+//! An S3 object as an ingest `Source`, read by concurrent ranged GETs delivered in order.
+//! The first GET is sent when the source is opened (so a missing key fails before any work)
+//! and asks for part 0; its answer gives the object's size and ETag. Once the input is
+//! first read, the other parts follow with at most `concurrency` in flight, each pinned to
+//! that ETag and retried on its own (`s3_part`), joined in order for the gzip reader
+//! (`s3_reader`). An object of one part stays one GET; `concurrency` 1 reads it with one.
 
-use std::io::{self, Read};
+use std::ops::Range;
+use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use aws_sdk_s3::primitives::ByteStream;
+use anyhow::{bail, Context, Result};
+use aws_sdk_s3::error::ProvideErrorMetadata;
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::Client;
-use bytes::{Buf, Bytes};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
-use super::errors::{chain, explain, Operation};
+use super::errors::{explain, Operation};
+use super::s3_part::Pinned;
+use super::s3_reader::{pipe, Part, PartsReader};
+use crate::download_options::{DownloadOptions, READ_AHEAD_BYTES};
 use crate::ingest::Source;
 use crate::s3_url::S3Object;
 
-/// Chunks buffered ahead of the reader (hyper hands out roughly 8–16 KiB per chunk, so this
-/// is about 1 MiB of read-ahead: enough to keep the network busy while the reader inflates).
-const READ_AHEAD_CHUNKS: usize = 64;
-/// How often one download may resume after its connection broke.
-const MAX_RESUMES: u32 = 3;
-
 /// Open `object` for streaming; `what` names the input in messages (`posts`, `authors`).
 /// Must be awaited inside the tokio runtime that will drive the download.
-pub async fn open(client: &Client, object: &S3Object, what: &str) -> Result<Source> {
-    let output = client
-        .get_object()
-        .bucket(&object.bucket)
-        .key(&object.key)
-        .send()
+pub async fn open(
+    client: &Client,
+    object: &S3Object,
+    what: &str,
+    options: DownloadOptions,
+) -> Result<Source> {
+    let ranged = options.concurrency > 1;
+    let part_size = options.part_size.bytes();
+    let first = first_get(client, object, ranged.then_some(part_size))
         .await
-        .map_err(|e| explain(Operation::GetObject, &object.bucket, &object.key, &e))
         .with_context(|| format!("{what} export"))?;
-    let len = output.content_length().and_then(|n| u64::try_from(n).ok());
-    let download = Download {
+    let label = format!("{what} object {object}");
+    let Some(received) = first.content_length().and_then(|n| u64::try_from(n).ok()) else {
+        bail!(
+            "{label}: S3 answered without a Content-Length, so the download could not be checked \
+             for completeness — is AWS_ENDPOINT_URL an S3-compatible endpoint?"
+        );
+    };
+    let total = match first.content_range() {
+        Some(range) => total_of(range).with_context(|| {
+            format!("{label}: S3 answered with an unreadable Content-Range {range:?}")
+        })?,
+        None => received,
+    };
+    let etag = first.e_tag().map(str::to_owned);
+    let (parts, window) = if ranged {
+        if received < total && etag.is_none() {
+            bail!(
+                "{label}: S3 sent no ETag, so its parts cannot be pinned to one version of the \
+                 object — read it with one GET (--download-concurrency 1 / DOWNLOAD_CONCURRENCY=1)"
+            );
+        }
+        // A part holds at most its own size; so does a first answer that ignored the range.
+        (plan(received, total, part_size), part_size)
+    } else {
+        (Plan::one(total), READ_AHEAD_BYTES as u64)
+    };
+    let window = usize::try_from(window).unwrap_or(usize::MAX);
+    let pinned = Arc::new(Pinned {
         client: client.clone(),
         object: object.clone(),
-        etag: output.e_tag().map(str::to_owned),
-        len,
-    };
-    let (tx, rx) = mpsc::channel(READ_AHEAD_CHUNKS);
-    tokio::spawn(download.pump(output.body, tx));
+        etag,
+        total,
+    });
+    let concurrency = options.concurrency;
+    let (tx, rx) = mpsc::channel(concurrency);
+    let runtime = tokio::runtime::Handle::current();
+    let body = first.body;
+    let start = Box::new(move || {
+        runtime.spawn(schedule(pinned, parts, body, window, concurrency, tx));
+    });
     Ok(Source {
-        label: format!("{what} object {object}"),
-        reader: Box::new(ChannelReader {
-            rx,
-            current: Bytes::new(),
-        }),
-        len,
+        label,
+        reader: Box::new(PartsReader::new(rx, total, start)),
+        len: Some(total),
     })
 }
 
-/// What a resumed request needs to know about the object.
-struct Download {
-    client: Client,
-    object: S3Object,
-    etag: Option<String>,
-    len: Option<u64>,
-}
-
-impl Download {
-    /// Move the body's chunks into `tx` until the end, an error, or the reader going away.
-    async fn pump(self, mut body: ByteStream, tx: mpsc::Sender<io::Result<Bytes>>) {
-        let mut position: u64 = 0;
-        let mut resumes = 0;
-        // The SDK's timeouts end when the answer's headers arrive; a body that stalls
-        // afterwards is caught here, between two chunks.
-        let stall = super::client::in_use().timeouts.attempt;
-        loop {
-            let next = match tokio::time::timeout(stall, body.next()).await {
-                Ok(Some(Ok(chunk))) => Some(Ok(chunk)),
-                Ok(Some(Err(error))) => Some(Err(chain(&error))),
-                Ok(None) => None,
-                Err(_) => Some(Err(format!(
-                    "no data for {} s ({})",
-                    stall.as_secs_f64(),
-                    super::client::ATTEMPT_TIMEOUT_VAR
-                ))),
-            };
-            match next {
-                Some(Ok(chunk)) => {
-                    position += chunk.len() as u64;
-                    if tx.send(Ok(chunk)).await.is_err() {
-                        return; // the reader stopped (a failed run): drop the connection
-                    }
-                }
-                None => {
-                    if let Some(len) = self.len.filter(|&len| position < len) {
-                        let _ = tx
-                            .send(Err(io::Error::other(format!(
-                                "the download ended after {position} of {len} bytes"
-                            ))))
-                            .await;
-                    }
-                    return;
-                }
-                Some(Err(error)) => {
-                    let resumable = resumes < MAX_RESUMES
-                        && self.etag.is_some()
-                        && self.len.is_some_and(|len| position < len);
-                    if !resumable {
-                        let _ = tx
-                            .send(Err(io::Error::other(format!(
-                                "the download broke off after {position} bytes: {error}"
-                            ))))
-                            .await;
-                        return;
-                    }
-                    resumes += 1;
-                    tracing::warn!(
-                        object = %self.object,
-                        position,
-                        error = %error,
-                        "download broke off; resuming with a ranged GET"
-                    );
-                    match self.resume_from(position).await {
-                        Ok(rest) => body = rest,
-                        Err(error) => {
-                            let _ = tx.send(Err(io::Error::other(error))).await;
-                            return;
-                        }
-                    }
-                }
-            }
+/// The first `GetObject`: part 0 when `part_size` is given, else the whole object.
+async fn first_get(
+    client: &Client,
+    object: &S3Object,
+    part_size: Option<u64>,
+) -> Result<GetObjectOutput> {
+    let get = || client.get_object().bucket(&object.bucket).key(&object.key);
+    let explained = |e| {
+        anyhow::Error::new(explain(
+            Operation::GetObject,
+            &object.bucket,
+            &object.key,
+            &e,
+        ))
+    };
+    let Some(part_size) = part_size else {
+        return get().send().await.map_err(explained);
+    };
+    match get()
+        .range(format!("bytes=0-{}", part_size - 1))
+        .send()
+        .await
+    {
+        // An empty object has no byte 0 to ask for (416): it is read with a plain GET.
+        Err(e) if e.as_service_error().and_then(|s| s.code()) == Some("InvalidRange") => {
+            get().send().await.map_err(explained)
         }
-    }
-
-    /// `GET bytes=position-`, only if the object is still the one being read.
-    async fn resume_from(&self, position: u64) -> Result<ByteStream, String> {
-        let S3Object { bucket, key } = &self.object;
-        let mut request = self
-            .client
-            .get_object()
-            .bucket(bucket)
-            .key(key)
-            .range(format!("bytes={position}-"));
-        if let Some(etag) = &self.etag {
-            request = request.if_match(etag);
-        }
-        match request.send().await {
-            Ok(output) => Ok(output.body),
-            Err(e) => Err(explain(Operation::GetObject, bucket, key, &e).to_string()),
-        }
+        result => result.map_err(explained),
     }
 }
 
-/// The blocking end of the channel, read by the inflate thread. Must not be read on a
-/// tokio worker thread (it blocks); the ingest stage reads it on a plain thread.
-struct ChannelReader {
-    rx: mpsc::Receiver<io::Result<Bytes>>,
-    current: Bytes,
+/// The object's size from a `Content-Range` such as `bytes 0-8388607/55012345`.
+fn total_of(content_range: &str) -> Option<u64> {
+    content_range.rsplit_once('/')?.1.trim().parse().ok()
 }
 
-impl Read for ChannelReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.current.is_empty() {
-            match self.rx.blocking_recv() {
-                None => return Ok(0),
-                Some(Ok(chunk)) => self.current = chunk,
-                Some(Err(e)) => return Err(e),
-            }
+/// The byte ranges of an object in the order they are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Plan {
+    /// The first part: what the first answer holds.
+    first: Range<u64>,
+    /// Where the other parts start, and how long each is (the last one may be shorter).
+    rest: Range<u64>,
+    part_size: u64,
+}
+
+impl Plan {
+    /// The whole object as one part (one GET).
+    fn one(total: u64) -> Plan {
+        Plan {
+            first: 0..total,
+            rest: total..total,
+            part_size: total.max(1),
         }
-        let n = buf.len().min(self.current.len());
-        buf[..n].copy_from_slice(&self.current[..n]);
-        self.current.advance(n);
-        Ok(n)
+    }
+
+    fn ranges(&self) -> impl Iterator<Item = Range<u64>> + Send + '_ {
+        let rest = self.rest.clone();
+        std::iter::once(self.first.clone()).chain(
+            (rest.start..rest.end)
+                .step_by(self.part_size as usize)
+                .map(move |start| start..(start + self.part_size).min(rest.end)),
+        )
+    }
+}
+
+/// Part 0 is what the first answer brought (`received` bytes); the rest in `part_size` parts.
+fn plan(received: u64, total: u64, part_size: u64) -> Plan {
+    Plan {
+        first: 0..received,
+        rest: received..total,
+        part_size,
+    }
+}
+
+/// Start the parts in order, at most `concurrency` in flight (fetched and not yet read),
+/// each into its own pipe handed to the reader in order. `window`: bytes a part may hold
+/// ahead of the reader.
+async fn schedule(
+    pinned: Arc<Pinned>,
+    plan: Plan,
+    first_body: aws_sdk_s3::primitives::ByteStream,
+    window: usize,
+    concurrency: usize,
+    parts: mpsc::Sender<Part>,
+) {
+    let slots = Arc::new(Semaphore::new(concurrency));
+    let mut first_body = Some(first_body);
+    for range in plan.ranges() {
+        let Ok(slot) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let len = range.end - range.start;
+        let (sender, receiver) = pipe(window);
+        let part = Part {
+            receiver,
+            len,
+            _slot: Some(slot),
+        };
+        if parts.send(part).await.is_err() {
+            return; // the reader is gone (a failed run)
+        }
+        let pinned = Arc::clone(&pinned);
+        let body = first_body.take();
+        tokio::spawn(async move { pinned.fetch(range, body, sender).await });
     }
 }
 
@@ -173,37 +193,38 @@ impl Read for ChannelReader {
 mod tests {
     use super::*;
 
-    #[test]
-    fn channel_reader_joins_chunks_and_reports_the_error_last() {
-        let (tx, rx) = mpsc::channel(8);
-        tx.try_send(Ok(Bytes::from_static(b"hello "))).unwrap();
-        tx.try_send(Ok(Bytes::new())).unwrap();
-        tx.try_send(Ok(Bytes::from_static(b"world"))).unwrap();
-        tx.try_send(Err(io::Error::other("connection reset")))
-            .unwrap();
-        drop(tx);
-        let mut reader = ChannelReader {
-            rx,
-            current: Bytes::new(),
-        };
-        let mut text = Vec::new();
-        let error = reader.read_to_end(&mut text).unwrap_err();
-        assert_eq!(text, b"hello world");
-        assert_eq!(error.to_string(), "connection reset");
+    fn ranges(plan: &Plan) -> Vec<Range<u64>> {
+        plan.ranges().collect()
     }
 
     #[test]
-    fn channel_reader_ends_when_the_sender_is_gone() {
-        let (tx, rx) = mpsc::channel(8);
-        tx.try_send(Ok(Bytes::from_static(b"abc"))).unwrap();
-        drop(tx);
-        let mut reader = ChannelReader {
-            rx,
-            current: Bytes::new(),
+    fn the_total_size_is_read_from_the_content_range() {
+        assert_eq!(total_of("bytes 0-8388607/55012345"), Some(55_012_345));
+        assert_eq!(total_of("bytes 0-0/1"), Some(1));
+        assert_eq!(total_of("bytes */0"), Some(0));
+        assert_eq!(total_of("bytes 0-9"), None);
+    }
+
+    #[test]
+    fn parts_follow_the_first_answer_and_the_last_is_shorter() {
+        assert_eq!(ranges(&plan(4, 14, 4)), [0..4, 4..8, 8..12, 12..14]);
+        assert_eq!(ranges(&plan(4, 12, 4)), [0..4, 4..8, 8..12]);
+    }
+
+    #[test]
+    fn an_object_of_one_part_is_one_range() {
+        let one = |plan: &Plan| -> Option<Range<u64>> {
+            let all = ranges(plan);
+            (all.len() == 1).then(|| all[0].clone())
         };
-        let mut small = [0u8; 2];
-        assert_eq!(reader.read(&mut small).unwrap(), 2);
-        assert_eq!(reader.read(&mut small).unwrap(), 1);
-        assert_eq!(reader.read(&mut small).unwrap(), 0);
+        assert_eq!(one(&plan(3, 3, 4)), Some(0..3));
+        assert_eq!(one(&plan(0, 0, 4)), Some(0..0));
+        assert_eq!(one(&Plan::one(10)), Some(0..10));
+        assert_eq!(one(&Plan::one(0)), Some(0..0));
+    }
+
+    #[test]
+    fn parts_of_one_byte_cover_every_byte() {
+        assert_eq!(ranges(&plan(1, 3, 1)), [0..1, 1..2, 2..3]);
     }
 }

@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 
 use super::s3_store::PublishOptions;
 use crate::chart::Style;
+use crate::download_options::{self, DownloadOptions, PartSize};
 use crate::publish::parse_concurrency;
 use crate::s3_url::{S3Object, S3Prefix};
 use crate::{guard, run};
@@ -21,6 +22,8 @@ pub struct FunctionSettings {
     /// Active window when the event carries no `days`.
     pub days: u32,
     pub publish: PublishOptions,
+    /// `DOWNLOAD_CONCURRENCY`, `DOWNLOAD_PART_SIZE`: how the exports are read.
+    pub download: DownloadOptions,
     /// `MAX_SHRINK_PERCENT`: the shrink guard's threshold (data-spec §1).
     pub max_shrink_percent: u32,
     /// `CHART_STYLE`: the chart style (its TOML text), or the built-in one.
@@ -87,6 +90,19 @@ impl FunctionSettings {
             status(&concurrency),
         );
         let cache_control = or(env::CACHE_CONTROL, defaults::CACHE_CONTROL);
+        let downloads_text = or(
+            env::DOWNLOAD_CONCURRENCY,
+            &defaults::DOWNLOAD_CONCURRENCY.to_string(),
+        );
+        let downloads = download_options::parse_concurrency(&downloads_text);
+        check(
+            env::DOWNLOAD_CONCURRENCY,
+            downloads_text,
+            status(&downloads),
+        );
+        let part_size_text = or(env::DOWNLOAD_PART_SIZE, &PartSize::default().to_string());
+        let part_size = part_size_text.parse::<PartSize>();
+        check(env::DOWNLOAD_PART_SIZE, part_size_text, status(&part_size));
         let shrink_text = or(
             env::MAX_SHRINK_PERCENT,
             &defaults::MAX_SHRINK_PERCENT.to_string(),
@@ -127,7 +143,22 @@ impl FunctionSettings {
         if let Err(e) = &style {
             problems.push(e.clone());
         }
-        match (locations, tz, days, concurrency, max_shrink, style) {
+        let download = match (downloads, part_size) {
+            (Ok(concurrency), Ok(part_size)) => Ok(DownloadOptions {
+                concurrency,
+                part_size,
+            }),
+            _ => Err(()),
+        };
+        match (
+            locations,
+            tz,
+            days,
+            concurrency,
+            max_shrink,
+            style,
+            download,
+        ) {
             (
                 Some((posts, authors, charts)),
                 Ok(tz),
@@ -135,6 +166,7 @@ impl FunctionSettings {
                 Ok(concurrency),
                 Ok(max_shrink_percent),
                 Ok(style),
+                Ok(download),
             ) => Ok(FunctionSettings {
                 posts,
                 authors,
@@ -145,6 +177,7 @@ impl FunctionSettings {
                     concurrency,
                     cache_control,
                 },
+                download,
                 max_shrink_percent,
                 style,
                 distribution_id: get(env::DISTRIBUTION_ID),
@@ -193,6 +226,7 @@ mod tests {
         assert_eq!(s.publish.cache_control, defaults::CACHE_CONTROL);
         assert_eq!(s.max_shrink_percent, defaults::MAX_SHRINK_PERCENT);
         assert_eq!(s.distribution_id, None, "no distribution: no invalidation");
+        assert_eq!(s.download, DownloadOptions::default());
     }
 
     #[test]
@@ -208,6 +242,8 @@ mod tests {
             (env::UPLOAD_CONCURRENCY, "8"),
             (env::CACHE_CONTROL, "no-cache"),
             (env::DISTRIBUTION_ID, "E2EXAMPLE"),
+            (env::DOWNLOAD_CONCURRENCY, "16"),
+            (env::DOWNLOAD_PART_SIZE, "8MiB"),
         ])
         .unwrap();
         assert_eq!(s.posts.key, "daily/posts.jsonl.gz");
@@ -218,6 +254,8 @@ mod tests {
         assert_eq!(s.publish.concurrency, 8);
         assert_eq!(s.publish.cache_control, "no-cache");
         assert_eq!(s.distribution_id.as_deref(), Some("E2EXAMPLE"));
+        assert_eq!(s.download.concurrency, 16);
+        assert_eq!(s.download.part_size.bytes(), 8 << 20);
     }
 
     #[test]
@@ -226,6 +264,8 @@ mod tests {
             (env::CHART_TIME_ZONE, "Mars/Olympus"),
             (env::ACTIVE_DAYS, "0"),
             (env::UPLOAD_CONCURRENCY, "many"),
+            (env::DOWNLOAD_CONCURRENCY, "0"),
+            (env::DOWNLOAD_PART_SIZE, "8MB"),
         ])
         .unwrap_err();
         for name in [
@@ -234,6 +274,8 @@ mod tests {
             env::CHART_TIME_ZONE,
             env::ACTIVE_DAYS,
             env::UPLOAD_CONCURRENCY,
+            env::DOWNLOAD_CONCURRENCY,
+            env::DOWNLOAD_PART_SIZE,
         ] {
             assert!(e.contains(name), "{name} missing from: {e}");
         }

@@ -7,6 +7,7 @@ use anyhow::Result;
 use crate::aws::client::{self, Timeouts};
 use crate::aws::invalidation::{self, Invalidator};
 use crate::aws::{self, s3_source, ChangeLog, PublishOptions, S3Store};
+use crate::download_options::DownloadOptions;
 use crate::ingest::Source;
 use crate::publish::Store;
 use crate::run::Summary;
@@ -37,9 +38,14 @@ impl Aws {
     }
 
     /// An export on S3, opened for streaming.
-    pub(super) fn open(&self, object: &S3Object, what: &str) -> Result<Source> {
+    pub(super) fn open(
+        &self,
+        object: &S3Object,
+        what: &str,
+        download: DownloadOptions,
+    ) -> Result<Source> {
         self.runtime
-            .block_on(s3_source::open(&self.client, object, what))
+            .block_on(s3_source::open(&self.client, object, what, download))
     }
 
     /// The S3 store of `prefix`; with a distribution id, the invalidation it will need.

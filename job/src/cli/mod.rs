@@ -16,6 +16,7 @@ mod session;
 mod session;
 
 use crate::chart::Style;
+use crate::download_options::{self, DownloadOptions, PartSize};
 use crate::fanout;
 use crate::guard::{self, Guards};
 use crate::ingest::Source;
@@ -280,6 +281,13 @@ pub struct RunArgs {
     /// Cache-Control of the objects written when --out is on S3.
     #[arg(long, value_name = "HEADER", default_value = defaults::CACHE_CONTROL)]
     pub cache_control: String,
+    /// Ranged GETs in flight while an input on S3 is read (1–64; 1: one streaming GET).
+    #[arg(long, value_name = "N", default_value_t = defaults::DOWNLOAD_CONCURRENCY, value_parser = download_options::parse_concurrency)]
+    pub download_concurrency: usize,
+    /// Bytes per ranged GET of an input on S3 (8MiB, 512KiB or bytes); with
+    /// --download-concurrency it bounds the memory one input holds (their product).
+    #[arg(long, value_name = "SIZE", default_value_t = PartSize::default())]
+    pub download_part_size: PartSize,
     /// Chart style (TOML, spec/chart-style.md; deploy/styles/default.toml is the built-in
     /// one). Fields left out keep their built-in values.
     #[arg(long, value_name = "FILE", value_parser = parse_style)]
@@ -391,10 +399,14 @@ impl RunArgs {
             || matches!(self.authors, Input::S3(_))
             || matches!(self.out, Output::S3(_));
         let aws = Aws::when(uses_s3)?;
+        let download = DownloadOptions {
+            concurrency: self.download_concurrency,
+            part_size: self.download_part_size,
+        };
         let open = |what: &str, input: &Input| -> Result<Source> {
             match (input, &aws) {
                 (Input::File(path), _) => Source::open_file(what, path),
-                (Input::S3(object), Some(aws)) => aws.open(object, what),
+                (Input::S3(object), Some(aws)) => aws.open(object, what, download),
                 (Input::S3(_), None) => unreachable!("uses_s3 covers every S3 input"),
             }
         };

@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Result};
 
+use crate::download_options::DownloadOptions;
 use crate::ingest::Source;
 use crate::publish::Store;
 use crate::run::Summary;
@@ -27,7 +28,12 @@ impl Aws {
         Ok(None)
     }
 
-    pub(super) fn open(&self, _object: &S3Object, _what: &str) -> Result<Source> {
+    pub(super) fn open(
+        &self,
+        _object: &S3Object,
+        _what: &str,
+        _download: DownloadOptions,
+    ) -> Result<Source> {
         match *self {}
     }
 

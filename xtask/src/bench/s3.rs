@@ -2,6 +2,10 @@
 //! against a local moto server (127.0.0.1 only). Uploads the bench data set to a source
 //! bucket, publishes every chart to an empty prefix, then reruns with nothing changed and
 //! counts the requests of each run from moto's request log (one line per request).
+//! Then ingest: the daily run reads the export through `testkit`'s fault proxy as a throttled
+//! link (per connection), with one GET and with ranged GETs, at 1× and 10×, from moto and
+//! from `testkit`'s file origin (moto builds the whole object for every ranged GET), next to
+//! the same run on local files, whose outputs must be byte-identical.
 //! Prints figures, asserts nothing; moto's speed bounds the charts/s figure.
 
 use std::collections::BTreeMap;
@@ -13,10 +17,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use contract::defaults::SAMPLE_NOW;
+use contract::defaults::{self, SAMPLE_NOW};
 use contract::files::{AUTHORS_FILE, DEFAULT_CHARTS_PREFIX, POSTS_FILE};
 use serde_json::Value;
+use testkit::fault_proxy::{FaultProxy, Link};
+use testkit::range_origin::RangeOrigin;
 
+use super::measure::{job_run, measure, mib, verdict, Measured as Job};
+use super::scale::scaled;
 use xtask_support::python::install_moto;
 use xtask_support::shell::{display, project_root};
 
@@ -32,9 +40,7 @@ pub(super) fn run(binary: &Path, data_dir: &Path) -> Result<()> {
     moto.create_bucket(SOURCE_BUCKET)?;
     moto.create_bucket(CHARTS_BUCKET)?;
     for name in [POSTS_FILE, AUTHORS_FILE] {
-        let path = data_dir.join(name);
-        let bytes = fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        moto.put(&format!("/{SOURCE_BUCKET}/{name}"), &bytes)?;
+        moto.put_file(&format!("/{SOURCE_BUCKET}/{name}"), &data_dir.join(name))?;
     }
 
     let first = moto.measure(binary, BACKFILL_DAYS)?;
@@ -85,7 +91,250 @@ pub(super) fn run(binary: &Path, data_dir: &Path) -> Result<()> {
         per_1000(rerun.requests.get("PUT").copied().unwrap_or(0)),
         rerun.requests.get("GET").copied().unwrap_or(0),
     );
+    ingest(binary, &moto, data_dir)
+}
+
+/// What one S3 connection of the ingest bench carries: in the 10–40 MiB/s that public
+/// reports give for one streamed `GetObject`, with a first-byte latency like S3's.
+const LINK_BYTES_PER_SEC: u64 = 20 << 20;
+const LINK_FIRST_BYTE: Duration = Duration::from_millis(30);
+/// Where the ingest runs write (a daily run's few hundred files), emptied before and after.
+const INGEST_OUT: &str = "target/bench/s3-ingest-out";
+/// The bucket name the file origin is asked for (it serves any).
+const ORIGIN_BUCKET: &str = "bench-origin";
+
+/// One measured ingest run.
+struct IngestRow {
+    label: String,
+    job: Job,
+    /// Same files with the same bytes as the local-file run.
+    identical: bool,
+    /// CPU seconds of the upstream (moto; `None` for the origin, which runs in this
+    /// process) and of this process (the proxy, and the origin) during the run.
+    upstream_cpu: Option<f64>,
+    own_cpu: Option<f64>,
+}
+
+/// The daily run reading the 1× and 10× exports through a throttled link, with one GET and
+/// with ranged GETs, from moto and from `testkit`'s file origin, next to the same run on
+/// local files. moto builds the whole object for every ranged GET (its CPU column), so the
+/// link alone is measured against the origin, which reads only the bytes asked for.
+fn ingest(binary: &Path, moto: &Moto, seed: &Path) -> Result<()> {
+    let out_root = project_root().join(INGEST_OUT);
+    let _ = fs::remove_dir_all(&out_root);
+    let ten = scaled(10).ensure_in("seed-10x")?;
+    println!(
+        "\nS3 ingest bench: daily run (--days 7), export read through a link of {} MiB/s and {} ms \
+         to the first byte per connection, from moto and from a file origin (testkit)",
+        LINK_BYTES_PER_SEC >> 20,
+        LINK_FIRST_BYTE.as_millis()
+    );
+    println!(
+        "{:<44} {:>7} {:>7} {:>6} {:>9} {:>5}  CPU s: job + upstream + proxy",
+        "run", "wall", "posts", "MiB/s", "peak RSS", "same"
+    );
+    let mut n = 0;
+    for (scale, data) in [("1×", seed), ("10×", ten.as_path())] {
+        let bucket = format!("bench-ingest-{}", scale.trim_end_matches('×'));
+        moto.create_bucket(&bucket)?;
+        for name in [POSTS_FILE, AUTHORS_FILE] {
+            moto.put_file(&format!("/{bucket}/{name}"), &data.join(name))?;
+        }
+        let origin = RangeOrigin::start(data);
+        let gz_mib = fs::metadata(data.join(POSTS_FILE))?.len() as f64 / f64::from(1 << 20);
+        n += 1;
+        let local_out = out_root.join(format!("{n:02}-local"));
+        let local = measure(&mut job_run(binary, data, &local_out, 7))?;
+        let mut rows = vec![IngestRow {
+            label: format!("{scale} local files"),
+            job: local,
+            identical: true,
+            upstream_cpu: None,
+            own_cpu: None,
+        }];
+        let from_moto = Upstream {
+            name: "moto",
+            endpoint: moto.endpoint(),
+            bucket: bucket.clone(),
+        };
+        let from_origin = Upstream {
+            name: "file origin",
+            endpoint: origin.endpoint.clone(),
+            bucket: ORIGIN_BUCKET.to_owned(),
+        };
+        let ranged = defaults::DOWNLOAD_CONCURRENCY;
+        for (upstream, concurrency, link) in [
+            (&from_moto, 1, true),
+            (&from_moto, ranged, true),
+            (&from_origin, 1, true),
+            (&from_origin, ranged, true),
+            (&from_origin, ranged, false),
+        ] {
+            n += 1;
+            let out = out_root.join(format!("{n:02}-s3"));
+            let mut row = read_through(binary, moto, upstream, concurrency, link, &out)?;
+            row.label = format!("{scale} {}", row.label);
+            row.identical = same_files(&local_out, &out)?;
+            rows.push(row);
+        }
+        for row in &rows {
+            let posts = row.job.phase_secs("posts");
+            let cpu = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.2}"));
+            println!(
+                "{:<44} {:>5.2} s {:>7} {:>6} {:>5.1} MiB {:>5}  {:.2} + {} + {}",
+                row.label,
+                row.job.wall.as_secs_f64(),
+                posts.map_or("-".to_owned(), |p| format!("{p:.2} s")),
+                posts.map_or("-".to_owned(), |p| format!("{:.0}", gz_mib / p)),
+                mib(row.job.max_rss_kib),
+                if row.identical { "yes" } else { "NO" },
+                row.job.cpu.as_secs_f64(),
+                cpu(row.upstream_cpu),
+                cpu(row.own_cpu),
+            );
+        }
+        let posts = |i: usize| rows[i].job.phase_secs("posts").unwrap_or(f64::NAN);
+        let (moto_gain, origin_gain) = (posts(1) / posts(2), posts(3) / posts(4));
+        let peak = rows
+            .iter()
+            .map(|r| mib(r.job.max_rss_kib))
+            .fold(0.0, f64::max);
+        // The 48 MiB budget is the seed-scale daily run's; at 10× the counts alone are more.
+        let memory = if scale == "1×" {
+            format!(
+                "peak RSS {peak:.1} MiB ({} ≤ 48 MiB)",
+                verdict(peak <= 48.0)
+            )
+        } else {
+            format!(
+                "peak RSS {peak:.1} MiB, {:+.1} MiB over the local-file run",
+                peak - mib(rows[0].job.max_rss_kib)
+            )
+        };
+        println!(
+            "{scale}: ranged reads the posts {origin_gain:.1}× as fast as one GET through the link \
+             from the file origin ({} ≥ 4×), {moto_gain:.1}× from moto; {:.2}× the local-file time \
+             ({:.2}× without the link); {memory}; outputs {}",
+            verdict(origin_gain >= 4.0),
+            posts(4) / posts(0),
+            posts(5) / posts(0),
+            if rows.iter().all(|r| r.identical) {
+                "byte-identical"
+            } else {
+                "DIFFERENT"
+            },
+        );
+    }
+    println!(
+        "CPU: the job's own (user + system), moto's, and this process's (the proxy, and the file \
+         origin) during each run, against wall × {} cores: the job inflates on one core and \
+         parses on the other, so what the link, moto and the proxy take is taken from it",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let _ = fs::remove_dir_all(&out_root);
     Ok(())
+}
+
+/// Where an ingest run reads the export from.
+struct Upstream {
+    name: &'static str,
+    endpoint: String,
+    bucket: String,
+}
+
+/// The daily run reading `upstream`'s export with `concurrency` GETs in flight, through the
+/// throttled link or (`link` false) straight from the upstream, into `out`.
+fn read_through(
+    binary: &Path,
+    moto: &Moto,
+    upstream: &Upstream,
+    concurrency: usize,
+    link: bool,
+    out: &Path,
+) -> Result<IngestRow> {
+    let proxy = FaultProxy::start(&upstream.endpoint);
+    proxy.set_link(Link::throttled(LINK_BYTES_PER_SEC, LINK_FIRST_BYTE));
+    let (moto_before, own_before) = (moto.cpu()?, cpu_of("self")?);
+    let mut cmd = Command::new(binary);
+    cmd.arg("run")
+        .args(["--posts", &format!("s3://{}/{POSTS_FILE}", upstream.bucket)])
+        .args([
+            "--authors",
+            &format!("s3://{}/{AUTHORS_FILE}", upstream.bucket),
+        ])
+        .arg("--out")
+        .arg(out)
+        .args(["--now", SAMPLE_NOW, "--days", "7"])
+        .args(["--download-concurrency", &concurrency.to_string()]);
+    Moto::environment(
+        &mut cmd,
+        if link {
+            &proxy.endpoint
+        } else {
+            &upstream.endpoint
+        },
+    );
+    let job = measure(&mut cmd)?;
+    let mode = if concurrency == 1 {
+        "one GET".to_owned()
+    } else {
+        format!(
+            "ranged {concurrency} × {} MiB",
+            defaults::DOWNLOAD_PART_SIZE >> 20
+        )
+    };
+    Ok(IngestRow {
+        label: format!(
+            "{}, {mode}{}",
+            upstream.name,
+            if link { "" } else { ", no link" }
+        ),
+        identical: false,
+        upstream_cpu: (upstream.name == "moto")
+            .then(|| moto.cpu().map(|after| after - moto_before))
+            .transpose()?,
+        own_cpu: Some(cpu_of("self")? - own_before),
+        job,
+    })
+}
+
+/// Whether two output folders hold the same files with the same bytes.
+fn same_files(a: &Path, b: &Path) -> Result<bool> {
+    let names = |dir: &Path| -> Result<Vec<_>> {
+        let mut names: Vec<_> = fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name()))
+            .collect::<std::io::Result<_>>()?;
+        names.sort();
+        Ok(names)
+    };
+    let (left, right) = (names(a)?, names(b)?);
+    if left != right {
+        return Ok(false);
+    }
+    for name in &left {
+        if fs::read(a.join(name))? != fs::read(b.join(name))? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// CPU seconds (user + system) process `pid` (or `self`) has used so far, from
+/// `/proc/<pid>/stat`: utime and stime are its 14th and 15th fields, in USER_HZ ticks (100 a
+/// second: a fixed part of Linux's ABI).
+fn cpu_of(pid: &str) -> Result<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The fields after the command name (which may hold spaces and parentheses).
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+    match (ticks(11), ticks(12)) {
+        (Some(user), Some(system)) => Ok((user + system) / 100.0),
+        _ => bail!("/proc/{pid}/stat has no CPU times: {stat}"),
+    }
 }
 
 /// One measured job run.
@@ -175,6 +424,57 @@ impl Moto {
         self.put(&format!("/{bucket}"), b"")
     }
 
+    /// PUT a file's bytes, streamed from disk (the 10× export is 0.5 GB: held in this
+    /// process, it would count in every job's peak RSS measured after, as `wait4` reports
+    /// a child's high-water mark from the fork on).
+    fn put_file(&self, path: &str, file: &Path) -> Result<()> {
+        let mut source =
+            fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+        let len = source.metadata()?.len();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
+        write!(
+            stream,
+            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n",
+            self.port,
+        )?;
+        std::io::copy(&mut source, &mut stream)?;
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer)?;
+        let status = answer.split_whitespace().nth(1).unwrap_or("");
+        if !status.starts_with('2') {
+            bail!(
+                "moto answered PUT {path} with: {}",
+                answer.lines().next().unwrap_or("")
+            );
+        }
+        Ok(())
+    }
+
+    /// CPU seconds (user + system) the moto server has used so far.
+    fn cpu(&self) -> Result<f64> {
+        cpu_of(&self.child.id().to_string())
+    }
+
+    /// Point a job command at `endpoint` (moto or a proxy in front of it) with test-only
+    /// credentials and nothing from this machine's AWS configuration.
+    fn environment(cmd: &mut Command, endpoint: &str) {
+        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API"] {
+            cmd.env_remove(var);
+        }
+        cmd.env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent/aws/config")
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/aws/credentials",
+            )
+            .env("CI", "true");
+    }
+
     /// Lines of the request log so far.
     fn log_lines(&self) -> Result<Vec<String>> {
         // werkzeug logs a request after answering it: let the last line land.
@@ -198,21 +498,7 @@ impl Moto {
                 &format!("s3://{CHARTS_BUCKET}/{DEFAULT_CHARTS_PREFIX}"),
             ])
             .args(["--now", SAMPLE_NOW, "--days", days, "--json"]);
-        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API"] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ENDPOINT_URL", self.endpoint())
-            .env("AWS_ACCESS_KEY_ID", "bench")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws/config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws/credentials",
-            )
-            .env("CI", "true");
+        Self::environment(&mut cmd, &self.endpoint());
         let line = display(&cmd);
         let started = Instant::now();
         let output = cmd
