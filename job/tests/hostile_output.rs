@@ -160,36 +160,31 @@ fn a_link_at_index_json_is_not_read_and_is_replaced() {
     assert!(is_regular_file(&folder.out("index.json")));
 }
 
-#[test]
-fn a_fifo_at_index_json_is_a_one_line_error_and_nothing_is_written() {
+/// A FIFO planted at `name` in the output folder: the run fails with one line naming the
+/// path, what it is and `says`, and the folder holds nothing but the FIFO.
+fn assert_a_fifo_is_refused_at(name: &str, says: &str) {
     let folder = Folder::new();
-    mkfifo(&folder.out("index.json"));
+    mkfifo(&folder.out(name));
     let (ok, stderr) = folder.run(&[]);
     assert!(!ok);
     let error = error_line(&stderr);
     assert!(
-        error.contains(&folder.out("index.json").display().to_string())
+        error.contains(&folder.out(name).display().to_string())
             && error.contains("a FIFO (named pipe)")
-            && error.contains("only regular files"),
+            && error.contains(says),
         "{stderr}"
     );
-    assert_eq!(files(&folder.path("out")), ["index.json".to_owned()].into());
+    assert_eq!(files(&folder.path("out")), [name.to_owned()].into());
+}
+
+#[test]
+fn a_fifo_at_index_json_is_a_one_line_error_and_nothing_is_written() {
+    assert_a_fifo_is_refused_at("index.json", "only regular files");
 }
 
 #[test]
 fn a_fifo_at_a_chart_path_is_a_one_line_error_and_nothing_is_written() {
-    let folder = Folder::new();
-    mkfifo(&folder.out("alice.svg"));
-    let (ok, stderr) = folder.run(&[]);
-    assert!(!ok);
-    let error = error_line(&stderr);
-    assert!(
-        error.contains(&folder.out("alice.svg").display().to_string())
-            && error.contains("a FIFO (named pipe)")
-            && error.contains("nothing was written"),
-        "{stderr}"
-    );
-    assert_eq!(files(&folder.path("out")), ["alice.svg".to_owned()].into());
+    assert_a_fifo_is_refused_at("alice.svg", "nothing was written");
 }
 
 #[test]

@@ -92,6 +92,15 @@ fn gets(proxy: &FaultProxy, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The test export stored as `s3://bucket/posts.jsonl.gz` in moto, a fault proxy in front
+/// of moto, and the export's gzip bytes.
+fn stored_export(bucket: &str) -> (FaultProxy, Vec<u8>) {
+    let (gzip, _) = export();
+    create_bucket(bucket);
+    put_object(bucket, "posts.jsonl.gz", gzip.clone());
+    (FaultProxy::start(&moto().endpoint), gzip)
+}
+
 #[test]
 fn parts_of_every_size_give_back_the_object_in_order() {
     let bucket = "ranged-alignments";
@@ -149,10 +158,7 @@ fn an_object_of_one_part_is_one_get_and_an_empty_one_reads_empty() {
 #[test]
 fn with_concurrency_1_the_object_is_one_get_without_a_range() {
     let bucket = "ranged-single";
-    let (gzip, _) = export();
-    create_bucket(bucket);
-    put_object(bucket, "posts.jsonl.gz", gzip.clone());
-    let proxy = FaultProxy::start(&moto().endpoint);
+    let (proxy, gzip) = stored_export(bucket);
     let bytes = read(&proxy, bucket, "posts.jsonl.gz", options(1, 16)).unwrap();
     assert!(bytes == gzip);
     let log = gets(&proxy, "posts.jsonl.gz");
@@ -163,10 +169,7 @@ fn with_concurrency_1_the_object_is_one_get_without_a_range() {
 #[test]
 fn a_part_that_fails_twice_is_asked_for_again_and_read_whole() {
     let bucket = "ranged-fails-twice";
-    let (gzip, _) = export();
-    create_bucket(bucket);
-    put_object(bucket, "posts.jsonl.gz", gzip.clone());
-    let proxy = FaultProxy::start(&moto().endpoint);
+    let (proxy, gzip) = stored_export(bucket);
     proxy.set(
         Rule::new("GET", "posts.jsonl.gz", 1, Fault::Status500)
             .when_head_contains("range: bytes=32-")
@@ -185,10 +188,7 @@ fn a_part_that_fails_twice_is_asked_for_again_and_read_whole() {
 #[test]
 fn a_body_cut_mid_part_is_resumed_from_its_first_missing_byte() {
     let bucket = "ranged-cut";
-    let (gzip, _) = export();
-    create_bucket(bucket);
-    put_object(bucket, "posts.jsonl.gz", gzip.clone());
-    let proxy = FaultProxy::start(&moto().endpoint);
+    let (proxy, gzip) = stored_export(bucket);
     proxy.set(
         Rule::new("GET", "posts.jsonl.gz", 1, Fault::CutBody { after: 10 })
             .when_head_contains("range: bytes=64-")
@@ -206,10 +206,7 @@ fn a_body_cut_mid_part_is_resumed_from_its_first_missing_byte() {
 #[test]
 fn a_part_that_keeps_failing_ends_the_read_after_three_retries() {
     let bucket = "ranged-cut-always";
-    let (gzip, _) = export();
-    create_bucket(bucket);
-    put_object(bucket, "posts.jsonl.gz", gzip);
-    let proxy = FaultProxy::start(&moto().endpoint);
+    let (proxy, _) = stored_export(bucket);
     proxy.set(
         Rule::new("GET", "posts.jsonl.gz", 1, Fault::CutBody { after: 0 })
             .when_head_contains("range: bytes=64-"),

@@ -5,10 +5,12 @@
 //! responses for failure paths no emulator reaches (`replay`), a fault-injecting proxy in
 //! front of moto (`fault_proxy`: 500s, resets, silence, cut bodies, held requests, a
 //! throttled link), a read-only S3 stand-in serving a folder's files by byte range
-//! (`range_origin`), the ports, paths and async runtime every test harness needs, and which
+//! (`range_origin`), the environment pointing a child's AWS SDK at one of them
+//! (`child_env`), the ports, paths and async runtime every test harness needs, and which
 //! external tools a test needs and what it does without them (`tools`: skip outside CI, fail
 //! under `CI=true`). Nothing here talks to anything but 127.0.0.1.
 
+pub mod child_env;
 pub mod fault_proxy;
 #[cfg(feature = "aws")]
 pub mod moto;
@@ -53,6 +55,17 @@ pub fn wait_for_port(port: u16, timeout: std::time::Duration, what: &str, log: &
         }
         std::thread::sleep(std::time::Duration::from_millis(25));
     }
+}
+
+/// The HTTP client of every test SDK config: hyper 1 over rustls with ring, as the job and
+/// xtask build theirs (the SDK crates are built without a default client).
+#[cfg(feature = "aws")]
+pub fn sdk_http_client() -> aws_types::sdk_config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// Runs `future` on this test binary's shared multi-threaded runtime.

@@ -15,7 +15,7 @@ use aws_credential_types::Credentials;
 use crate::{free_port, target_dir};
 
 /// The region every test client and child process uses.
-pub const REGION: &str = "us-east-1";
+pub use crate::child_env::REGION;
 /// How long moto may take to start (it imports every service's models).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -97,6 +97,7 @@ impl Moto {
     pub fn sdk_config(&self) -> SdkConfig {
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
+            .http_client(crate::sdk_http_client())
             .region(Region::new(REGION))
             .endpoint_url(&self.endpoint)
             .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
@@ -105,34 +106,9 @@ impl Moto {
             .build()
     }
 
-    /// Points a child process's AWS SDK at this moto: dummy credentials, [`REGION`], one
-    /// attempt, no profile files, no instance metadata, no inherited Lambda runtime.
+    /// Points a child process's AWS SDK at this moto ([`crate::child_env::point_aws_at`]).
     pub fn configure(&self, cmd: &mut Command) {
-        for var in [
-            "AWS_PROFILE",
-            "AWS_DEFAULT_PROFILE",
-            "AWS_SESSION_TOKEN",
-            "AWS_DEFAULT_REGION",
-            "AWS_ROLE_ARN",
-            "AWS_WEB_IDENTITY_TOKEN_FILE",
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "AWS_LAMBDA_RUNTIME_API",
-            "AWS_REQUEST_CHECKSUM_CALCULATION",
-        ] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", REGION)
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws/config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws/credentials",
-            );
+        crate::child_env::point_aws_at(cmd, &self.endpoint);
     }
 
     /// moto's whole log so far, once it has been quiet for 200 ms (at most 5 s): werkzeug

@@ -8,7 +8,8 @@ use anyhow::Result;
 use xtask_stacks::{template_lint, templates};
 use xtask_support::generated::Mode;
 use xtask_support::python::{self, install_moto};
-use xtask_support::shell::{cargo, run};
+use xtask_support::shell::{cargo, display, run};
+use xtask_support::static_build;
 use xtask_support::tools::{
     install_missing, install_registry_test_tools, tools_dir, CDK_CHECK_PACKAGES,
 };
@@ -30,8 +31,8 @@ impl Ci {
         run(cargo().args(["fmt", "--all", "--", "--check"]))?;
         step("formatting", t);
 
-        // The tools install while the tests compile (downloads and unpacking, not the CPU
-        // the compiler needs): the AWS tests start moto; the registry tests push to a local
+        // The tools install while the tests compile (with uv: downloads and unpacking, a few
+        // seconds of CPU; pip took minutes of the compiler's): the AWS tests start moto; the registry tests push to a local
         // registry and read back with skopeo; the CDK check needs Node.js (preinstalled
         // here, else Debian's); the template checks run cfn-lint and checkov.
         let tools = std::thread::spawn(|| -> Result<()> {
@@ -43,6 +44,11 @@ impl Ci {
             }
             Ok(())
         });
+
+        // The image tests' static build of the job (`target/<triple>/image-test`, its own
+        // lock) starts now under `nice -n 19`: it takes the CPU the test build leaves idle,
+        // and the rest while the tests wait on moto, so the image tests find it done.
+        let image_build = EarlyImageBuild::start()?;
 
         // One build for lints and tests: clippy-driver compiles the workspace's own crates
         // (all targets a test run builds, every lint, warnings denied) and the dependencies
@@ -59,6 +65,7 @@ impl Ci {
         let t = Instant::now();
         run(&mut tests(&[])?)?;
         step("tests", t);
+        image_build.finish()?;
 
         // The CloudFormation template: current, and clean for cfn-lint and checkov; the
         // CDK app builds, and `cdk synth` gives the template back.
@@ -71,6 +78,51 @@ impl Ci {
         crate::forward::cdk_synth_check(linted_cargo()?)?;
         step("template checks", t);
         Ok(())
+    }
+}
+
+/// The static build the image tests use (as `xtask_image::static_build` runs it for the
+/// x86_64 image they build), started early; stopped if CI stops before it is waited for.
+struct EarlyImageBuild {
+    child: Option<std::process::Child>,
+    log: PathBuf,
+}
+
+impl EarlyImageBuild {
+    fn start() -> Result<EarlyImageBuild> {
+        std::fs::create_dir_all(tools_dir())?;
+        let log = tools_dir().join("image-test-build.log");
+        let out = std::fs::File::create(&log)?;
+        let mut cmd =
+            static_build::niced_command("x86_64-unknown-linux-gnu", static_build::TEST_PROFILE);
+        cmd.stdout(out.try_clone()?).stderr(out);
+        eprintln!("$ {} > {}", display(&cmd), log.display());
+        Ok(EarlyImageBuild {
+            child: Some(cmd.spawn()?),
+            log,
+        })
+    }
+
+    /// Waits for it; a failure points at its log (the image tests, which ran the same
+    /// build themselves, will have said more).
+    fn finish(mut self) -> Result<()> {
+        let status = self.child.take().expect("waited once").wait()?;
+        if !status.success() {
+            anyhow::bail!(
+                "the early static build for the image tests failed ({status}); its log: {}",
+                self.log.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for EarlyImageBuild {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

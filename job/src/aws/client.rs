@@ -11,6 +11,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_s3::config::RequestChecksumCalculation;
 use aws_sdk_s3::Client;
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// Longest wait for a TCP (and TLS) connection to the endpoint.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -104,7 +105,18 @@ pub fn in_use() -> InUse {
 /// The shared AWS configuration of the standard chain (profile, SSO, environment,
 /// `AWS_ENDPOINT_URL`), for the S3 and CloudFront clients alike.
 pub async fn shared_config() -> SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest()).load().await
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
+        .load()
+        .await
+}
+
+/// hyper 1 over rustls with ring, trusting the system's certificates (`SSL_CERT_FILE` in
+/// the image): what `default-https-client` gives, without aws-lc's C build.
+pub fn https_client() -> aws_sdk_s3::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// Load the shared AWS configuration and build an S3 client from it.

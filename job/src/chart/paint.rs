@@ -231,6 +231,12 @@ impl PaintCanvas {
     }
 }
 
+/// The top-left and bottom-right corners of the box two opposite corners span, in whatever
+/// order plotters gives them.
+pub(crate) fn corners(a: BackendCoord, b: BackendCoord) -> (BackendCoord, BackendCoord) {
+    ((a.0.min(b.0), a.1.min(b.1)), (a.0.max(b.0), a.1.max(b.1)))
+}
+
 fn clip(v: i32, limit: usize) -> usize {
     (v.max(0) as usize).min(limit)
 }
@@ -284,8 +290,7 @@ impl DrawingBackend for PaintBackend<'_> {
         let colour = style.color();
         if style.stroke_width() == 1 && colour.alpha >= 1.0 && (from.0 == to.0 || from.1 == to.1) {
             // Both ends included, as plotters' rasterizer draws them.
-            let (x0, x1) = (from.0.min(to.0), from.0.max(to.0));
-            let (y0, y1) = (from.1.min(to.1), from.1.max(to.1));
+            let ((x0, y0), (x1, y1)) = corners(from, to);
             self.0.fill((x0, y0), (x1 + 1, y1 + 1), Self::role(colour)?);
             return Ok(());
         }
@@ -302,14 +307,7 @@ impl DrawingBackend for PaintBackend<'_> {
         let colour = style.color();
         if fill && colour.alpha >= 1.0 {
             // The bottom-right corner excluded, as plotters' bitmap backend fills.
-            let (x0, x1) = (
-                upper_left.0.min(bottom_right.0),
-                upper_left.0.max(bottom_right.0),
-            );
-            let (y0, y1) = (
-                upper_left.1.min(bottom_right.1),
-                upper_left.1.max(bottom_right.1),
-            );
+            let ((x0, y0), (x1, y1)) = corners(upper_left, bottom_right);
             self.0.fill((x0, y0), (x1, y1), Self::role(colour)?);
             return Ok(());
         }

@@ -418,14 +418,7 @@ impl Marks for Backend<'_> {
         colour: plotters::style::RGBColor,
         hover: &BarHover<'_>,
     ) -> Result<(), DrawingErrorKind<Infallible>> {
-        let (x0, x1) = (
-            upper_left.0.min(bottom_right.0),
-            upper_left.0.max(bottom_right.0),
-        );
-        let (y0, y1) = (
-            upper_left.1.min(bottom_right.1),
-            upper_left.1.max(bottom_right.1),
-        );
+        let ((x0, y0), (x1, y1)) = paint::corners(upper_left, bottom_right);
         self.doc.bar(
             (x0, y0),
             (x1, y1),
@@ -472,8 +465,7 @@ impl DrawingBackend for Backend<'_> {
         let Some(c) = opaque(&style.color()) else {
             return Ok(());
         };
-        let (x0, x1) = (from.0.min(to.0), from.0.max(to.0));
-        let (y0, y1) = (from.1.min(to.1), from.1.max(to.1));
+        let ((x0, y0), (x1, y1)) = paint::corners(from, to);
         if (x0 == x1 || y0 == y1) && style.stroke_width() == 1 {
             self.doc.fill((x0, y0), (x1 + 1, y1 + 1), c);
         } else {
@@ -499,14 +491,7 @@ impl DrawingBackend for Backend<'_> {
         let Some(c) = opaque(&style.color()) else {
             return Ok(());
         };
-        let (x0, x1) = (
-            upper_left.0.min(bottom_right.0),
-            upper_left.0.max(bottom_right.0),
-        );
-        let (y0, y1) = (
-            upper_left.1.min(bottom_right.1),
-            upper_left.1.max(bottom_right.1),
-        );
+        let ((x0, y0), (x1, y1)) = paint::corners(upper_left, bottom_right);
         if fill {
             // The bitmap fills up to, not including, the bottom-right corner.
             self.doc.fill((x0, y0), (x1, y1), c);

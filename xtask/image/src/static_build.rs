@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use anyhow::{bail, Context, Result};
 
 use crate::{elf, Arch};
-use xtask_support::shell::{cargo, display, project_root};
+use xtask_support::shell::display;
 
 /// Which cargo profile the static executable is built in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ impl Profile {
     pub fn name(self) -> &'static str {
         match self {
             Profile::Release => "release",
-            Profile::Test => "image-test",
+            Profile::Test => xtask_support::static_build::TEST_PROFILE,
         }
     }
 }
@@ -39,18 +39,14 @@ impl Profile {
 pub fn build(arch: Arch, profile: Profile) -> Result<PathBuf> {
     let target = arch.rust_target();
     ensure_target_installed(target)?;
-    let flags = rustflags();
-    let mut cmd = cargo();
-    cmd.args(["build", "--profile", profile.name(), "--target", target])
-        .args(["--package", "author-stats", "--bin", "author-stats"])
-        .arg("--message-format=json-render-diagnostics")
-        .env_remove("RUSTFLAGS")
-        // The shipped build is plain rustc, also when started from a linting test run.
-        .env_remove("RUSTC_WORKSPACE_WRAPPER")
-        .env_remove("CLIPPY_ARGS")
-        .env("CARGO_ENCODED_RUSTFLAGS", flags.join("\x1f"))
+    let mut cmd = xtask_support::static_build::command(target, profile.name());
+    cmd.arg("--message-format=json-render-diagnostics")
         .stdout(Stdio::piped());
-    eprintln!("$ RUSTFLAGS='{}' {}", flags.join(" "), display(&cmd));
+    eprintln!(
+        "$ RUSTFLAGS='{}' {}",
+        xtask_support::static_build::rustflags().join(" "),
+        display(&cmd)
+    );
     let mut child = cmd
         .spawn()
         .context("could not start cargo for the static build")?;
@@ -73,26 +69,6 @@ pub fn build(arch: Arch, profile: Profile) -> Result<PathBuf> {
         executable.context("cargo reported no author-stats executable for the static build")?;
     check_static(&executable, arch)?;
     Ok(executable)
-}
-
-/// `-C target-feature=+crt-static`, plus path remapping so the binary does not embed this
-/// checkout's or this user's directories (the image is then the same from any clone path).
-fn rustflags() -> Vec<String> {
-    let mut flags = vec!["-C".to_owned(), "target-feature=+crt-static".to_owned()];
-    flags.push(format!(
-        "--remap-path-prefix={}=/src",
-        project_root().display()
-    ));
-    if let Some(home) = cargo_home() {
-        flags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
-    }
-    flags
-}
-
-fn cargo_home() -> Option<PathBuf> {
-    std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
 }
 
 /// The `executable` of a `compiler-artifact` message for the author-stats binary.

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{bail, Context, Result};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 
 /// `--profile` and `--region`, for every verb that talks to AWS.
 #[derive(clap::Args, Clone, Debug, Default)]
@@ -24,7 +25,12 @@ pub struct AwsAccess {
 impl AwsAccess {
     /// The SDK configuration: `--region`, else `fallback_region`, else the standard chain.
     pub async fn sdk_config(&self, fallback_region: Option<&str>) -> Result<SdkConfig> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        // hyper 1 over rustls with ring and the system's certificates: what the SDK's
+        // `default-https-client` gives, without building aws-lc's C library.
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https);
         if let Some(profile) = &self.profile {
             if !profile_exists(profile) {
                 bail!(

@@ -266,7 +266,7 @@ fn read_through(
         .arg(out)
         .args(["--now", SAMPLE_NOW, "--days", "7"])
         .args(["--download-concurrency", &concurrency.to_string()]);
-    Moto::environment(
+    job_environment(
         &mut cmd,
         if link {
             &proxy.endpoint
@@ -356,6 +356,13 @@ impl Measured {
     }
 }
 
+/// Points a job command at `endpoint` (moto, or the link or origin in front of it) and at
+/// nothing else of this machine's AWS configuration; plain progress lines.
+fn job_environment(cmd: &mut Command, endpoint: &str) {
+    testkit::child_env::point_aws_at(cmd, endpoint);
+    cmd.env("CI", "true");
+}
+
 /// A moto server on a free loopback port, stopped by PID when dropped.
 struct Moto {
     child: Child,
@@ -398,46 +405,29 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// One unsigned HTTP/1.1 request (moto accepts them); fails unless 2xx.
-    fn put(&self, path: &str, body: &[u8]) -> Result<()> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        write!(
-            stream,
-            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.port,
-            body.len()
-        )?;
-        stream.write_all(body)?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer)?;
-        let status = answer.split_whitespace().nth(1).unwrap_or("");
-        if !status.starts_with('2') {
-            bail!(
-                "moto answered PUT {path} with: {}",
-                answer.lines().next().unwrap_or("")
-            );
-        }
-        Ok(())
-    }
-
     fn create_bucket(&self, bucket: &str) -> Result<()> {
-        self.put(&format!("/{bucket}"), b"")
+        self.put(&format!("/{bucket}"), 0, std::io::empty())
     }
 
     /// PUT a file's bytes, streamed from disk (the 10× export is 0.5 GB: held in this
     /// process, it would count in every job's peak RSS measured after, as `wait4` reports
     /// a child's high-water mark from the fork on).
     fn put_file(&self, path: &str, file: &Path) -> Result<()> {
-        let mut source =
-            fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
+        let source = fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
         let len = source.metadata()?.len();
+        self.put(path, len, source)
+    }
+
+    /// One unsigned HTTP/1.1 PUT of `len` bytes from `body` (moto accepts them); fails
+    /// unless 2xx.
+    fn put(&self, path: &str, len: u64, mut body: impl Read) -> Result<()> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         write!(
             stream,
             "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n",
             self.port,
         )?;
-        std::io::copy(&mut source, &mut stream)?;
+        std::io::copy(&mut body, &mut stream)?;
         let mut answer = String::new();
         stream.read_to_string(&mut answer)?;
         let status = answer.split_whitespace().nth(1).unwrap_or("");
@@ -453,26 +443,6 @@ impl Moto {
     /// CPU seconds (user + system) the moto server has used so far.
     fn cpu(&self) -> Result<f64> {
         cpu_of(&self.child.id().to_string())
-    }
-
-    /// Point a job command at `endpoint` (moto or a proxy in front of it) with test-only
-    /// credentials and nothing from this machine's AWS configuration.
-    fn environment(cmd: &mut Command, endpoint: &str) {
-        for var in ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API"] {
-            cmd.env_remove(var);
-        }
-        cmd.env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "bench")
-            .env("AWS_SECRET_ACCESS_KEY", "bench")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_MAX_ATTEMPTS", "1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", "/nonexistent/aws/config")
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/aws/credentials",
-            )
-            .env("CI", "true");
     }
 
     /// Lines of the request log so far.
@@ -498,7 +468,7 @@ impl Moto {
                 &format!("s3://{CHARTS_BUCKET}/{DEFAULT_CHARTS_PREFIX}"),
             ])
             .args(["--now", SAMPLE_NOW, "--days", days, "--json"]);
-        Self::environment(&mut cmd, &self.endpoint());
+        job_environment(&mut cmd, &self.endpoint());
         let line = display(&cmd);
         let started = Instant::now();
         let output = cmd

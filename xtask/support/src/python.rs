@@ -1,7 +1,8 @@
 //! Python tools from PyPI (cfn-lint, checkov, moto …), each pinned and installed into its own
 //! virtualenv under `target/tools/<name>-venv`, because their dependency pins conflict.
-//! The first use creates the venv (seconds to a minute); a stamp file holding the requirement
-//! list makes every later call instant. Needs `python3` with the `venv` module.
+//! The first use creates the venv with uv (seconds; pip when uv cannot be had); a stamp file
+//! holding the requirement list makes every later call instant. Needs `python3` with the
+//! `venv` module.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -63,6 +64,41 @@ pub fn venv_bin(venv: &Path, program: &str) -> PathBuf {
 /// Makes sure `target/tools/<name>-venv` exists with exactly `requirements` installed and
 /// returns its path. Idempotent and safe to call from several processes or threads at once.
 pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
+    provision(name, requirements, |python, venv| match uv() {
+        Ok(uv) => install_with_uv(&uv, python, venv, requirements).or_else(|e| {
+            eprintln!("pytools: uv could not install {name} ({e:#}); trying pip");
+            fs::remove_dir_all(venv).with_context(|| format!("removing {}", venv.display()))?;
+            install_with_pip(python, venv, requirements)
+        }),
+        Err(e) => {
+            eprintln!("pytools: uv is not available ({e:#}); installing {name} with pip");
+            install_with_pip(python, venv, requirements)
+        }
+    })
+}
+
+/// uv, pinned: it resolves and unpacks a tool in seconds where pip 23 spends a minute of
+/// CPU on index pages (measured here: checkov 3.3 s with uv against 79 s with pip, moto 3.8 s
+/// against 135 s; CI runs the installs beside the test build, so pip's CPU slowed the
+/// compile). Installed once with pip into `target/tools/uv-venv`; its download cache is
+/// `target/tools/uv-cache`.
+pub const UV_REQUIREMENT: &str = "uv==0.13.9";
+
+/// The `uv` program, installing it with pip the first time.
+fn uv() -> Result<PathBuf> {
+    let venv = provision("uv", &[UV_REQUIREMENT], |python, venv| {
+        install_with_pip(python, venv, &[UV_REQUIREMENT])
+    })?;
+    Ok(venv_bin(&venv, "uv"))
+}
+
+/// `target/tools/<name>-venv` holding `requirements`, made by `install` unless a stamp says
+/// a complete install of exactly these requirements is already there. Holds a lock per venv.
+fn provision(
+    name: &str,
+    requirements: &[&str],
+    install: impl FnOnce(&str, &Path) -> Result<()>,
+) -> Result<PathBuf> {
     let dir = tools_dir();
     let venv = dir.join(format!("{name}-venv"));
     let stamp_path = venv.join(STAMP);
@@ -77,7 +113,6 @@ pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
     if fs::read_to_string(&stamp_path).is_ok_and(|s| s == wanted) {
         return Ok(venv);
     }
-
     let started = Instant::now();
     eprintln!(
         "pytools: installing {} into {} (first run only)",
@@ -87,7 +122,49 @@ pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
     if venv.exists() {
         fs::remove_dir_all(&venv).with_context(|| format!("removing stale {}", venv.display()))?;
     }
-    quiet(Command::new(&python).arg("-m").arg("venv").arg(&venv)).with_context(|| {
+    install(&python, &venv)?;
+    fs::write(&stamp_path, wanted).with_context(|| format!("writing {}", stamp_path.display()))?;
+    eprintln!(
+        "pytools: {name} ready in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(venv)
+}
+
+/// `uv venv` and `uv pip install` with the system's certificate store (as pip uses it here)
+/// and the index pip is pointed at, if the environment points it anywhere.
+fn install_with_uv(uv: &Path, python: &str, venv: &Path, requirements: &[&str]) -> Result<()> {
+    let with_env = |cmd: &mut Command| {
+        cmd.env("UV_CACHE_DIR", tools_dir().join("uv-cache"))
+            .env("UV_NATIVE_TLS", "1")
+            .env("UV_NO_PROGRESS", "1");
+        for (pip, uv) in [
+            ("PIP_INDEX_URL", "UV_INDEX_URL"),
+            ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"),
+        ] {
+            if let (Some(value), None) = (std::env::var_os(pip), std::env::var_os(uv)) {
+                cmd.env(uv, value);
+            }
+        }
+    };
+    let mut create = Command::new(uv);
+    create
+        .args(["venv", "--quiet", "--python", python])
+        .arg(venv);
+    with_env(&mut create);
+    quiet(&mut create)?;
+    let mut install = Command::new(uv);
+    install
+        .args(["pip", "install", "--quiet", "--python"])
+        .arg(venv_bin(venv, "python"))
+        .args(requirements);
+    with_env(&mut install);
+    quiet(&mut install)
+}
+
+/// `python -m venv` and `pip install`: the way without uv.
+fn install_with_pip(python: &str, venv: &Path, requirements: &[&str]) -> Result<()> {
+    quiet(Command::new(python).arg("-m").arg("venv").arg(venv)).with_context(|| {
         format!(
             "could not create a Python virtualenv with `{python} -m venv`. Install Python 3 \
              with its venv module (Debian/Ubuntu: `apt-get install python3-venv`), or point \
@@ -95,7 +172,7 @@ pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
         )
     })?;
     quiet(
-        Command::new(venv_bin(&venv, "python"))
+        Command::new(venv_bin(venv, "python"))
             .args([
                 "-m",
                 "pip",
@@ -111,13 +188,7 @@ pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
             "pip could not install {} (PyPI must be reachable, or pip configured for a mirror)",
             requirements.join(" ")
         )
-    })?;
-    fs::write(&stamp_path, wanted).with_context(|| format!("writing {}", stamp_path.display()))?;
-    eprintln!(
-        "pytools: {name} ready in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    Ok(venv)
+    })
 }
 
 /// Marks a complete install: the requirement list and the interpreter it was built with.
