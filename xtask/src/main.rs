@@ -48,7 +48,8 @@ enum Command {
     Deploy(Forward),
     /// Preview the change set a deploy would make (never executed).
     Diff(Forward),
-    /// Run the deployed function now and print its summary (--days 5475: the backfill).
+    /// Run the deployed function now and print its summary (--changed: the charts whose data,
+    /// style or renderer changed, as the daily run; --all: every author).
     Invoke(Forward),
     /// The function's recent log lines (--follow to keep reading).
     Logs(Forward),
