@@ -162,8 +162,8 @@ pub(super) fn measure(job: &Path, data: &Path, outs: &Outputs, runs: u32) -> Res
 pub(super) fn print(rows: &[Row], inflate_s: f64) {
     println!(
         "daily run as scheduled (--changed), after the backfill:\n  {:<30} {:>8} {:>7} {:>8} \
-         {:>8} {:>6} {:>9}",
-        "", "wall", "× bare", "CPU", "rendered", "files", "peak RSS"
+         {:>8} {:>8} {:>6} {:>9}",
+        "", "wall", "× bare", "ingest", "CPU", "rendered", "files", "peak RSS"
     );
     for row in rows {
         let wall = row.measured.wall.as_secs_f64();
@@ -174,10 +174,12 @@ pub(super) fn print(rows: &[Row], inflate_s: f64) {
             (ratio <= 1.3, "≤ 1.3× bare inflate".to_owned())
         };
         println!(
-            "  {:<30} {:>6.3} s {:>6.2}× {:>6.2} s {:>8} {:>6} {:>5.1} MiB {:>6}  {target}",
+            "  {:<30} {:>6.3} s {:>6.2}× {:>6.2} s {:>6.2} s {:>8} {:>6} {:>5.1} MiB {:>6}  {target}",
             row.what,
             wall,
             ratio,
+            // The posts phase: reading and counting the export, before any render.
+            row.measured.phase_secs("posts").unwrap_or(f64::NAN),
             row.measured.cpu.as_secs_f64(),
             row.rendered,
             row.files_written,
