@@ -1,7 +1,8 @@
 //! The watching sheet's tiny HTTP server: 127.0.0.1 only, GET and HEAD, one request per
 //! connection, the request head read up to 8 KiB with a timeout, at most a few connections
 //! at once. It serves the files of the sheet's folder by name (regular files only, links
-//! not followed, no subfolders) and the sheet's version at [`page::VERSION_PATH`].
+//! not followed, no subfolders) and the sheet's version at [`page::VERSION_PATH`]; a request
+//! whose `Host` is not 127.0.0.1 or localhost at its port (DNS rebinding) is refused.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -44,7 +45,7 @@ pub fn start(root: PathBuf, port: u16, version: Arc<AtomicU64>) -> Result<Socket
             let (root, version, active) = (root.clone(), version.clone(), active.clone());
             thread::spawn(move || {
                 // A client that goes away mid-answer is no concern of the sheet's.
-                let _ = answer(stream, &root, &version);
+                let _ = answer(stream, &root, &version, addr.port());
                 active.fetch_sub(1, Ordering::SeqCst);
             });
         }
@@ -53,7 +54,12 @@ pub fn start(root: PathBuf, port: u16, version: Arc<AtomicU64>) -> Result<Socket
 }
 
 /// Read one request and answer it.
-fn answer(mut stream: TcpStream, root: &std::path::Path, version: &AtomicU64) -> io::Result<()> {
+fn answer(
+    mut stream: TcpStream,
+    root: &std::path::Path,
+    version: &AtomicU64,
+    port: u16,
+) -> io::Result<()> {
     stream.set_read_timeout(Some(TIMEOUT))?;
     stream.set_write_timeout(Some(TIMEOUT))?;
     let Some(head) = read_head(&mut stream)? else {
@@ -65,6 +71,15 @@ fn answer(mut stream: TcpStream, root: &std::path::Path, version: &AtomicU64) ->
             true,
         );
     };
+    if !host_is_local(&head, port) {
+        return respond(
+            &mut stream,
+            421,
+            "text/plain",
+            b"served to 127.0.0.1 only\n",
+            true,
+        );
+    }
     let mut words = head.lines().next().unwrap_or("").split(' ');
     let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let body = method == "GET";
@@ -85,6 +100,23 @@ fn answer(mut stream: TcpStream, root: &std::path::Path, version: &AtomicU64) ->
         Some(bytes) => respond(&mut stream, 200, content_type(name), &bytes, body),
         None => respond(&mut stream, 404, "text/plain", b"not found\n", body),
     }
+}
+
+/// Whether the head's `Host` is this server as a local page names it (a page of another
+/// site that a rebound DNS name points at 127.0.0.1 sends its own name). No `Host` (HTTP/1.0)
+/// is let through: a browser always sends one.
+fn host_is_local(head: &str, port: u16) -> bool {
+    let host = head.lines().skip(1).find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.trim()
+            .eq_ignore_ascii_case("host")
+            .then(|| value.trim())
+    });
+    host.is_none_or(|host| {
+        [format!("127.0.0.1:{port}"), format!("localhost:{port}")]
+            .iter()
+            .any(|ok| host.eq_ignore_ascii_case(ok))
+    })
 }
 
 /// The request head up to its blank line; `None` when it is longer than [`MAX_HEAD`].
@@ -151,6 +183,7 @@ fn respond(
         200 => "OK",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         _ => "Request Header Fields Too Large",
     };
     write!(
@@ -195,7 +228,7 @@ mod tests {
         let version = Arc::new(AtomicU64::new(41));
         let addr = start(dir.path().to_owned(), 0, version.clone()).unwrap();
         assert!(addr.ip().is_loopback());
-        let page = get(addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        let page = get(addr, &format!("GET / HTTP/1.1\r\nHost: {addr}\r\n\r\n"));
         assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
         assert!(page.ends_with("<p>sheet</p>"), "{page}");
         version.store(42, Ordering::SeqCst);
@@ -208,6 +241,17 @@ mod tests {
             assert!(get(addr, request).starts_with("HTTP/1.1 404"), "{request}");
         }
         assert!(get(addr, "POST / HTTP/1.1\r\n\r\n").starts_with("HTTP/1.1 405"));
+        let port = addr.port();
+        assert!(get(
+            addr,
+            &format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n")
+        )
+        .starts_with("HTTP/1.1 200"));
+        let rebound = format!("GET / HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n");
+        assert!(
+            get(addr, &rebound).starts_with("HTTP/1.1 421"),
+            "a rebound name"
+        );
         // A head past the limit is answered and closed, not read on (the client, still
         // writing, may see the answer or a reset).
         let mut s = TcpStream::connect(addr).unwrap();
