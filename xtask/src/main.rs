@@ -6,7 +6,7 @@
 
 use clap::{Parser, Subcommand};
 use xtask::forward::{Forward, CDK, LIFECYCLE};
-use xtask::{bench, ci, demo, sample, synth};
+use xtask::{bench, ci, demo, preview, sample, synth};
 
 #[derive(Parser)]
 #[command(
@@ -25,6 +25,9 @@ struct Cli {
 enum Command {
     /// Generate the sample export, run the job on it and write a chart gallery.
     Demo(demo::Demo),
+    /// The specimen sheet: synthetic authors that stress the design, drawn in a style on one
+    /// page (--watch: served on 127.0.0.1, redrawn and reloaded when the style file is saved).
+    Preview(preview::Preview),
     /// Write the built-in sample export (same flags, same bytes) into a local folder.
     Sample(sample::Sample),
     /// Speed and memory of the release job on seed-scale data (prints, never asserts).
@@ -45,7 +48,8 @@ enum Command {
     Deploy(Forward),
     /// Preview the change set a deploy would make (never executed).
     Diff(Forward),
-    /// Run the deployed function now and print its summary (--days 5475: the backfill).
+    /// Run the deployed function now and print its summary (--changed: the charts whose data,
+    /// style or renderer changed, as the daily run; --all: every author).
     Invoke(Forward),
     /// The function's recent log lines (--follow to keep reading).
     Logs(Forward),
@@ -68,6 +72,7 @@ fn main() {
     let lifecycle = |verb: &str, args: Forward| args.run(LIFECYCLE, Some(verb), verbose);
     let result = match cli.command {
         Command::Demo(cmd) => cmd.run(),
+        Command::Preview(cmd) => cmd.run(),
         Command::Sample(cmd) => cmd.run(),
         Command::Bench(cmd) => cmd.run(),
         Command::Ci(cmd) => cmd.run(),

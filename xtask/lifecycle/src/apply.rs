@@ -1,6 +1,6 @@
 //! Applying a reviewed change set, shared by `deploy`, `bootstrap` and the apply of a kept
 //! plan: ask (unless `--yes`), execute, stream the stack's events until it settles, then
-//! finish: the outputs, the production warning and the backfill a new stack or style needs.
+//! finish: the outputs, the production warning and the backfill a new stack, style or image needs.
 
 use std::time::Duration;
 
@@ -18,12 +18,12 @@ use crate::review::{self, Review};
 use crate::stack_state::{self, next_step, Next, StackInfo};
 use crate::stack_status::StackStatus;
 use crate::ui::{table, Ui};
-use xtask_stacks::main_stack::outputs;
+use xtask_stacks::main_stack::{outputs, params};
 use xtask_stacks::stage_style;
 use xtask_stacks::stages::Stage;
 
 /// After an executed change set: the outputs, the production warning, and the backfill
-/// when the stack was created or its chart style changed. Returns the deploy report.
+/// when the stack was created or its chart style or image changed. Returns the deploy report.
 #[allow(clippy::too_many_arguments)]
 pub async fn finish(
     clients: &Clients,
@@ -62,18 +62,26 @@ pub async fn finish(
         "termination_protection": info.termination_protection,
         "backfill": null,
     });
-    let style_changed = review.changes_parameter(stage_style::PARAMETER);
-    match backfill::decide(true, create, style_changed, backfill_enabled) {
+    let changed = backfill::Changed {
+        stack: create,
+        style: review.changes_parameter(stage_style::PARAMETER),
+        image: review.changes_parameter(params::IMAGE_URI),
+    };
+    match backfill::decide(true, changed, backfill_enabled) {
         Some(reason) => {
             let summary = backfill::run(clients, stage, reason, poll, ui).await?;
             report["backfill"] = json!({ "reason": reason.as_str(), "summary": summary });
         }
-        None if !backfill_enabled && (create || style_changed) => ui.say(format!(
-            "no backfill (--no-backfill): run `cargo xtask invoke --stage {} --all` to draw \
-             every chart now",
-            stage.name
-        )),
-        None => {}
+        None => {
+            if let Some(reason) = changed.reason() {
+                ui.say(format!(
+                    "no backfill (--no-backfill), although {}: run `cargo xtask invoke --stage \
+                     {} --changed` to draw those charts now (else the next daily run does)",
+                    reason.as_str(),
+                    stage.name
+                ));
+            }
+        }
     }
     Ok(report)
 }

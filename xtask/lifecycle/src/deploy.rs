@@ -1,7 +1,7 @@
 //! `cargo xtask deploy`: build and push the image (not when ECR has its digest already),
 //! synthesize, propose a change set (CREATE or UPDATE), show it (resources, parameters old
 //! → new, security), ask, execute, stream the stack's events to the end, print the outputs
-//! with the charts' base URL, and backfill a new stack or a new chart style. With
+//! with the charts' base URL, and backfill a new stack, chart style or image. With
 //! `--no-execute` the change set is kept instead (the plan); `--change-set NAME` executes a
 //! kept one (the apply, in `kept_change_set`).
 
@@ -58,8 +58,8 @@ pub struct Deploy {
     /// changed since it was planned. Builds and pushes nothing.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["image", "params"])]
     pub change_set: Option<String>,
-    /// Do not run the function once with {"all": true} after the stack is created or its
-    /// chart style changed.
+    /// Do not run the function once with {"changed": true} after the stack is created or its
+    /// chart style or image changed (the next daily run draws those charts instead).
     #[arg(long)]
     pub no_backfill: bool,
     #[command(flatten)]

@@ -1,5 +1,6 @@
-//! `cargo xtask invoke`: run the job now and print its summary; `--days 5475` is the
-//! 15-year backfill. A stage whose stack has the fan-out's state machine (`FanOut=true`)
+//! `cargo xtask invoke`: run the job now and print its summary; `--changed` draws what the
+//! daily schedule would (exactly the charts whose data, style or renderer changed), `--all`
+//! every listed author, `--days 5475` the 15-year backfill. A stage whose stack has the fan-out's state machine (`FanOut=true`)
 //! runs as one execution of it (`execution`), any other as one synchronous invocation of
 //! the function; the event, the summary and the exit codes are the same either way.
 
@@ -29,6 +30,11 @@ pub struct Invoke {
     /// Render every listed author, whatever the age of their posts (the window `all`).
     #[arg(long, conflicts_with = "days")]
     pub all: bool,
+    /// Render exactly the authors whose charts' digest differs from the published index's
+    /// (the window `changed`, the daily schedule's): a post added or removed anywhere in
+    /// their history, a new author, a new month, style or renderer; nobody else.
+    #[arg(long, conflicts_with_all = ["days", "all"])]
+    pub changed: bool,
     /// Compute and report, write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -52,6 +58,7 @@ impl Invoke {
         }
         for (flag, name) in [
             (self.all, "all"),
+            (self.changed, "changed"),
             (self.allow_shrink, "allow_shrink"),
             (self.allow_empty, "allow_empty"),
             (self.force, "force"),
@@ -96,7 +103,7 @@ impl Invoke {
 pub enum Origin {
     /// `cargo xtask invoke`.
     Invoke,
-    /// Deploy's run after a creation or a style change.
+    /// Deploy's run after a creation, a style or an image change.
     Backfill,
     /// Rebuild's check run.
     Smoke,
@@ -172,4 +179,54 @@ async fn invoke_function(clients: &Clients, stage: &Stage, event: Value, ui: &Ui
     }
     serde_json::from_str(&payload)
         .with_context(|| format!("{function} answered with something other than JSON: {payload}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        invoke: Invoke,
+    }
+
+    fn event(args: &[&str]) -> Value {
+        let cli = Cli::try_parse_from(std::iter::once("invoke").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+        cli.invoke.event()
+    }
+
+    #[test]
+    fn changed_sends_the_daily_schedules_window() {
+        assert_eq!(
+            event(&["--changed"]),
+            json!({"dry_run": false, "changed": true})
+        );
+        assert_eq!(
+            event(&["--changed", "--dry-run"]),
+            json!({"dry_run": true, "changed": true})
+        );
+    }
+
+    #[test]
+    fn the_other_windows_are_as_they_were() {
+        assert_eq!(event(&[]), json!({"dry_run": false}));
+        assert_eq!(
+            event(&["--days", "5475"]),
+            json!({"dry_run": false, "days": 5475})
+        );
+        assert_eq!(event(&["--all"]), json!({"dry_run": false, "all": true}));
+    }
+
+    #[test]
+    fn changed_excludes_the_other_windows() {
+        for args in [["--changed", "--all"], ["--changed", "--days=7"]] {
+            let e = Cli::try_parse_from(std::iter::once("invoke").chain(args))
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} parsed"));
+            assert_eq!(e.kind(), clap::error::ErrorKind::ArgumentConflict, "{e}");
+        }
+    }
 }

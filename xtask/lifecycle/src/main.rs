@@ -35,7 +35,8 @@ enum Command {
     Deploy(deploy::Deploy),
     /// Preview the change set a deploy would make (never executed).
     Diff(diff::Diff),
-    /// Run the deployed function now and print its summary (--days 5475: the backfill).
+    /// Run the deployed function now and print its summary (--changed: the charts whose data,
+    /// style or renderer changed, as the daily run; --all: every author).
     Invoke(invoke::Invoke),
     /// The function's recent log lines (--follow to keep reading).
     Logs(logs::Logs),

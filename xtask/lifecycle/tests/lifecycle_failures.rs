@@ -768,7 +768,7 @@ fn invoke_on_a_fan_out_stage_polls_the_execution_until_it_settles_and_returns_it
     let summary = block_on(invoke(
         &clients(&replay),
         &stage(),
-        serde_json::json!({"dry_run": false, "all": true}),
+        serde_json::json!({"changed": true}),
         Origin::Backfill,
         Duration::from_millis(1),
         &ui(),
@@ -788,7 +788,7 @@ fn invoke_on_a_fan_out_stage_polls_the_execution_until_it_settles_and_returns_it
         "{start}"
     );
     let input: serde_json::Value = serde_json::from_str(start["input"].as_str().unwrap()).unwrap();
-    assert_eq!(input, serde_json::json!({"dry_run": false, "all": true}));
+    assert_eq!(input, serde_json::json!({"changed": true}));
     // Nothing went to the function.
     assert!(replay.calls(INVOCATIONS).is_empty());
 }

@@ -23,6 +23,8 @@ pub(crate) struct Measured {
     pub(crate) max_rss_kib: u64,
     /// What it printed on stderr (with `CI=true`, the job's plain progress lines).
     pub(crate) stderr: String,
+    /// What it printed on stdout (the job's run summary, one JSON line).
+    pub(crate) stdout: String,
 }
 
 impl Measured {
@@ -36,27 +38,33 @@ impl Measured {
     }
 }
 
-/// Run `cmd` to completion (stdout discarded, stderr kept) and measure it.
+/// Run `cmd` to completion (stdout and stderr kept) and measure it.
 // The one `unsafe` of the workspace: `wait4`, for the child's peak RSS (SAFETY below).
 #[allow(unsafe_code)]
 pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
     let line = display(cmd);
     let started = Instant::now();
     let mut child = cmd
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env("CI", "true")
         .spawn()
         .with_context(|| format!("cannot start `{line}`"))?;
     let pid = child.id() as libc::pid_t;
-    // Read stderr while the child runs, so a chatty child never blocks on a full pipe.
-    let reader = child.stderr.take().map(|mut err| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = io::Read::read_to_string(&mut err, &mut text);
-            text
+    // Read both pipes while the child runs, so a chatty child never blocks on a full pipe.
+    fn drain(
+        pipe: Option<impl io::Read + Send + 'static>,
+    ) -> Option<std::thread::JoinHandle<String>> {
+        pipe.map(|mut pipe| {
+            std::thread::spawn(move || {
+                let mut text = String::new();
+                let _ = io::Read::read_to_string(&mut pipe, &mut text);
+                text
+            })
         })
-    });
+    }
+    let reader = drain(child.stderr.take());
+    let out_reader = drain(child.stdout.take());
     let mut status: libc::c_int = 0;
     // SAFETY: `rusage` is plain old data, so a zeroed value is valid; `wait4` writes into
     // the two out-pointers, which point at live locals of the right types. The child is
@@ -71,6 +79,7 @@ pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
         );
     }
     let stderr = reader.and_then(|r| r.join().ok()).unwrap_or_default();
+    let stdout = out_reader.and_then(|r| r.join().ok()).unwrap_or_default();
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!("`{line}` failed (status {status}): {stderr}");
     }
@@ -83,6 +92,7 @@ pub(crate) fn measure(cmd: &mut Command) -> Result<Measured> {
         system: time(usage.ru_stime),
         max_rss_kib: usage.ru_maxrss as u64,
         stderr,
+        stdout,
     })
 }
 

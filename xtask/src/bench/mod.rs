@@ -6,6 +6,7 @@
 use anyhow::Result;
 
 mod bombs;
+mod daily;
 mod data_set;
 mod fanout;
 mod measure;
