@@ -17,7 +17,7 @@ use contract::defaults::SAMPLE_NOW;
 use contract::files::{AUTHORS_FILE, INDEX_FILE, POSTS_FILE};
 use flate2::write::GzEncoder;
 
-use super::measure::{best_of, measure as measure_run, mib, verdict, Measured};
+use super::measure::{best_of, measure as measure_run, mib, run_on, verdict, Measured};
 use super::out::Outputs;
 use xtask_support::shell::project_root;
 
@@ -42,15 +42,8 @@ pub(super) struct Row {
 
 /// `author-stats run --changed` on `data` into `out` at `now`.
 fn changed_run(job: &Path, data: &Path, out: &Path, now: &str) -> Command {
-    let mut cmd = Command::new(job);
-    cmd.arg("run")
-        .arg("--posts")
-        .arg(data.join(POSTS_FILE))
-        .arg("--authors")
-        .arg(data.join(AUTHORS_FILE))
-        .arg("--out")
-        .arg(out)
-        .args(["--changed", "--json", "--now", now]);
+    let mut cmd = run_on(job, data, out);
+    cmd.args(["--changed", "--json", "--now", now]);
     cmd
 }
 

@@ -123,6 +123,14 @@ pub(crate) fn best_of(
 /// `author-stats run` on a data set into `out` (a fresh folder of [`Outputs`]), at the
 /// sample's `--now`.
 pub(crate) fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command {
+    let mut cmd = run_on(job, data, out);
+    cmd.args(["--days", &days.to_string(), "--now", SAMPLE_NOW]);
+    cmd
+}
+
+/// `author-stats run` reading a data set's two files and writing into `out`; the caller
+/// adds the window and `--now`.
+pub(crate) fn run_on(job: &Path, data: &Path, out: &Path) -> Command {
     let mut cmd = Command::new(job);
     cmd.arg("run")
         .arg("--posts")
@@ -130,8 +138,7 @@ pub(crate) fn job_run(job: &Path, data: &Path, out: &Path, days: u32) -> Command
         .arg("--authors")
         .arg(data.join(AUTHORS_FILE))
         .arg("--out")
-        .arg(out)
-        .args(["--days", &days.to_string(), "--now", SAMPLE_NOW]);
+        .arg(out);
     cmd
 }
 

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::shell::{cargo, project_root};
+use crate::shell::{cargo, forget_package_env, project_root};
 
 /// The cargo profile of the image tests' static build (Cargo.toml's `[profile.image-test]`).
 pub const TEST_PROFILE: &str = "image-test";
@@ -22,6 +22,7 @@ pub fn niced_command(target: &str, profile: &str) -> Command {
     nice.current_dir(project_root())
         .args(["-n", "19"])
         .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    forget_package_env(&mut nice);
     with_build_args(nice, target, profile)
 }
 
