@@ -303,8 +303,8 @@ impl Seed {
                 avg_svg / 1000.0,
                 self.svg_largest as f64 / 1000.0
             ),
-            "≤ 16 KB before compression",
-            avg_svg <= 16_000.0,
+            "≤ 20 KB before compression",
+            avg_svg <= SVG_AVERAGE_BYTES,
         );
         for (name, ms) in &self.formats.costs {
             row(
@@ -321,11 +321,15 @@ impl Seed {
                 self.formats.svg_average / 1000.0,
                 self.formats.svg_largest / 1000.0
             ),
-            "≤ 16 KB",
-            self.formats.svg_average <= 16_000.0,
+            "≤ 20 KB before compression",
+            self.formats.svg_average <= SVG_AVERAGE_BYTES,
         );
     }
 }
+
+/// The SVG's average size before compression (issue "Charts that change only when their
+/// data does": the hover titles, a month and its count per bar, within 20 KB).
+const SVG_AVERAGE_BYTES: f64 = 20_000.0;
 
 /// The daily run on 10× longer bodies: its peak memory must stay near the seed's.
 pub(super) fn ten_x_bodies(job: &Path, outs: &Outputs, daily: &Measured) -> Result<()> {
