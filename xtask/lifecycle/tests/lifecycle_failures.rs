@@ -79,7 +79,19 @@ fn stacks(status: &str, reason: &str) -> String {
 }
 
 /// Events, newest first: (id, logical id, type, status, reason).
-fn events(list: &[(&str, &str, &str, &str, &str)]) -> String {
+/// One stack event of the stack itself: (event id, logical id, type, status, reason).
+fn stack_event<'a>(id: &'a str, status: &'a str, reason: &'a str) -> Event<'a> {
+    (id, STACK, "AWS::CloudFormation::Stack", status, reason)
+}
+
+/// One stack event of the job's function.
+fn function_event<'a>(id: &'a str, status: &'a str, reason: &'a str) -> Event<'a> {
+    (id, "JobFunction", "AWS::Lambda::Function", status, reason)
+}
+
+type Event<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str);
+
+fn events(list: &[Event<'_>]) -> String {
     let members: String = list
         .iter()
         .map(|(id, logical, kind, status, reason)| {
@@ -118,6 +130,20 @@ fn created() -> String {
     format!("<Id>{CHANGE_SET_ID}</Id><StackId>{STACK_ID}</StackId>")
 }
 
+/// The change set of an image change: created, one `Modify` of the function, executed.
+fn answer_a_function_update(replay: &Replay) {
+    replay.ok("CreateChangeSet", &created());
+    replay.ok(
+        "DescribeChangeSet",
+        &change_set(
+            "CREATE_COMPLETE",
+            "",
+            &[("Modify", "JobFunction", "AWS::Lambda::Function")],
+        ),
+    );
+    replay.ok("ExecuteChangeSet", "");
+}
+
 fn clients(replay: &Replay) -> Clients {
     Clients::new(&replay.sdk_config())
 }
@@ -138,60 +164,24 @@ fn a_rollback_complete_stack_is_deleted_and_created_again_with_yes() {
     replay
         .ok(
             "DescribeStackEvents",
-            &events(&[(
-                "e0",
-                STACK,
-                "AWS::CloudFormation::Stack",
-                "ROLLBACK_COMPLETE",
-                "",
-            )]),
+            &events(&[stack_event("e0", "ROLLBACK_COMPLETE", "")]),
         )
         .ok(
             "DescribeStackEvents",
             &events(&[
-                (
-                    "e1",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "DELETE_COMPLETE",
-                    "",
-                ),
-                (
-                    "e0",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "ROLLBACK_COMPLETE",
-                    "",
-                ),
+                stack_event("e1", "DELETE_COMPLETE", ""),
+                stack_event("e0", "ROLLBACK_COMPLETE", ""),
             ]),
         )
         .ok(
             "DescribeStackEvents",
-            &events(&[(
-                "e1",
-                STACK,
-                "AWS::CloudFormation::Stack",
-                "DELETE_COMPLETE",
-                "",
-            )]),
+            &events(&[stack_event("e1", "DELETE_COMPLETE", "")]),
         )
         .ok(
             "DescribeStackEvents",
             &events(&[
-                (
-                    "e2",
-                    "JobFunction",
-                    "AWS::Lambda::Function",
-                    "CREATE_COMPLETE",
-                    "",
-                ),
-                (
-                    "e1",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "DELETE_COMPLETE",
-                    "",
-                ),
+                function_event("e2", "CREATE_COMPLETE", ""),
+                stack_event("e1", "DELETE_COMPLETE", ""),
             ]),
         );
     replay.ok("DeleteStack", "");
@@ -282,57 +272,22 @@ fn an_update_that_rolls_back_fails_the_deploy_naming_each_failed_resource() {
     replay
         .ok(
             "DescribeStackEvents",
-            &events(&[(
-                "e0",
-                STACK,
-                "AWS::CloudFormation::Stack",
-                "CREATE_COMPLETE",
-                "",
-            )]),
+            &events(&[stack_event("e0", "CREATE_COMPLETE", "")]),
         )
         .ok(
             "DescribeStackEvents",
             &events(&[
-                (
-                    "e3",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "UPDATE_ROLLBACK_COMPLETE",
-                    "",
-                ),
-                (
+                stack_event("e3", "UPDATE_ROLLBACK_COMPLETE", ""),
+                function_event(
                     "e2",
-                    "JobFunction",
-                    "AWS::Lambda::Function",
                     "UPDATE_FAILED",
                     "Source image 1.dkr.ecr/a@sha256:bb does not exist",
                 ),
-                (
-                    "e1",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "UPDATE_IN_PROGRESS",
-                    "User Initiated",
-                ),
-                (
-                    "e0",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "CREATE_COMPLETE",
-                    "",
-                ),
+                stack_event("e1", "UPDATE_IN_PROGRESS", "User Initiated"),
+                stack_event("e0", "CREATE_COMPLETE", ""),
             ]),
         );
-    replay.ok("CreateChangeSet", &created());
-    replay.ok(
-        "DescribeChangeSet",
-        &change_set(
-            "CREATE_COMPLETE",
-            "",
-            &[("Modify", "JobFunction", "AWS::Lambda::Function")],
-        ),
-    );
-    replay.ok("ExecuteChangeSet", "");
+    answer_a_function_update(&replay);
     let err = block_on(deploy(&clients(&replay), &stage(), &options(true), &ui()))
         .unwrap_err()
         .to_string();
@@ -352,64 +307,19 @@ fn a_new_image_updates_the_function_through_an_update_change_set() {
     replay
         .ok(
             "DescribeStackEvents",
-            &events(&[(
-                "e0",
-                STACK,
-                "AWS::CloudFormation::Stack",
-                "CREATE_COMPLETE",
-                "",
-            )]),
+            &events(&[stack_event("e0", "CREATE_COMPLETE", "")]),
         )
         .ok(
             "DescribeStackEvents",
             &events(&[
-                (
-                    "e4",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "UPDATE_COMPLETE",
-                    "",
-                ),
-                (
-                    "e3",
-                    "JobFunction",
-                    "AWS::Lambda::Function",
-                    "UPDATE_COMPLETE",
-                    "",
-                ),
-                (
-                    "e2",
-                    "JobFunction",
-                    "AWS::Lambda::Function",
-                    "UPDATE_IN_PROGRESS",
-                    "",
-                ),
-                (
-                    "e1",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "UPDATE_IN_PROGRESS",
-                    "User Initiated",
-                ),
-                (
-                    "e0",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "CREATE_COMPLETE",
-                    "",
-                ),
+                stack_event("e4", "UPDATE_COMPLETE", ""),
+                function_event("e3", "UPDATE_COMPLETE", ""),
+                function_event("e2", "UPDATE_IN_PROGRESS", ""),
+                stack_event("e1", "UPDATE_IN_PROGRESS", "User Initiated"),
+                stack_event("e0", "CREATE_COMPLETE", ""),
             ]),
         );
-    replay.ok("CreateChangeSet", &created());
-    replay.ok(
-        "DescribeChangeSet",
-        &change_set(
-            "CREATE_COMPLETE",
-            "",
-            &[("Modify", "JobFunction", "AWS::Lambda::Function")],
-        ),
-    );
-    replay.ok("ExecuteChangeSet", "");
+    answer_a_function_update(&replay);
     let options = options(true);
     let report = block_on(deploy(&clients(&replay), &stage(), &options, &ui())).unwrap();
     assert_eq!(report["status"], "UPDATE_COMPLETE");
@@ -458,21 +368,13 @@ fn delete_failed_is_reported_with_the_reasons_and_the_next_step() {
     replay
         .ok(
             "DescribeStackEvents",
-            &events(&[(
-                "e0",
-                STACK,
-                "AWS::CloudFormation::Stack",
-                "CREATE_COMPLETE",
-                "",
-            )]),
+            &events(&[stack_event("e0", "CREATE_COMPLETE", "")]),
         )
         .ok(
             "DescribeStackEvents",
             &events(&[
-                (
+                stack_event(
                     "e3",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
                     "DELETE_FAILED",
                     "The following resource(s) failed to delete: [JobRole].",
                 ),
@@ -483,20 +385,8 @@ fn delete_failed_is_reported_with_the_reasons_and_the_next_step() {
                     "DELETE_FAILED",
                     "Cannot delete entity, must detach all policies first.",
                 ),
-                (
-                    "e1",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "DELETE_IN_PROGRESS",
-                    "User Initiated",
-                ),
-                (
-                    "e0",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "CREATE_COMPLETE",
-                    "",
-                ),
+                stack_event("e1", "DELETE_IN_PROGRESS", "User Initiated"),
+                stack_event("e0", "CREATE_COMPLETE", ""),
             ]),
         );
     replay.ok("DeleteStack", "");
@@ -545,31 +435,13 @@ fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
     replay
         .ok(
             "DescribeStackEvents",
-            &events(&[(
-                "e0",
-                STACK,
-                "AWS::CloudFormation::Stack",
-                "CREATE_COMPLETE",
-                "",
-            )]),
+            &events(&[stack_event("e0", "CREATE_COMPLETE", "")]),
         )
         .ok(
             "DescribeStackEvents",
             &events(&[
-                (
-                    "e1",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "DELETE_COMPLETE",
-                    "",
-                ),
-                (
-                    "e0",
-                    STACK,
-                    "AWS::CloudFormation::Stack",
-                    "CREATE_COMPLETE",
-                    "",
-                ),
+                stack_event("e1", "DELETE_COMPLETE", ""),
+                stack_event("e0", "CREATE_COMPLETE", ""),
             ]),
         );
     replay.ok("DeleteStack", "");
@@ -1032,13 +904,7 @@ fn a_kept_change_set_on_an_unchanged_stack_is_executable() {
     );
     replay.ok(
         "DescribeStackEvents",
-        &events(&[(
-            "e0",
-            STACK,
-            "AWS::CloudFormation::Stack",
-            "UPDATE_COMPLETE",
-            "",
-        )]),
+        &events(&[stack_event("e0", "UPDATE_COMPLETE", "")]),
     );
     let ready = block_on(xtask_lifecycle::kept_change_set::check(
         &clients(&replay),
