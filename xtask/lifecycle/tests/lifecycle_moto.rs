@@ -331,22 +331,9 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
         ],
         &stages,
     );
-    let function = created["outputs"]["FunctionName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let charts_bucket = created["outputs"]["ChartsBucketName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let config = block_on(
-        clients()
-            .lambda
-            .get_function_configuration()
-            .function_name(&function)
-            .send(),
-    )
-    .unwrap();
+    let function = output(&created, "FunctionName");
+    let charts_bucket = output(&created, "ChartsBucketName");
+    let config = function_configuration(&function);
     let environment: HashMap<String, String> = config
         .environment()
         .and_then(|e| e.variables())
@@ -420,10 +407,7 @@ fn the_deployed_function_environment_runs_the_job_against_the_export() {
     );
 
     // `logs` reads the function's log group (the job logs JSON lines there on Lambda).
-    let group = created["outputs"]["LogGroupName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let group = output(&created, "LogGroupName");
     let now_ms = chrono::Utc::now().timestamp_millis();
     block_on(async {
         let logs = &clients().logs;
@@ -537,6 +521,28 @@ fn run_started(trigger: &str) -> String {
 
 /// A schedule in moto's EventBridge Scheduler (moto's CloudFormation has none) named as
 /// CloudFormation names the stack's.
+/// A stack output of a deploy's JSON report.
+fn output(report: &Value, name: &str) -> String {
+    report["outputs"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no output {name}: {report:#}"))
+        .to_owned()
+}
+
+/// The deployed function's configuration, as Lambda (moto) holds it.
+fn function_configuration(
+    function: &str,
+) -> aws_sdk_lambda::operation::get_function_configuration::GetFunctionConfigurationOutput {
+    block_on(
+        clients()
+            .lambda
+            .get_function_configuration()
+            .function_name(function)
+            .send(),
+    )
+    .unwrap()
+}
+
 fn create_schedule(name: &str, expression: &str, zone: &str, input: &str) {
     use aws_sdk_scheduler::types::{FlexibleTimeWindow, FlexibleTimeWindowMode, Target};
     block_on(
@@ -584,10 +590,7 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
         ],
         &stages,
     );
-    let group = created["outputs"]["LogGroupName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let group = output(&created, "LogGroupName");
     // The stack's one schedule (moto's CloudFormation does not create it in `core`), as the
     // template declares it, in a stage that set its time zone.
     create_schedule(
@@ -745,10 +748,7 @@ fn plan_then_apply_executes_exactly_the_kept_change_set_and_refuses_a_stale_one(
         &stages,
     );
     assert_eq!(applied["status"], "CREATE_COMPLETE", "{applied:#}");
-    let function = applied["outputs"]["FunctionName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let function = output(&applied, "FunctionName");
     assert_eq!(function_image(&function), a);
     let (out, stderr) = xtask(
         &["deploy", "--stage", "plan", "--change-set", &first],
@@ -971,18 +971,8 @@ fn the_stage_style_goes_in_as_chart_style_and_a_changed_style_backfills() {
         .to_owned();
     // Comments and alignment dropped, the same TOML.
     assert_eq!(sent, "locale = \"ja\"\n\n[text]\ntitle = 30\n");
-    let function = created["outputs"]["FunctionName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let config = block_on(
-        clients()
-            .lambda
-            .get_function_configuration()
-            .function_name(&function)
-            .send(),
-    )
-    .unwrap();
+    let function = output(&created, "FunctionName");
+    let config = function_configuration(&function);
     let environment = config.environment().unwrap().variables().unwrap();
     assert_eq!(
         environment
