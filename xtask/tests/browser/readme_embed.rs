@@ -41,9 +41,13 @@ fn section(path: &str, heading: &str) -> (String, Vec<String>) {
         .find(heading)
         .unwrap_or_else(|| panic!("{} has no section {heading}", path.display()));
     let section = &text[start..];
-    let section = &section[..section[4..]
-        .find("\n#")
-        .map_or(section.len(), |end| end + 4)];
+    // Up to the next heading of level 2 or 3 (a `#` at a line start in a code block is none).
+    let end = ["\n## ", "\n### "]
+        .iter()
+        .filter_map(|h| section[1..].find(h).map(|end| end + 1))
+        .min()
+        .unwrap_or(section.len());
+    let section = &section[..end];
     let blocks = section
         .split("```html\n")
         .skip(1)
