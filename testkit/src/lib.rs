@@ -8,9 +8,11 @@
 //! (`range_origin`), the environment pointing a child's AWS SDK at one of them
 //! (`child_env`), the ports, paths and async runtime every test harness needs, and which
 //! external tools a test needs and what it does without them (`tools`: skip outside CI, fail
-//! under `CI=true`). Nothing here talks to anything but 127.0.0.1.
+//! under `CI=true`), and headless Chromium over the DevTools protocol for the browser tests
+//! (`chromium`). Nothing here talks to anything but 127.0.0.1.
 
 pub mod child_env;
+pub mod chromium;
 pub mod fault_proxy;
 #[cfg(feature = "aws")]
 pub mod moto;

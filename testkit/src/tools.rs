@@ -18,6 +18,8 @@ pub enum Tool {
     Registry,
     /// Node.js with npm (the state machine's validator, the CDK app).
     Node,
+    /// Debian's `chromium` (the browser tests: the gallery, the README's embed, SVG vs PNG).
+    Chromium,
 }
 
 impl Tool {
@@ -30,6 +32,7 @@ impl Tool {
             }
             Tool::Registry => missing_programs(&["docker-registry", "htpasswd", "skopeo"]),
             Tool::Node => missing_programs(&["node", "npm"]),
+            Tool::Chromium => missing_programs(&["chromium"]),
         }
     }
 
@@ -42,6 +45,7 @@ impl Tool {
                  ci` as root)"
             }
             Tool::Node => "`sudo apt-get install -y nodejs npm` (or `cargo xtask ci` as root)",
+            Tool::Chromium => "`sudo apt-get install -y chromium` (or `cargo xtask ci` as root)",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `cargo xtask demo`: the README's "run it" command. Writes the built-in sample export to
 //! `target/demo/input/`, runs the job on it into `target/demo/charts/`, and writes a plain
 //! HTML gallery (`target/demo/charts/index.html`, no network) of the rendered charts: each
-//! author's PNG and SVG side by side, light or dark by `prefers-color-scheme`.
+//! author's PNG and SVG side by side, light or dark by `prefers-color-scheme`; every text of
+//! the page in both schemes meets WCAG AA contrast (xtask/tests/browser/gallery_contrast.rs).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -86,13 +87,18 @@ pub fn write_gallery(charts: &Path) -> Result<PathBuf> {
     let mut html = String::from(
         "<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">\
          <title>author-stats demo</title><style>\
+         :root{color-scheme:light dark}\
          body{font-family:system-ui,sans-serif;margin:2rem;background:#f6f7f9;color:#222}\
+         a{color:#1d4ed8}a:visited{color:#6d28d9}\
          figure{background:#fff;margin:0 0 2rem;padding:1rem;border-radius:8px;box-shadow:0 1px 3px #0002}\
          img{max-width:100%;height:auto}figcaption{margin-top:.5rem;color:#555}\
          .pair{display:grid;grid-template-columns:repeat(auto-fit,minmax(380px,1fr));gap:1rem}\
-         .format{font-size:.85rem;color:#777}\
-         code{background:#eee;padding:0 .2em}\
-         @media (prefers-color-scheme: dark){body{background:#0b1220;color:#ddd}figure{background:#111827}}\
+         .format{font-size:.85rem;color:#666}\
+         code{background:#eee;color:#222;padding:0 .2em}\
+         @media (prefers-color-scheme: dark){body{background:#0b1220;color:#ddd}\
+         a{color:#93c5fd}a:visited{color:#c4b5fd}\
+         figure{background:#111827;box-shadow:0 1px 3px #0008}figcaption{color:#b6bdc8}\
+         .format{color:#9ca3af}code{background:#1f2937;color:#e5e7eb}}\
          </style></head><body>\n",
     );
     let _ = writeln!(
