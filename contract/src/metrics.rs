@@ -33,6 +33,23 @@ pub const PATHS_INVALIDATED: &str = "PathsInvalidated";
 /// with a warning), else 0.
 pub const INVALIDATION_FAILED: &str = "InvalidationFailed";
 
+/// Every metric of the job's EMF line, besides one `Skipped<Counter>` per skip counter: what
+/// the stack's alarms and dashboard may name (the job's tests check the line against it).
+pub const ALL: [&str; 12] = [
+    RUN_FAILED,
+    RUN_SUCCEEDED,
+    DURATION,
+    CHARTS_RENDERED,
+    CHARTS_UPLOADED,
+    CHARTS_UNCHANGED,
+    CHARTS_REMOVED,
+    AUTHORS_LISTED,
+    POSTS_COUNTED,
+    RECORDS_REJECTED,
+    PATHS_INVALIDATED,
+    INVALIDATION_FAILED,
+];
+
 /// Skip counters that a healthy export has every day: drafts (no publication time) and
 /// posts scheduled for later.
 pub const EXPECTED_SKIPS: [&str; 2] = ["missing_published_at", "future_post"];

@@ -192,6 +192,21 @@ mod tests {
     }
 
     #[test]
+    fn the_line_declares_exactly_the_contracts_metrics_besides_the_skip_counters() {
+        let line = emf_line(Ok(&summary()), true, 1, 1, Some("fn"));
+        let v: Value = serde_json::from_str(&line).unwrap();
+        let declared: std::collections::BTreeSet<&str> = v["_aws"]["CloudWatchMetrics"][0]
+            ["Metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["Name"].as_str().unwrap())
+            .filter(|name| !name.starts_with("Skipped"))
+            .collect();
+        assert_eq!(declared, contract::metrics::ALL.into_iter().collect());
+    }
+
+    #[test]
     fn a_failed_run_reports_failure_and_duration_only() {
         let line = emf_line(Err(()), false, 50, 1, None);
         let v: Value = serde_json::from_str(&line).unwrap();

@@ -2,7 +2,8 @@
 //! package-lock, into target/tools/cdk-app), type-check and build it with tsc, run `cdk synth`
 //! offline at two sets of parameter values (defaults; every parameter changed and every
 //! optional feature on), and compare each result with our template resolved at the same
-//! values. Any difference fails with its JSON paths. Needs node and npm on PATH.
+//! values. Any difference fails with its JSON paths. Then cdk-nag over the app (`crate::nag`).
+//! Needs node and npm on PATH.
 
 use std::fs;
 use std::path::Path;
@@ -119,13 +120,6 @@ pub fn check() -> Result<()> {
         }
         compare_time += started.elapsed();
     }
-    eprintln!(
-        "cdk: npm ci {:.1} s, tsc {:.1} s, cdk synth ×2 {:.1} s, compare {:.0} ms",
-        installed.as_secs_f64(),
-        built.as_secs_f64(),
-        synth_time.as_secs_f64(),
-        compare_time.as_secs_f64() * 1000.0
-    );
     if !problems.is_empty() {
         bail!(
             "the CDK app ({APP_DIR}) does not synthesize our template:\n  {}\nfix the \
@@ -134,13 +128,28 @@ pub fn check() -> Result<()> {
         );
     }
     eprintln!("cdk: the CDK app synthesizes the template (defaults and every feature on)");
+    let nag_time = crate::nag::check(&work)?;
+    eprintln!(
+        "cdk: npm ci {:.1} s, tsc {:.1} s, cdk synth ×2 {:.1} s, compare {:.0} ms, cdk-nag ×3 \
+         {:.1} s",
+        installed.as_secs_f64(),
+        built.as_secs_f64(),
+        synth_time.as_secs_f64(),
+        compare_time.as_secs_f64() * 1000.0,
+        nag_time.as_secs_f64()
+    );
+    eprintln!(
+        "cdk: cdk-nag finds nothing unacknowledged (defaults, {}, every feature on)",
+        crate::nag::PRODUCTION_STAGE
+    );
     fs::write(&passed_stamp, inputs)
         .with_context(|| format!("writing {}", passed_stamp.display()))?;
     Ok(())
 }
 
 /// SHA-256 over everything the check's outcome depends on: the app's files (without its
-/// packages and build output), the template, and the check's own code (xtask/cdk/src).
+/// packages and build output), the template, the stage file and styles (cdk-nag's `prod`
+/// case), and the check's own code (xtask/cdk/src).
 fn inputs_hash() -> Result<String> {
     fn add_tree(hash: &mut Sha256, dir: &Path) -> Result<()> {
         let mut entries: Vec<_> = fs::read_dir(dir)
@@ -167,6 +176,7 @@ fn inputs_hash() -> Result<String> {
     let mut hash = Sha256::new();
     add_tree(&mut hash, &project_root().join(APP_DIR))?;
     hash.update(xtask_stacks::templates::render());
+    add_tree(&mut hash, &project_root().join("deploy"))?;
     // The check's own code (resolver, comparison). Not the running executable: `cargo
     // xtask ci`'s test step rebuilds target/debug/xtask under it.
     add_tree(&mut hash, &project_root().join("xtask/cdk/src"))?;

@@ -2,13 +2,15 @@
 //! the CDK. The template is converted by the `cdk-from-cfn` crate (`convert`), fixed where the
 //! conversion is not faithful (`postprocess`, `reserved`), and completed into an app (`app`).
 //! The TypeScript app is checked in under templates/cdk/typescript/; CI builds it and checks
-//! that `cdk synth` gives our template back (`check`, with `resolve` and `compare`).
+//! that `cdk synth` gives our template back (`check`, with `resolve` and `compare`), and that
+//! cdk-nag finds nothing the template does not acknowledge (`nag`).
 
 pub mod app;
 pub mod check;
 pub mod compare;
 pub mod convert;
 pub mod lang;
+pub mod nag;
 pub mod postprocess;
 pub mod reserved;
 pub mod resolve;

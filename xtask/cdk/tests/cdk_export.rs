@@ -51,8 +51,36 @@ fn the_app_entry_point_reads_every_parameter_from_the_context() {
     let files = app::generated_files(Lang::Typescript).unwrap();
     let (path, entry) = &files[1];
     assert_eq!(*path, app::ENTRY_POINT);
+    assert!(entry.contains("propsFromContext(app)"), "{entry}");
+    let (path, props) = &files[2];
+    assert_eq!(*path, app::PROPS_FROM_CONTEXT);
+    let entry = props;
     let template = serde_json::to_value(xtask_stacks::main_stack::template().to_value()).unwrap();
     for name in template["Parameters"].as_object().unwrap().keys() {
         assert!(entry.contains(&format!("('{name}')")), "{name} is not read");
+    }
+}
+
+#[test]
+fn the_nag_entry_point_acknowledges_only_what_the_template_acknowledges() {
+    let files = app::generated_files(Lang::Typescript).unwrap();
+    let (path, nag) = &files[3];
+    assert_eq!(*path, app::NAG_ENTRY_POINT);
+    assert!(nag.contains("Validations.of(app).addPlugins(new AwsSolutionsChecks(app))"));
+    assert!(nag.contains("cfnOptions.metadata?.['cdk_nag']"));
+    // The stack class keeps the template's acknowledgements (and their reasons).
+    let template = xtask_stacks::main_stack::template().to_value();
+    let stack = &files[0].1;
+    for (_, resource) in template["Resources"].as_mapping().unwrap() {
+        for rule in resource["Metadata"]["cdk_nag"]["rules_to_suppress"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
+            let reason = rule["reason"].as_str().unwrap();
+            // TypeScript quotes with ', escaping the reason's own.
+            let quoted = reason.replace('\'', "\\'");
+            assert!(stack.contains(&quoted), "the CDK stack lost {reason:?}");
+        }
     }
 }

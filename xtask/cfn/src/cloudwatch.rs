@@ -1,4 +1,5 @@
-//! Amazon CloudWatch (`AWS::CloudWatch::Alarm`): a metric alarm with actions.
+//! Amazon CloudWatch (`AWS::CloudWatch::Alarm`, `AWS::CloudWatch::Dashboard`): a metric
+//! alarm with actions, and a dashboard whose body is JSON text.
 
 use serde::Serialize;
 
@@ -34,6 +35,22 @@ pub struct Alarm<'t> {
 impl<'t> Resource<'t> for Alarm<'t> {
     const TYPE: &'static str = "AWS::CloudWatch::Alarm";
     type Attr = AlarmAttr;
+}
+
+/// `AWS::CloudWatch::Dashboard`. `Ref` returns the dashboard name.
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-cloudwatch-dashboard.html>
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Dashboard<'t> {
+    /// The dashboard body: JSON text (usually an `Fn::Sub` filling in names and ARNs).
+    pub dashboard_body: Expr<'t>,
+    /// Dashboard names are per account, not per region.
+    pub dashboard_name: Expr<'t>,
+}
+
+impl<'t> Resource<'t> for Dashboard<'t> {
+    const TYPE: &'static str = "AWS::CloudWatch::Dashboard";
+    type Attr = super::NoAttributes;
 }
 
 #[derive(Debug, Serialize)]

@@ -29,4 +29,6 @@ pub(crate) use handle::attributes;
 pub use handle::{Attribute, Dep, Handle, NoAttributes, Param, Resource};
 pub use ordered::Ordered;
 pub use parameter::{ParamType, Parameter};
-pub use template::{Builder, CheckovSkip, DeletionPolicy, Output, ResourceOptions, Template};
+pub use template::{
+    Builder, CheckovSkip, DeletionPolicy, NagAcknowledgement, Output, ResourceOptions, Template,
+};

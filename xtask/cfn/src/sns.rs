@@ -1,8 +1,10 @@
-//! Amazon SNS (`AWS::SNS::Topic`): a topic with e-mail subscriptions, for alarm notices.
+//! Amazon SNS (`AWS::SNS::Topic`, `AWS::SNS::TopicPolicy`): a topic with e-mail
+//! subscriptions, for alarm notices, and its resource policy.
 
 use serde::Serialize;
 
-use super::{attributes, Expr, Resource};
+use super::iam::PolicyDocument;
+use super::{attributes, Expr, NoAttributes, Resource};
 
 attributes!(
     /// `Fn::GetAtt` attributes of `AWS::SNS::Topic`.
@@ -33,4 +35,19 @@ pub struct Subscription<'t> {
 pub enum Protocol {
     #[serde(rename = "email")]
     Email,
+}
+
+/// `AWS::SNS::TopicPolicy`: the resource policy of topics (by ARN).
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sns-topicpolicy.html>
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TopicPolicy<'t> {
+    pub policy_document: PolicyDocument<'t>,
+    /// Topic ARNs (`Ref` of a topic).
+    pub topics: Vec<Expr<'t>>,
+}
+
+impl<'t> Resource<'t> for TopicPolicy<'t> {
+    const TYPE: &'static str = "AWS::SNS::TopicPolicy";
+    type Attr = NoAttributes;
 }

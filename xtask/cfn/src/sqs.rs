@@ -1,8 +1,10 @@
-//! Amazon SQS (`AWS::SQS::Queue`): an encrypted queue, used as a dead-letter queue.
+//! Amazon SQS (`AWS::SQS::Queue`, `AWS::SQS::QueuePolicy`): an encrypted queue, used as a
+//! dead-letter queue, and its resource policy.
 
 use serde::Serialize;
 
-use super::{attributes, Resource};
+use super::iam::PolicyDocument;
+use super::{attributes, Expr, NoAttributes, Resource};
 
 attributes!(
     /// `Fn::GetAtt` attributes of `AWS::SQS::Queue`.
@@ -22,4 +24,19 @@ pub struct Queue {
 impl Resource<'_> for Queue {
     const TYPE: &'static str = "AWS::SQS::Queue";
     type Attr = QueueAttr;
+}
+
+/// `AWS::SQS::QueuePolicy`: the resource policy of queues (by URL).
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sqs-queuepolicy.html>
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct QueuePolicy<'t> {
+    pub policy_document: PolicyDocument<'t>,
+    /// Queue URLs (`Ref` of a queue).
+    pub queues: Vec<Expr<'t>>,
+}
+
+impl<'t> Resource<'t> for QueuePolicy<'t> {
+    const TYPE: &'static str = "AWS::SQS::QueuePolicy";
+    type Attr = NoAttributes;
 }

@@ -18,6 +18,8 @@ pub struct StateMachine<'t> {
     pub definition_string: String,
     /// Values for the definition's `${Name}` placeholders.
     pub definition_substitutions: Ordered<&'static str, Expr<'t>>,
+    /// Where the machine logs its executions' events.
+    pub logging_configuration: Option<LoggingConfiguration<'t>>,
     pub role_arn: Expr<'t>,
     /// A fixed name, so the role's policy can name the machine's ARN without a reference
     /// to the machine (which would be a cycle).
@@ -41,4 +43,36 @@ pub enum StateMachineType {
 #[serde(rename_all = "PascalCase")]
 pub struct TracingConfiguration {
     pub enabled: bool,
+}
+
+/// `LoggingConfiguration`: execution history events to a CloudWatch Logs log group.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfiguration<'t> {
+    pub destinations: Vec<LogDestination<'t>>,
+    /// Whether events carry the states' input and output.
+    pub include_execution_data: bool,
+    pub level: LogLevel,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogDestination<'t> {
+    pub cloud_watch_logs_log_group: LogGroupDestination<'t>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct LogGroupDestination<'t> {
+    /// The log group's ARN (`Fn::GetAtt … Arn`, ending in `:*`).
+    pub log_group_arn: Expr<'t>,
+}
+
+/// Which events are logged: every one, or only errors and failures (and so on).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub enum LogLevel {
+    #[serde(rename = "ALL")]
+    All,
+    #[serde(rename = "ERROR")]
+    Error,
 }

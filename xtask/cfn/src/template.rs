@@ -49,6 +49,16 @@ pub struct CheckovSkip {
     pub comment: &'static str,
 }
 
+/// A cdk-nag finding acknowledged on a resource, with the reason
+/// (`Metadata.cdk_nag.rules_to_suppress`, the format cdk-nag writes; the CDK export's nag
+/// check acknowledges each with `Validations.of(resource).acknowledge`).
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+pub struct NagAcknowledgement {
+    /// `AwsSolutions-S1`, or one finding of a rule: `AwsSolutions-IAM5[Resource::…]`.
+    pub id: &'static str,
+    pub reason: &'static str,
+}
+
 /// The resource attributes besides `Properties`.
 #[derive(Default)]
 pub struct ResourceOptions<'t> {
@@ -57,6 +67,7 @@ pub struct ResourceOptions<'t> {
     pub deletion_policy: Option<DeletionPolicy>,
     pub update_replace_policy: Option<DeletionPolicy>,
     pub checkov_skips: Vec<CheckovSkip>,
+    pub nag_acknowledgements: Vec<NagAcknowledgement>,
 }
 
 /// One entry of `Outputs`.
@@ -192,11 +203,21 @@ impl<'t> Builder<'t> {
         if let Some(p) = options.update_replace_policy {
             entry.insert("UpdateReplacePolicy".into(), to_value(&p));
         }
+        let mut metadata = Mapping::new();
         if !options.checkov_skips.is_empty() {
             let mut checkov = Mapping::new();
             checkov.insert("skip".into(), to_value(&options.checkov_skips));
-            let mut metadata = Mapping::new();
             metadata.insert("checkov".into(), Value::Mapping(checkov));
+        }
+        if !options.nag_acknowledgements.is_empty() {
+            let mut nag = Mapping::new();
+            nag.insert(
+                "rules_to_suppress".into(),
+                to_value(&options.nag_acknowledgements),
+            );
+            metadata.insert("cdk_nag".into(), Value::Mapping(nag));
+        }
+        if !metadata.is_empty() {
             entry.insert("Metadata".into(), Value::Mapping(metadata));
         }
         let properties = to_value(&properties);

@@ -321,6 +321,9 @@ pub fn print_outputs(ui: &Ui, info: &StackInfo) {
     if let Some(url) = info.outputs.get(outputs::CHART_BASE_URL) {
         ui.say(format!("charts: {url}<slug>.png, {url}index.json"));
     }
+    if let Some(url) = info.outputs.get(outputs::DASHBOARD_URL) {
+        ui.say(format!("dashboard: {url}"));
+    }
     let rows: Vec<Vec<String>> = info
         .outputs
         .iter()

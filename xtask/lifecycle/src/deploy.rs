@@ -108,6 +108,9 @@ impl Deploy {
         }
         // The stage's parameters and chart style, checked before any AWS call or build.
         proposal::parameter_values(self.scope, &stage, None)?;
+        for warning in stage.warnings() {
+            ui.say(format!("warning: {warning}"));
+        }
         let mut stage = stage;
         let service_role = rt.block_on(bootstrapped(&clients, &mut stage, &ui))?;
         let image = match &self.image {

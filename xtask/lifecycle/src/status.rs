@@ -328,6 +328,9 @@ impl Status {
         for alarm in &report.alarms {
             ui.say(format!("alarm {}: {}", alarm.name, alarm.state));
         }
+        if let Some(url) = &report.dashboard {
+            ui.say(format!("dashboard: {url}"));
+        }
         if report.verdict.healthy {
             ui.say(&report.verdict.line);
         }
@@ -340,6 +343,7 @@ impl Status {
             "fan_out": report.fan_out,
             "dead_letter_messages": report.dead_letters,
             "alarms": report.alarms,
+            "dashboard": report.dashboard,
             "healthy": report.verdict.healthy,
             "verdict": report.verdict.line,
         }));
@@ -365,6 +369,7 @@ impl Status {
         let dead_letters = dead_letter_depth(clients, stage).await?;
         let resources = super::teardown::resources(clients, &stage.stack_name).await?;
         let alarms = alarm_states(clients, &stage.stack_name, &resources).await?;
+        let dashboard = dashboard_url(&clients.region, &resources);
         // The schedules are shown, not judged: a read that fails (e.g. an identity without
         // scheduler:GetSchedule) is reported and the verdict still given.
         let (schedules, schedules_error) =
@@ -388,6 +393,7 @@ impl Status {
             runs,
             dead_letters,
             alarms,
+            dashboard,
             schedules,
             schedules_error,
             fan_out,
@@ -402,10 +408,21 @@ struct Report {
     runs: Vec<Run>,
     dead_letters: Option<u64>,
     alarms: Vec<AlarmState>,
+    /// The console address of the stack's dashboard, if it has one.
+    dashboard: Option<String>,
     schedules: Vec<ScheduleState>,
     schedules_error: Option<String>,
     fan_out: Option<FanOut>,
     verdict: Verdict,
+}
+
+/// The console address of the stack's dashboard (its physical id is its name), if the stack
+/// has one (not at `--scope core`).
+fn dashboard_url(region: &str, resources: &[crate::verify::Resource]) -> Option<String> {
+    resources
+        .iter()
+        .find(|r| r.resource_type == "AWS::CloudWatch::Dashboard" && r.was_created())
+        .map(|r| xtask_stacks::main_stack::dashboard::console_url(region, &r.physical_id))
 }
 
 impl Report {
@@ -920,6 +937,31 @@ mod tests {
             let v = assess(&runs, Utc::now(), Some(0), &[], &[], Some(&latest));
             assert!(v.healthy && !v.line.contains("note"), "{}", v.line);
         }
+    }
+
+    #[test]
+    fn the_dashboard_url_is_the_stacks_dashboard_in_the_clients_region() {
+        let resource = |kind: &str, id: &str| crate::verify::Resource {
+            logical_id: "X".into(),
+            resource_type: kind.into(),
+            physical_id: id.into(),
+        };
+        let stack = [
+            resource("AWS::Lambda::Function", "fn"),
+            resource("AWS::CloudWatch::Dashboard", "author-stats-batch-dev"),
+        ];
+        assert_eq!(
+            dashboard_url("eu-west-1", &stack).as_deref(),
+            Some(
+                "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1\
+                 #dashboards/dashboard/author-stats-batch-dev"
+            )
+        );
+        assert_eq!(dashboard_url("eu-west-1", &stack[..1]), None);
+        assert_eq!(
+            dashboard_url("eu-west-1", &[resource("AWS::CloudWatch::Dashboard", "")]),
+            None
+        );
     }
 
     #[test]

@@ -73,10 +73,22 @@ pub mod outputs {
 }
 
 /// The actions granted on `Resource: "*"`, because their APIs have no resource to name:
-/// the ECR login, and Cloud Control's `GetResource` (teardown's check of types without a
+/// the ECR login, Cloud Control's `GetResource` (teardown's check of types without a
 /// read API of their own; Cloud Control's actions carry the `cloudformation:` prefix, and it
-/// then needs the type's own read permission too).
-pub const RESOURCELESS: [&str; 2] = ["ecr:GetAuthorizationToken", "cloudformation:GetResource"];
+/// then needs the type's own read permission too), and CloudWatch Logs' log delivery that
+/// the fan-out's state machine logs through (`main_stack::LOG_DELIVERY_ACTIONS`).
+pub const RESOURCELESS: [&str; 10] = [
+    "ecr:GetAuthorizationToken",
+    "cloudformation:GetResource",
+    main_stack::LOG_DELIVERY_ACTIONS[0],
+    main_stack::LOG_DELIVERY_ACTIONS[1],
+    main_stack::LOG_DELIVERY_ACTIONS[2],
+    main_stack::LOG_DELIVERY_ACTIONS[3],
+    main_stack::LOG_DELIVERY_ACTIONS[4],
+    main_stack::LOG_DELIVERY_ACTIONS[5],
+    main_stack::LOG_DELIVERY_ACTIONS[6],
+    main_stack::LOG_DELIVERY_ACTIONS[7],
+];
 
 /// The bootstrap stack of `stage`.
 pub fn stack_name(stage: &str) -> String {
@@ -230,6 +242,8 @@ struct Arns<'t> {
     schedule: Expr<'t>,
     topic: Expr<'t>,
     alarm: Expr<'t>,
+    /// The stage's dashboard, `author-stats-batch-<Stage>` (dashboards have no region).
+    dashboard: Expr<'t>,
     /// Every role the main stack creates (its path is `/<stack name>/`: `main_stack::role_path`).
     stack_roles: Expr<'t>,
     repository: Expr<'t>,
@@ -282,6 +296,11 @@ impl<'t> Arns<'t> {
             alarm: regional("cloudwatch", {
                 let mut v: Vec<SubPart> = vec!["alarm:".into()];
                 v.extend(p.named("-*"));
+                v
+            }),
+            dashboard: global("cloudwatch", {
+                let mut v: Vec<SubPart> = vec!["dashboard/".into()];
+                v.extend(p.named(""));
                 v
             }),
             stack_roles: global("iam", {
@@ -525,6 +544,12 @@ fn boundary_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             &["lambda:InvokeFunction"],
             vec![a.function.clone()],
         ),
+        // The fan-out's machine logs through CloudWatch Logs' log delivery (no resource).
+        allow(
+            "FanOutExecutionLogs",
+            &main_stack::LOG_DELIVERY_ACTIONS,
+            vec!["*".into()],
+        ),
         // The job's role names its own distribution; the boundary, made before it exists,
         // names it by the tag only CloudFormation sets.
         when(
@@ -741,11 +766,37 @@ fn cfn_exec_statements<'t>(a: &Arns<'t>, boundary: Expr<'t>) -> Vec<Statement<'t
             ],
             vec![a.alarm.clone()],
         ),
-        // Distribution ids are random: a new one can be named only as distribution/*.
+        allow(
+            "Dashboard",
+            &[
+                "cloudwatch:DeleteDashboards",
+                "cloudwatch:GetDashboard",
+                "cloudwatch:PutDashboard",
+            ],
+            vec![a.dashboard.clone()],
+        ),
+        // Creating the fan-out's machine with logging sets up CloudWatch Logs' log delivery.
+        allow(
+            "FanOutExecutionLogs",
+            &main_stack::LOG_DELIVERY_ACTIONS,
+            vec!["*".into()],
+        ),
+        // Distribution ids are random: a new one can be named only as distribution/*,
+        // tagged in the same request as this stack's.
         allow(
             "CreateDistribution",
-            &["cloudfront:CreateDistribution", "cloudfront:TagResource"],
+            &["cloudfront:CreateDistribution"],
             vec![a.distributions.clone()],
+        ),
+        when(
+            allow(
+                "TagNewDistributionAsThisStacks",
+                &["cloudfront:TagResource"],
+                vec![a.distributions.clone()],
+            ),
+            "StringEquals",
+            "aws:RequestTag/aws:cloudformation:stack-name",
+            a.main_stack_name.clone(),
         ),
         // An existing one only when CloudFormation tagged it as this stack's (`aws:` tags
         // cannot be set by anyone else).
@@ -757,6 +808,7 @@ fn cfn_exec_statements<'t>(a: &Arns<'t>, boundary: Expr<'t>) -> Vec<Statement<'t
                     "cloudfront:GetDistribution",
                     "cloudfront:GetDistributionConfig",
                     "cloudfront:ListTagsForResource",
+                    "cloudfront:TagResource",
                     "cloudfront:UntagResource",
                     "cloudfront:UpdateDistribution",
                 ],
@@ -972,6 +1024,12 @@ fn teardown_statements<'t>(a: &Arns<'t>) -> Vec<Statement<'t>> {
             "CheckTopic",
             &["sns:GetTopicAttributes"],
             vec![a.topic.clone()],
+        ),
+        // Cloud Control reads a dashboard with the type's own read permission.
+        allow(
+            "CheckDashboard",
+            &["cloudwatch:GetDashboard"],
+            vec![a.dashboard.clone()],
         ),
         allow(
             "CheckCloudFront",

@@ -128,6 +128,15 @@ pub fn resolve(text: &str, path: &Path, name: &str, overrides: &[String]) -> Res
         .and_then(Path::parent)
         .unwrap_or_else(|| Path::new("."));
     let style = config.style.as_ref().map(|s| base.join(s));
+    if config.production && !given(&parameters, params::ALARM_EMAIL) {
+        bail!(
+            "production stage `{name}` in {} has no {email}: its alarms would notify nobody; \
+             add {email} = \"ops@example.com\" under [{name}.parameters] (the address \
+             confirms the subscription once)",
+            path.display(),
+            email = params::ALARM_EMAIL
+        );
+    }
     let stack_name = format!("{STACK_PREFIX}-{name}");
     Ok(Stage {
         name: name.to_owned(),
@@ -141,6 +150,42 @@ pub fn resolve(text: &str, path: &Path, name: &str, overrides: &[String]) -> Res
         style,
         parameters,
     })
+}
+
+/// Whether parameter `name` is given and not empty.
+fn given(parameters: &BTreeMap<String, String>, name: &str) -> bool {
+    parameters.get(name).is_some_and(|v| !v.trim().is_empty())
+}
+
+impl Stage {
+    /// What `deploy` warns about before it proposes a change set: alarms that notify nobody
+    /// (a production stage cannot get here without `AlarmEmail`), and a production stage
+    /// served with CloudFront's default certificate, whose security policy still accepts
+    /// TLSv1 (spec/batch-setup.md, `ChartsDistribution`).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !given(&self.parameters, params::ALARM_EMAIL) {
+            warnings.push(format!(
+                "stage `{}` has no {}: its alarms fire but notify nobody (only `cargo xtask \
+                 status` shows them); give it in {STAGES_PATH} (a production stage must)",
+                self.name,
+                params::ALARM_EMAIL
+            ));
+        }
+        let custom_domain = given(&self.parameters, params::DOMAIN_NAME)
+            && given(&self.parameters, params::CERTIFICATE_ARN);
+        if self.production && !custom_domain {
+            warnings.push(format!(
+                "production stage `{}` has no custom domain ({} and {}): CloudFront serves the \
+                 charts with its default *.cloudfront.net certificate, which still accepts \
+                 TLSv1 and TLSv1.1 clients; give both to require TLSv1.2 (TLSv1.2_2021)",
+                self.name,
+                params::DOMAIN_NAME,
+                params::CERTIFICATE_ARN
+            ));
+        }
+        warnings
+    }
 }
 
 /// What a stage name may be (the bootstrap template's `Stage` parameter checks the same).
@@ -184,6 +229,7 @@ production = true
 repository = "shared-images"
 [prod.parameters]
 SourceBucketName = "export"
+AlarmEmail = "ops@example.com"
 "#;
 
     fn load(name: &str, overrides: &[&str]) -> Result<Stage> {
@@ -218,6 +264,52 @@ SourceBucketName = "export"
         assert!(err.contains("--image"), "{err}");
         let err = load("dev", &["ActiveDays"]).unwrap_err().to_string();
         assert!(err.contains("KEY=VALUE"), "{err}");
+    }
+
+    #[test]
+    fn a_production_stage_needs_an_alarm_email() {
+        let text = "[p]\nproduction = true\n[p.parameters]\nSourceBucketName = \"b\"\n";
+        let err = resolve(text, Path::new("stages.toml"), "p", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("production stage `p`") && err.contains("AlarmEmail = "),
+            "{err}"
+        );
+        // Nor may an override take it away.
+        let err = load("prod", &["AlarmEmail= "]).unwrap_err().to_string();
+        assert!(err.contains("notify nobody"), "{err}");
+        assert!(load("prod", &[]).is_ok());
+    }
+
+    #[test]
+    fn deploy_warns_of_silent_alarms_and_of_tls_v1_on_a_production_stage_without_a_domain() {
+        let dev = load("dev", &[]).unwrap();
+        let warnings = dev.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(warnings[0].contains("notify nobody"), "{warnings:?}");
+        let dev = load("dev", &["AlarmEmail=ops@example.com"]).unwrap();
+        assert!(dev.warnings().is_empty());
+
+        let prod = load("prod", &[]).unwrap();
+        let warnings = prod.warnings();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].contains("TLSv1") && warnings[0].contains("DomainName"),
+            "{warnings:?}"
+        );
+        // Both parameters, or it is still the default certificate.
+        let half = load("prod", &["DomainName=charts.example.com"]).unwrap();
+        assert_eq!(half.warnings().len(), 1);
+        let domain = load(
+            "prod",
+            &[
+                "DomainName=charts.example.com",
+                "CertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/x",
+            ],
+        )
+        .unwrap();
+        assert!(domain.warnings().is_empty());
     }
 
     #[test]

@@ -46,7 +46,7 @@ const REGISTRY_PUSH: [&str; 5] = [
 ];
 
 /// Statements that may use `"Resource": "*"`: the APIs that have no resource.
-const RESOURCELESS: [&str; 2] = xtask_stacks::bootstrap_stack::RESOURCELESS;
+const RESOURCELESS: [&str; 10] = xtask_stacks::bootstrap_stack::RESOURCELESS;
 
 fn sources(path: &Path, out: &mut Vec<(String, String)>) {
     if path.is_dir() {
@@ -438,9 +438,15 @@ fn no_action_is_a_wildcard_and_only_resourceless_apis_use_every_resource() {
                     || resource == "${CfnExecRole.Arn}"
                     || service == "cloudfront";
                 assert!(scoped, "{doc}: {resource} is not scoped to the stage");
+                // Dashboards, like IAM and CloudFront, are global: no region in the ARN.
+                let global = service == "cloudwatch" && resource.contains(":dashboard/");
                 match service {
                     "s3" => {}
                     "iam" | "cloudfront" => assert!(
+                        resource.contains("::${AWS::AccountId}:"),
+                        "{doc}: {resource} does not pin the account"
+                    ),
+                    _ if global => assert!(
                         resource.contains("::${AWS::AccountId}:"),
                         "{doc}: {resource} does not pin the account"
                     ),
@@ -473,6 +479,77 @@ fn cloudfront_is_changed_only_on_the_stacks_own_distribution() {
                 s["Sid"]
             );
         }
+    }
+}
+
+#[test]
+fn cloudfront_tags_only_the_stacks_own_distribution_or_a_new_one_tagged_as_it() {
+    let mut tagging = 0;
+    for s in statements("CfnExecPolicy") {
+        if !list(&s["Action"]).contains(&"cloudfront:TagResource".to_owned()) {
+            continue;
+        }
+        tagging += 1;
+        let equals = &s["Condition"]["StringEquals"];
+        let stack = equals["aws:ResourceTag/aws:cloudformation:stack-name"]
+            .as_str()
+            .or(equals["aws:RequestTag/aws:cloudformation:stack-name"].as_str());
+        assert_eq!(
+            stack,
+            Some("author-stats-batch-${Stage}"),
+            "{:?} may tag any distribution of the account",
+            s["Sid"]
+        );
+    }
+    assert_eq!(tagging, 2, "an existing distribution, and a new one");
+}
+
+#[test]
+fn the_dashboard_is_managed_and_checked_by_its_exact_name() {
+    let dashboard =
+        "arn:${AWS::Partition}:cloudwatch::${AWS::AccountId}:dashboard/author-stats-batch-${Stage}";
+    let on_dashboard = |doc: &str| -> BTreeSet<String> {
+        statements(doc)
+            .into_iter()
+            .filter(|s| list(&s["Resource"]).contains(&dashboard.to_owned()))
+            .flat_map(|s| list(&s["Action"]))
+            .collect()
+    };
+    assert_eq!(
+        on_dashboard("CfnExecPolicy"),
+        BTreeSet::from([
+            "cloudwatch:DeleteDashboards".to_owned(),
+            "cloudwatch:GetDashboard".to_owned(),
+            "cloudwatch:PutDashboard".to_owned(),
+        ])
+    );
+    // Teardown's Cloud Control check reads it with the type's own read permission.
+    assert_eq!(
+        on_dashboard("DeployerTeardownPolicy"),
+        BTreeSet::from(["cloudwatch:GetDashboard".to_owned()])
+    );
+    assert!(on_dashboard("DeployerPolicy").is_empty());
+}
+
+#[test]
+fn the_fan_outs_log_delivery_is_allowed_to_the_service_role_and_within_the_boundary() {
+    for doc in ["CfnExecPolicy", "PermissionsBoundary"] {
+        let everywhere: BTreeSet<String> = statements(doc)
+            .into_iter()
+            .filter(|s| list(&s["Resource"]) == ["*"])
+            .flat_map(|s| list(&s["Action"]))
+            .collect();
+        for action in xtask_stacks::main_stack::LOG_DELIVERY_ACTIONS {
+            assert!(everywhere.contains(action), "{doc} lacks {action}");
+        }
+    }
+    let types = xtask_stacks::bootstrap_stack::main_stack_resource_types();
+    for kind in [
+        "AWS::SQS::QueuePolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::CloudWatch::Dashboard",
+    ] {
+        assert!(types.contains(&kind.to_owned()), "{kind}: {types:?}");
     }
 }
 

@@ -4,62 +4,7 @@
 // `cargo xtask synth && cargo xtask cdk` (CI runs `cargo xtask synth --check`).
 import * as cdk from 'aws-cdk-lib';
 import { AuthorStatsBatchStack } from '../lib/author-stats-batch-stack';
+import { propsFromContext } from '../lib/props-from-context';
 
 const app = new cdk.App();
-
-/** The value of `-c name=value` (or cdk.json's context), if given. */
-function text(name: string): string | undefined {
-  const value: unknown = app.node.tryGetContext(name);
-  return value === undefined ? undefined : String(value);
-}
-
-function requiredText(name: string): string {
-  const value = text(name);
-  if (value === undefined) {
-    throw new Error(`${name} has no default: give it with \`cdk synth -c ${name}=…\``);
-  }
-  return value;
-}
-
-function number(name: string): number | undefined {
-  const value = text(name);
-  if (value === undefined) {
-    return undefined;
-  }
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed)) {
-    throw new Error(`${name} must be a number, not ${JSON.stringify(value)}`);
-  }
-  return parsed;
-}
-
-function requiredNumber(name: string): number {
-  const value = number(name);
-  if (value === undefined) {
-    throw new Error(`${name} has no default: give it with \`cdk synth -c ${name}=…\``);
-  }
-  return value;
-}
-
-new AuthorStatsBatchStack(app, 'AuthorStatsBatch', {
-  activeDays: number('ActiveDays'),
-  alarmEmail: text('AlarmEmail'),
-  allowedOrigins: text('AllowedOrigins'),
-  architecture: text('Architecture'),
-  authorsKey: text('AuthorsKey'),
-  certificateArn: text('CertificateArn'),
-  chartStyle: text('ChartStyle'),
-  chartTimeZone: text('ChartTimeZone'),
-  domainName: text('DomainName'),
-  fanOut: text('FanOut'),
-  fanOutConcurrency: number('FanOutConcurrency'),
-  imageUri: requiredText('ImageUri'),
-  logRetentionDays: number('LogRetentionDays'),
-  memorySize: number('MemorySize'),
-  permissionsBoundaryArn: text('PermissionsBoundaryArn'),
-  postsKey: text('PostsKey'),
-  rejectedRecordsThreshold: number('RejectedRecordsThreshold'),
-  scheduleExpression: text('ScheduleExpression'),
-  scheduleTimeZone: text('ScheduleTimeZone'),
-  sourceBucketName: requiredText('SourceBucketName'),
-});
+new AuthorStatsBatchStack(app, 'AuthorStatsBatch', propsFromContext(app));

@@ -1,15 +1,23 @@
 //! The stack's alarms and their topic: a failed run, a dropped run (dead letters), no
 //! successful run in [`HEARTBEAT_HOURS`], a run near the timeout, a throttled invocation,
 //! too many rejected records, a failed invalidation. They notify the topic when an e-mail
-//! is given.
+//! is given; the topic's policy refuses publishing without TLS.
 
 use xtask_cfn::cloudwatch::{self, Alarm, ComparisonOperator, Dimension, Statistic};
+use xtask_cfn::iam::{Effect, PolicyDocument, Principal, Statement};
 use xtask_cfn::lambda::Function;
-use xtask_cfn::sns::{self, Topic};
+use xtask_cfn::sns::{self, Topic, TopicPolicy};
 use xtask_cfn::sqs::{Queue, QueueAttr};
 use xtask_cfn::{Builder, CheckovSkip, Condition, Expr, Handle, ResourceOptions};
 
-use super::{ids, params, Params, HEARTBEAT_HOURS, TIMEOUT_SECONDS};
+use super::{condition, ids, params, reasons, Params, HEARTBEAT_HOURS, TIMEOUT_SECONDS};
+
+/// The alarms and the topic they notify.
+pub(super) struct Alarms<'t> {
+    pub topic: Handle<'t, Topic<'t>>,
+    /// Every alarm, in the template's order.
+    pub all: Vec<Handle<'t, Alarm<'t>>>,
+}
 
 /// Every alarm; the topic they notify.
 pub(super) fn alarms<'t>(
@@ -18,8 +26,9 @@ pub(super) fn alarms<'t>(
     has_alarm_email: Condition<'t>,
     function: Handle<'t, Function<'t>>,
     dead_letters: Handle<'t, Queue>,
-) -> Handle<'t, Topic<'t>> {
+) -> Alarms<'t> {
     let topic = alarm_topic(t, p, has_alarm_email);
+    let mut all = Vec::new();
     let notify = |alarm: Alarm<'t>| Alarm {
         alarm_actions: Some(Expr::if_(
             has_alarm_email,
@@ -55,7 +64,7 @@ pub(super) fn alarms<'t>(
             on_function(),
         )
     };
-    t.add(
+    all.push(t.add(
         ids::JOB_ERRORS_ALARM,
         notify(lambda(
             "Errors",
@@ -63,29 +72,31 @@ pub(super) fn alarms<'t>(
             1u32.into(),
             "The author-stats job failed".into(),
         )),
-    );
-    t.add(
-        ids::DEAD_LETTER_ALARM,
-        notify(Alarm {
-            // Messages *sent* in the period, not those waiting: each new failure notifies,
-            // while old ones sit in the queue.
-            period: 300,
-            ..hourly(
-                "AWS/SQS",
-                "NumberOfMessagesSent",
-                Statistic::Sum,
-                1u32.into(),
-                "A run of the author-stats job was dropped after its retries: see the \
+    ));
+    all.push(
+        t.add(
+            ids::DEAD_LETTER_ALARM,
+            notify(Alarm {
+                // Messages *sent* in the period, not those waiting: each new failure notifies,
+                // while old ones sit in the queue.
+                period: 300,
+                ..hourly(
+                    "AWS/SQS",
+                    "NumberOfMessagesSent",
+                    Statistic::Sum,
+                    1u32.into(),
+                    "A run of the author-stats job was dropped after its retries: see the \
                  dead-letter queue"
-                    .into(),
-                vec![Dimension {
-                    name: "QueueName".into(),
-                    value: dead_letters.get_att(QueueAttr::QueueName),
-                }],
-            )
-        }),
+                        .into(),
+                    vec![Dimension {
+                        name: "QueueName".into(),
+                        value: dead_letters.get_att(QueueAttr::QueueName),
+                    }],
+                )
+            }),
+        ),
     );
-    t.add(
+    all.push(t.add(
         ids::HEARTBEAT_ALARM,
         notify(Alarm {
             comparison_operator: ComparisonOperator::LessThanThreshold,
@@ -102,8 +113,8 @@ pub(super) fn alarms<'t>(
                 ),
             )
         }),
-    );
-    t.add(
+    ));
+    all.push(t.add(
         ids::DURATION_ALARM,
         notify(lambda(
             "Duration",
@@ -114,19 +125,21 @@ pub(super) fn alarms<'t>(
                  raise MemorySize (CPU grows with it) before runs are killed"
             ),
         )),
-    );
-    t.add(
-        ids::THROTTLES_ALARM,
-        notify(lambda(
-            "Throttles",
-            Statistic::Sum,
-            1u32.into(),
-            "An author-stats invocation was throttled (reserved concurrency 1: a run was \
+    ));
+    all.push(
+        t.add(
+            ids::THROTTLES_ALARM,
+            notify(lambda(
+                "Throttles",
+                Statistic::Sum,
+                1u32.into(),
+                "An author-stats invocation was throttled (reserved concurrency 1: a run was \
              still going, or the account is at its limit)"
-                .into(),
-        )),
+                    .into(),
+            )),
+        ),
     );
-    t.add(
+    all.push(t.add(
         ids::REJECTED_RECORDS_ALARM,
         notify(Alarm {
             comparison_operator: ComparisonOperator::GreaterThanThreshold,
@@ -143,20 +156,22 @@ pub(super) fn alarms<'t>(
                 ),
             )
         }),
-    );
-    t.add(
-        ids::INVALIDATION_ALARM,
-        notify(job(
-            contract::metrics::INVALIDATION_FAILED,
-            Statistic::Maximum,
-            1u32.into(),
-            "An author-stats run published but could not invalidate its CloudFront paths: \
+    ));
+    all.push(
+        t.add(
+            ids::INVALIDATION_ALARM,
+            notify(job(
+                contract::metrics::INVALIDATION_FAILED,
+                Statistic::Maximum,
+                1u32.into(),
+                "An author-stats run published but could not invalidate its CloudFront paths: \
              viewers get the old charts until their s-maxage ends; the run's warning names \
              the cause and the command that invalidates by hand"
-                .into(),
-        )),
+                    .into(),
+            )),
+        ),
     );
-    topic
+    Alarms { topic, all }
 }
 
 /// The SNS topic of the alarms, with the e-mail subscription (only when one is given).
@@ -165,7 +180,7 @@ fn alarm_topic<'t>(
     p: &Params<'t>,
     has_alarm_email: Condition<'t>,
 ) -> Handle<'t, Topic<'t>> {
-    t.add_with(
+    let topic = t.add_with(
         ids::ALARM_TOPIC,
         Topic {
             display_name: Some("author-stats alarms".into()),
@@ -178,11 +193,44 @@ fn alarm_topic<'t>(
             condition: Some(has_alarm_email),
             checkov_skips: vec![CheckovSkip {
                 id: "CKV_AWS_26",
-                comment: "Alarm notices only; CloudWatch cannot publish to a topic under the AWS-managed SNS key, and a customer key adds cost",
+                comment: reasons::TOPIC_KEY,
             }],
             ..Default::default()
         },
-    )
+    );
+    t.add_with(
+        ids::ALARM_TOPIC_POLICY,
+        TopicPolicy {
+            policy_document: PolicyDocument::new(vec![
+                Statement {
+                    sid: Some("CloudWatchAlarmsPublish".into()),
+                    effect: Effect::Allow,
+                    principal: Some(Principal::Service("cloudwatch.amazonaws.com")),
+                    action: vec!["sns:Publish"],
+                    resource: Some(vec![topic.reference()]),
+                    condition: condition(
+                        "StringEquals",
+                        "aws:SourceAccount",
+                        xtask_cfn::Pseudo::AccountId.into(),
+                    ),
+                },
+                Statement {
+                    sid: Some("DenyPlainHttp".into()),
+                    effect: Effect::Deny,
+                    principal: Some(Principal::Everyone),
+                    action: vec!["sns:Publish"],
+                    resource: Some(vec![topic.reference()]),
+                    condition: condition("Bool", "aws:SecureTransport", "false".into()),
+                },
+            ]),
+            topics: vec![topic.reference()],
+        },
+        ResourceOptions {
+            condition: Some(has_alarm_email),
+            ..Default::default()
+        },
+    );
+    topic
 }
 
 /// An alarm when one hour's `statistic` of `metric` reaches `threshold` (missing data is
