@@ -2,7 +2,8 @@
 //! its bundle, unpacked by umoci and run by runc in Lambda's sandbox (read-only root, /tmp
 //! only, non-root, no capabilities), serving invocations from the testkit's Runtime API
 //! while S3 is moto behind a TLS endpoint that CA signed, so the shipped binary loads its
-//! certificates and completes a real handshake. What it publishes equals, byte for byte,
+//! certificates and completes a real handshake (the same executable on the host, trusting
+//! only the host's bundle, is refused). What it publishes equals, byte for byte,
 //! what the same executable writes to a local folder from the same export.
 
 mod support_runc;
@@ -126,6 +127,31 @@ fn local_run(binary: &Path, export: &SampleFiles, out: &Path, args: &[&str]) {
         output.status.success(),
         "local run {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The same executable on the host, trusting only the host's CA bundle, fails the
+/// endpoint's handshake: the image's answers below come through its own bundle.
+fn assert_untrusted_without_the_test_ca(binary: &Path, endpoint: &str, dir: &Path) {
+    let output = Command::new(binary)
+        .arg("run")
+        .arg("--posts")
+        .arg(format!("s3://{SOURCE}/{POSTS_KEY}"))
+        .arg("--authors")
+        .arg(format!("s3://{SOURCE}/{AUTHORS_KEY}"))
+        .arg("--out")
+        .arg(dir.join("untrusted"))
+        .args(["--now", NOW, "--dry-run"])
+        .env_clear()
+        .envs(testkit::child_env::aws_env(endpoint))
+        .env("SSL_CERT_FILE", image::HOST_CA_BUNDLE)
+        .output()
+        .expect("the static executable runs on the host");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("invalid peer certificate: UnknownIssuer"),
+        "{stderr}"
     );
 }
 
@@ -278,6 +304,8 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
     create_bucket(CHARTS);
     put(SOURCE, POSTS_KEY, &export.posts);
     put(SOURCE, AUTHORS_KEY, &export.authors);
+
+    assert_untrusted_without_the_test_ca(&built.binary, &tls.url(), dir);
 
     let bundle = dir.join("bundle");
     unpack(&built.layout_dir, image::LAYOUT_TAG, &bundle);
