@@ -24,15 +24,27 @@ pub fn point_aws_at(cmd: &mut Command, endpoint: &str) {
     ] {
         cmd.env_remove(var);
     }
-    cmd.env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", REGION)
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", "/nonexistent/aws/config")
-        .env(
+    cmd.envs(aws_env(endpoint));
+}
+
+/// The variables [`point_aws_at`] sets, for an environment built from nothing (a
+/// container's): the endpoint, test credentials, [`REGION`], one attempt, no profile
+/// files, no instance-metadata probe.
+pub fn aws_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    [
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", REGION),
+        ("AWS_MAX_ATTEMPTS", "1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+        ("AWS_CONFIG_FILE", "/nonexistent/aws/config"),
+        (
             "AWS_SHARED_CREDENTIALS_FILE",
             "/nonexistent/aws/credentials",
-        );
+        ),
+    ]
+    .into_iter()
+    .map(|(name, value)| (name, value.to_owned()))
+    .collect()
 }

@@ -9,7 +9,8 @@
 //! (`child_env`), the ports, paths and async runtime every test harness needs, and which
 //! external tools a test needs and what it does without them (`tools`: skip outside CI, fail
 //! under `CI=true`), and headless Chromium over the DevTools protocol for the browser tests
-//! (`chromium`). Nothing here talks to anything but 127.0.0.1.
+//! (`chromium`), and an HTTPS endpoint a test CA signs in front of moto (`tls_endpoint`).
+//! Nothing here talks to anything but 127.0.0.1.
 
 pub mod child_env;
 pub mod chromium;
@@ -20,6 +21,8 @@ pub mod range_origin;
 #[cfg(feature = "aws")]
 pub mod replay;
 pub mod runtime_api;
+#[cfg(feature = "tls")]
+pub mod tls_endpoint;
 pub mod tools;
 
 use std::net::TcpListener;

@@ -1,7 +1,7 @@
 //! A minimal Lambda Runtime API on 127.0.0.1 for running the real binary as the function:
 //! `GET /2018-06-01/runtime/invocation/next` hands out queued events (with the request id
-//! and deadline headers), `POST …/{id}/response`, `…/{id}/error` and `…/init/error` are
-//! recorded. When the queue is empty, `next` blocks, as on Lambda, until the server drops.
+//! and deadline headers; more can be queued while it runs), `POST …/{id}/response`,
+//! `…/{id}/error` and `…/init/error` are recorded. When the queue is empty, `next` blocks, as on Lambda, until the server drops.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -25,7 +25,11 @@ pub enum Outcome {
 #[derive(Default)]
 struct State {
     events: VecDeque<(String, Value)>,
+    /// Events queued so far (the next one is `req-{queued + 1}`).
+    queued: usize,
     outcomes: Vec<Outcome>,
+    /// When the function first asked for an invocation: the end of its init phase.
+    first_next: Option<Instant>,
 }
 
 struct Shared {
@@ -46,14 +50,7 @@ impl RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the runtime API");
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
-            state: Mutex::new(State {
-                events: events
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, e)| (format!("req-{}", i + 1), e))
-                    .collect(),
-                outcomes: Vec::new(),
-            }),
+            state: Mutex::new(State::default()),
             changed: Condvar::new(),
             closed: AtomicBool::new(false),
         });
@@ -68,7 +65,25 @@ impl RuntimeApi {
                 std::thread::spawn(move || serve_connection(stream, &shared));
             }
         });
-        RuntimeApi { addr, shared }
+        let api = RuntimeApi { addr, shared };
+        for event in events {
+            api.push(event);
+        }
+        api
+    }
+
+    /// Queue one more invocation (after those given to [`RuntimeApi::start`]).
+    pub fn push(&self, event: Value) {
+        let mut state = self.shared.state.lock().unwrap();
+        state.queued += 1;
+        let id = format!("req-{}", state.queued);
+        state.events.push_back((id, event));
+        self.shared.changed.notify_all();
+    }
+
+    /// When the function first called `next`, if it has.
+    pub fn first_next(&self) -> Option<Instant> {
+        self.shared.state.lock().unwrap().first_next
     }
 
     /// `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`.
@@ -132,6 +147,7 @@ fn route(method: &str, path: &str, body: Vec<u8>, shared: &Shared) -> Option<Ans
     match (method, rest) {
         ("GET", "invocation/next") => {
             let mut state = shared.state.lock().unwrap();
+            state.first_next.get_or_insert_with(Instant::now);
             loop {
                 if shared.closed.load(Ordering::SeqCst) {
                     return None;

@@ -20,6 +20,10 @@ pub enum Tool {
     Node,
     /// Debian's `chromium` (the browser tests: the gallery, the README's embed, SVG vs PNG).
     Chromium,
+    /// Debian's `runc`, and root to run it (the image boot test runs the image as Lambda does).
+    Runc,
+    /// Debian's `umoci` (unpacks the image's OCI layout into a runc bundle).
+    Umoci,
 }
 
 impl Tool {
@@ -33,6 +37,10 @@ impl Tool {
             Tool::Registry => missing_programs(&["docker-registry", "htpasswd", "skopeo"]),
             Tool::Node => missing_programs(&["node", "npm"]),
             Tool::Chromium => missing_programs(&["chromium"]),
+            Tool::Runc => missing_programs(&["runc"]).or_else(|| {
+                (!is_root()).then(|| "root (runc runs the image's container as root)".to_owned())
+            }),
+            Tool::Umoci => missing_programs(&["umoci"]),
         }
     }
 
@@ -46,6 +54,11 @@ impl Tool {
             }
             Tool::Node => "`sudo apt-get install -y nodejs npm` (or `cargo xtask ci` as root)",
             Tool::Chromium => "`sudo apt-get install -y chromium` (or `cargo xtask ci` as root)",
+            Tool::Runc => {
+                "`sudo apt-get install -y runc` and run the tests as root (or `cargo \
+                           xtask ci` as root)"
+            }
+            Tool::Umoci => "`sudo apt-get install -y umoci` (or `cargo xtask ci` as root)",
         }
     }
 }
@@ -108,6 +121,14 @@ fn missing_programs(programs: &[&str]) -> Option<String> {
         .filter(|p| find_program(p).is_none())
         .collect();
     (!missing.is_empty()).then(|| missing.join(", "))
+}
+
+/// Whether this process runs as root (`id -u` says 0).
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 /// `program` on `PATH`.

@@ -40,6 +40,10 @@ impl Ci {
             install_registry_test_tools()?;
             install_missing("the CDK check", &CDK_CHECK_PACKAGES)?;
             install_missing("the browser tests", &[("chromium", "chromium")])?;
+            install_missing(
+                "the image boot test",
+                &[("runc", "runc"), ("umoci", "umoci")],
+            )?;
             for tool in [python::CFN_LINT, python::CHECKOV] {
                 python::ensure_venv(tool.name, tool.requirements)?;
             }
