@@ -32,9 +32,11 @@ impl Ci {
         step("formatting", t);
 
         // The tools install while the tests compile (with uv: downloads and unpacking, a few
-        // seconds of CPU; pip took minutes of the compiler's): the AWS tests start moto; the registry tests push to a local
-        // registry and read back with skopeo; the CDK check needs Node.js (preinstalled
-        // here, else Debian's); the template checks run cfn-lint and checkov.
+        // seconds of CPU; pip took minutes of the compiler's): the AWS tests start moto; the
+        // registry tests push to a local registry and read back with skopeo; the CDK check
+        // needs Node.js (preinstalled here, else Debian's); the browser tests drive Chromium;
+        // the image boot test unpacks with umoci and runs with runc; the template checks run
+        // cfn-lint and checkov.
         let tools = std::thread::spawn(|| -> Result<()> {
             install_moto()?;
             install_registry_test_tools()?;
