@@ -6,6 +6,7 @@
 //! cdk-nag finds nothing the template does not acknowledge (`nag`).
 
 pub mod app;
+pub mod cases;
 pub mod check;
 pub mod compare;
 pub mod convert;

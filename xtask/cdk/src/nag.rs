@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use serde_json::{json, Map, Value as Json};
 
-use crate::check::{cases as synth_cases, REQUIRED};
+use crate::cases::{cases as synth_cases, REQUIRED};
 use crate::resolve::Values;
 use xtask_stacks::{stage_style, stages};
 use xtask_support::shell::{project_root, run};
