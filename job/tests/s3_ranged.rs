@@ -103,6 +103,7 @@ fn stored_export(bucket: &str) -> (FaultProxy, Vec<u8>) {
 
 #[test]
 fn parts_of_every_size_give_back_the_object_in_order() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-alignments";
     let (gzip, text) = export();
     let len = gzip.len() as u64;
@@ -140,6 +141,7 @@ fn parts_of_every_size_give_back_the_object_in_order() {
 
 #[test]
 fn an_object_of_one_part_is_one_get_and_an_empty_one_reads_empty() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-one-part";
     create_bucket(bucket);
     put_object(bucket, "small.gz", gz(b"{\"id\":\"a1\"}\n"));
@@ -157,6 +159,7 @@ fn an_object_of_one_part_is_one_get_and_an_empty_one_reads_empty() {
 
 #[test]
 fn with_concurrency_1_the_object_is_one_get_without_a_range() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-single";
     let (proxy, gzip) = stored_export(bucket);
     let bytes = read(&proxy, bucket, "posts.jsonl.gz", options(1, 16)).unwrap();
@@ -168,6 +171,7 @@ fn with_concurrency_1_the_object_is_one_get_without_a_range() {
 
 #[test]
 fn a_part_that_fails_twice_is_asked_for_again_and_read_whole() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-fails-twice";
     let (proxy, gzip) = stored_export(bucket);
     proxy.set(
@@ -187,6 +191,7 @@ fn a_part_that_fails_twice_is_asked_for_again_and_read_whole() {
 
 #[test]
 fn a_body_cut_mid_part_is_resumed_from_its_first_missing_byte() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-cut";
     let (proxy, gzip) = stored_export(bucket);
     proxy.set(
@@ -205,6 +210,7 @@ fn a_body_cut_mid_part_is_resumed_from_its_first_missing_byte() {
 
 #[test]
 fn a_part_that_keeps_failing_ends_the_read_after_three_retries() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-cut-always";
     let (proxy, _) = stored_export(bucket);
     proxy.set(
@@ -220,6 +226,7 @@ fn a_part_that_keeps_failing_ends_the_read_after_three_retries() {
 
 #[test]
 fn parts_in_flight_never_exceed_the_concurrency() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-bounded";
     let object: Vec<u8> = (0..1000u32).map(|i| (i % 251) as u8).collect();
     create_bucket(bucket);
@@ -255,6 +262,7 @@ fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn a_run_reading_small_parts_through_a_cut_publishes_what_a_local_run_does() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-run";
     let dir = tempfile::tempdir().unwrap();
     let sample = small_sample(&dir.path().join("export"));
@@ -312,6 +320,7 @@ fn a_run_reading_small_parts_through_a_cut_publishes_what_a_local_run_does() {
 
 #[test]
 fn an_object_replaced_between_two_parts_fails_the_run_with_412_and_writes_nothing() {
+    testkit::require!(testkit::tools::Tool::Moto);
     let bucket = "ranged-replaced";
     let dir = tempfile::tempdir().unwrap();
     let sample = small_sample(&dir.path().join("export"));

@@ -1,6 +1,7 @@
 //! What rots quietly, checked on every test run (rust-analyzer's `tidy.rs` is the model):
 //! every Rust file starts with a module doc comment, and every repository path that a doc
-//! comment, the README, spec/ or a generated file names exists.
+//! comment, the README, spec/ or a generated file names exists; every test that starts an
+//! emulator first requires its tool (so `cargo test` skips instead of failing without it).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -183,4 +184,59 @@ fn the_path_finder_sees_paths_and_skips_placeholders() {
             "spec/data-spec.md"
         ]
     );
+}
+
+/// What in an integration-test file means its tests start a local emulator: they reach moto
+/// (testkit's moto server, or the job's `aws_support` module, which runs the job against it).
+/// (Spelt in two pieces, so that this file does not match itself.)
+const EMULATOR_MARKERS: [&str; 2] = [concat!("moto", "()"), concat!("mod ", "aws_support")];
+
+/// The `#[test]` functions of `text` that do not call `require!` before their body's end
+/// (a test is the text from its `#[test]` to the next one).
+fn tests_without_require(text: &str) -> Vec<String> {
+    text.split(concat!("#[", "test]"))
+        .skip(1)
+        .filter(|test| !test.contains("require!("))
+        .map(|test| {
+            test.split_once("fn ")
+                .and_then(|(_, rest)| rest.split_once('('))
+                .map_or("?", |(name, _)| name)
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn every_test_that_starts_an_emulator_first_requires_its_tool() {
+    // Else `cargo test` on a fresh clone fails where it should say what it skipped.
+    let mut missing = Vec::new();
+    for path in all_files() {
+        let in_tests = path.components().any(|c| c.as_os_str() == "tests");
+        if !in_tests || path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).unwrap();
+        if !EMULATOR_MARKERS.iter().any(|m| text.contains(m)) {
+            continue;
+        }
+        for name in tests_without_require(&text) {
+            missing.push(format!("{}: {name}", relative(&path)));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "these tests start an emulator without `testkit::require!(testkit::tools::Tool::…)` \
+         first, so `cargo test` fails without the tool instead of skipping:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn a_test_without_require_is_found_by_name() {
+    let text = concat!(
+        "#[test]\nfn skips() {\n    testkit::require!(Tool::Moto);\n}\n",
+        "#[",
+        "test]\nfn fails_without_its_tool() {\n    start_the_emulator();\n}\n"
+    );
+    assert_eq!(tests_without_require(text), ["fails_without_its_tool"]);
 }
