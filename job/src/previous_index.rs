@@ -55,7 +55,7 @@ struct Published {
 }
 
 /// The parts of the document read; everything else is skipped as it streams by.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Document {
     now: String,
     #[serde(default)]
@@ -65,7 +65,7 @@ struct Document {
     removed_files: Vec<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 struct Entry {
     slug: String,
     #[serde(default)]
@@ -78,55 +78,49 @@ struct Entry {
     files: Option<Vec<FileRef>>,
 }
 
-impl PreviousIndex {
-    /// Read `source` and carry each recorded entry's files, summary and digest into the
-    /// entry of the same slug in `listing` (sorted by slug); an entry of a slug that
-    /// `listing` lacks is departed. A failed download is an error; a document that is not
-    /// a listing the job wrote is [`Previous::Unreadable`] (then no entry's files are known).
-    pub fn read(source: IndexSource<'_>, listing: &mut [IndexAuthor]) -> Result<PreviousIndex> {
-        let unreadable = |why: String, listing: &mut [IndexAuthor]| {
-            for entry in listing.iter_mut() {
-                entry.files = None;
-                entry.summary = None;
-                entry.digest = None;
-            }
-            PreviousIndex {
-                previous: Previous::Unreadable(why),
-                style: None,
-                departed: Vec::new(),
-                unrecorded: Vec::new(),
-                published: None,
-            }
-        };
-        // Known: no file was published for an author that no index listed.
-        for entry in listing.iter_mut() {
-            entry.files = Some(Vec::new());
-            entry.summary = None;
-            entry.digest = None;
-        }
+/// A published `index.json` downloaded and parsed, not yet matched with this run's
+/// listing: what can be done while the export is still being read (the run fetches it on
+/// a thread beside the ingest), then [`PreviousIndex::match_listing`] carries it over.
+#[derive(Debug)]
+pub struct FetchedIndex(Fetched);
+
+#[derive(Debug)]
+enum Fetched {
+    /// There is none (a first run).
+    Absent,
+    /// Something that is not a listing the job wrote: why.
+    Unreadable(String),
+    /// A listing, its `now` and the SHA-256 of its bytes.
+    Listing {
+        document: Document,
+        now: Instant,
+        sha256: [u8; 32],
+    },
+}
+
+impl FetchedIndex {
+    /// Read and parse `source` (one bounded read). A failed download is an error; a
+    /// document that is not a listing the job wrote is fetched as unreadable (saying why).
+    pub fn fetch(source: IndexSource<'_>) -> Result<FetchedIndex> {
+        Self::fetch_inner(source).map(FetchedIndex)
+    }
+
+    fn fetch_inner(source: IndexSource<'_>) -> Result<Fetched> {
         let (len, reader) = match source {
-            IndexSource::Absent => {
-                return Ok(PreviousIndex {
-                    previous: Previous::Absent,
-                    style: None,
-                    departed: Vec::new(),
-                    unrecorded: Vec::new(),
-                    published: None,
-                })
-            }
-            IndexSource::Unusable(why) => return Ok(unreadable(why, listing)),
+            IndexSource::Absent => return Ok(Fetched::Absent),
+            IndexSource::Unusable(why) => return Ok(Fetched::Unreadable(why)),
             IndexSource::Stream { len, reader } => (len, reader),
         };
         if len > MAX_INDEX_BYTES {
-            return Ok(unreadable(too_large(len), listing));
+            return Ok(Fetched::Unreadable(too_large(len)));
         }
         let mut bounded = Bounded::new(reader);
         let parsed =
             serde_json::from_reader::<_, Document>(BufReader::with_capacity(1 << 16, &mut bounded));
-        let mut document = match parsed {
+        let document = match parsed {
             Ok(document) => document,
             Err(_) if bounded.refused.is_some() => {
-                return Ok(unreadable(bounded.refused.take().unwrap(), listing))
+                return Ok(Fetched::Unreadable(bounded.refused.take().unwrap()))
             }
             Err(e) if e.is_io() => {
                 return Err(anyhow!("{e}").context(
@@ -135,13 +129,78 @@ impl PreviousIndex {
             }
             Err(e) => {
                 let why = format!("it is not a listing: {}", clip_quoted(&e.to_string()));
-                return Ok(unreadable(why, listing));
+                return Ok(Fetched::Unreadable(why));
             }
         };
         let Some(now) = Instant::parse(&document.now) else {
             let why = format!("its \"now\" {} is not a timestamp", quoted(&document.now));
-            return Ok(unreadable(why, listing));
+            return Ok(Fetched::Unreadable(why));
         };
+        Ok(Fetched::Listing {
+            document,
+            now,
+            sha256: bounded.sha256.finalize().into(),
+        })
+    }
+}
+
+impl PreviousIndex {
+    /// Read `source` and carry each recorded entry's files, summary and digest into the
+    /// entry of the same slug in `listing` (sorted by slug): [`FetchedIndex::fetch`], then
+    /// [`PreviousIndex::match_listing`].
+    pub fn read(source: IndexSource<'_>, listing: &mut [IndexAuthor]) -> Result<PreviousIndex> {
+        Ok(PreviousIndex::match_listing(
+            FetchedIndex::fetch(source)?,
+            listing,
+        ))
+    }
+
+    /// Carry each entry of `fetched` into the entry of the same slug in `listing` (sorted
+    /// by slug): its files, summary and digest; an entry of a slug that `listing` lacks is
+    /// departed. An unreadable index leaves every entry's files unknown.
+    pub fn match_listing(fetched: FetchedIndex, listing: &mut [IndexAuthor]) -> PreviousIndex {
+        let (mut document, now, sha256) = match fetched.0 {
+            Fetched::Absent => {
+                // Known: no file was published for an author that no index listed.
+                for entry in listing.iter_mut() {
+                    entry.files = Some(Vec::new());
+                    entry.summary = None;
+                    entry.digest = None;
+                }
+                return PreviousIndex {
+                    previous: Previous::Absent,
+                    style: None,
+                    departed: Vec::new(),
+                    unrecorded: Vec::new(),
+                    published: None,
+                };
+            }
+            Fetched::Unreadable(why) => {
+                for entry in listing.iter_mut() {
+                    entry.files = None;
+                    entry.summary = None;
+                    entry.digest = None;
+                }
+                return PreviousIndex {
+                    previous: Previous::Unreadable(why),
+                    style: None,
+                    departed: Vec::new(),
+                    unrecorded: Vec::new(),
+                    published: None,
+                };
+            }
+            Fetched::Listing {
+                document,
+                now,
+                sha256,
+            } => (document, now, sha256),
+        };
+        // Known: no file was published for an author that the index does not list.
+        for entry in listing.iter_mut() {
+            entry.files = Some(Vec::new());
+            entry.summary = None;
+            entry.digest = None;
+        }
         let authors = document.authors.len();
         let removed_files = std::mem::take(&mut document.removed_files);
         let mut departed = Vec::new();
@@ -181,17 +240,17 @@ impl PreviousIndex {
         departed.dedup();
         unrecorded.sort();
         unrecorded.dedup();
-        Ok(PreviousIndex {
+        PreviousIndex {
             previous: Previous::Listing { authors, now },
             style: document.style,
             departed,
             unrecorded,
             published: Some(Published {
-                sha256: bounded.sha256.finalize().into(),
+                sha256,
                 now: document.now,
                 rendered,
             }),
-        })
+        }
     }
 
     /// Whether `index` (the listing this was read into, nobody rendered) says what the

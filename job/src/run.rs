@@ -16,7 +16,7 @@ use crate::guard::{self, Guards, Previous};
 use crate::index::{Index, IndexAuthor};
 use crate::ingest::{self, Source};
 use crate::month::MonthKey;
-use crate::previous_index::PreviousIndex;
+use crate::previous_index::{FetchedIndex, PreviousIndex};
 use crate::progress::Progress;
 use crate::publish::{author_file_slug, pipeline, Publication, Published, Store};
 use crate::quote::quoted;
@@ -185,6 +185,33 @@ pub(crate) fn prepare(
     store: &dyn Store,
     progress: &Progress,
 ) -> Result<Prepared> {
+    // The published index.json is downloaded and parsed on its own thread while the export
+    // is read: the ingest leaves one core partly idle, and on S3 the GET overlaps the
+    // export's download. An ingest error still comes first; nothing is written either way.
+    std::thread::scope(|scope| {
+        let fetching = std::thread::Builder::new()
+            .name("index".into())
+            .spawn_scoped(scope, || store.get_index().and_then(FetchedIndex::fetch));
+        let published = move || match fetching {
+            Ok(thread) => thread
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to be had: fetch it now.
+            Err(_) => store.get_index().and_then(FetchedIndex::fetch),
+        };
+        prepare_with(config, posts, authors, store, progress, published)
+    })
+}
+
+/// [`prepare`], with the published index.json from `published` once the export is read.
+fn prepare_with(
+    config: &RunConfig,
+    posts: Source,
+    authors: Source,
+    store: &dyn Store,
+    progress: &Progress,
+    published: impl FnOnce() -> Result<FetchedIndex>,
+) -> Result<Prepared> {
     let mut skipped = Skipped::default();
 
     // 1. Author master, whole file first (the join needs it).
@@ -242,7 +269,7 @@ pub(crate) fn prepare(
     // 4. Guards, against the published index.json (one bounded read), before any write.
     // It also gives each listed author the files an earlier run recorded for it, and the
     // recorded files of the authors who left.
-    let published = PreviousIndex::read(store.get_index()?, &mut index.authors)?;
+    let published = PreviousIndex::match_listing(published()?, &mut index.authors);
     let mut warnings = Vec::new();
     if let Previous::Unreadable(why) = &published.previous {
         warnings.push(format!(
