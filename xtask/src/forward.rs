@@ -43,22 +43,6 @@ pub fn cdk_generated_check() -> Result<()> {
     run_passing_status(cmd)
 }
 
-/// `cargo xtask cdk --check`: the CDK app builds and `cdk synth` gives the template back.
-/// `cmd` is `cargo` as the caller builds (CI's, linted, reuses the test build's artifacts).
-pub fn cdk_synth_check(mut cmd: std::process::Command) -> Result<()> {
-    cmd.args([
-        "run",
-        "--quiet",
-        "--package",
-        CDK,
-        "--bin",
-        CDK,
-        "--",
-        "--check",
-    ]);
-    run_passing_status(cmd)
-}
-
 /// Runs `cmd`; on failure exits this process with the child's status (its stderr already
 /// said why, in one line), so exit codes such as 3 reach the caller unchanged.
 fn run_passing_status(mut cmd: std::process::Command) -> Result<()> {
