@@ -26,7 +26,7 @@ impl Wanted {
         let program = format!("python{major}.{minor}");
         let candidate = std::env::var_os(self.env_var)
             .map(PathBuf::from)
-            .or_else(|| newest_under_pyenv(self.version))
+            .or_else(|| pyenv_root().and_then(|root| newest_under(&root, self.version)))
             .or_else(|| crate::tools::on_path(&program).then(|| PathBuf::from(&program)));
         let Some(python) = candidate else {
             bail!(
@@ -53,12 +53,16 @@ impl Wanted {
     }
 }
 
-/// `<pyenv root>/versions/X.Y.Z/bin/pythonX.Y` with the highest Z (pre-releases skipped):
-/// the root is `PYENV_ROOT`, else `~/.pyenv`.
-fn newest_under_pyenv((major, minor): (u32, u32)) -> Option<PathBuf> {
-    let root = std::env::var_os("PYENV_ROOT")
+/// pyenv's root: `PYENV_ROOT`, else `~/.pyenv`.
+fn pyenv_root() -> Option<PathBuf> {
+    std::env::var_os("PYENV_ROOT")
         .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")))?;
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")))
+}
+
+/// `<root>/versions/X.Y.Z/bin/pythonX.Y` with the highest Z (pre-releases and versions
+/// without that program skipped).
+fn newest_under(root: &Path, (major, minor): (u32, u32)) -> Option<PathBuf> {
     let prefix = format!("{major}.{minor}.");
     std::fs::read_dir(root.join("versions"))
         .ok()?
@@ -94,5 +98,48 @@ pub fn version_of(python: &Path) -> Result<(u32, u32)> {
             python.display(),
             String::from_utf8_lossy(&out.stderr).trim()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_patch_release_of_the_minor_version_is_taken() {
+        let root = tempfile::tempdir().unwrap();
+        for (version, program) in [
+            ("3.13.0", "python3.13"),
+            ("3.13.2", "python3.13"),
+            ("3.13.10", "python3.13"),
+            ("3.13.11rc1", "python3.13"),
+            ("3.13.12", "python3"),
+            ("3.14.0", "python3.14"),
+            ("3.12.9", "python3.12"),
+        ] {
+            let bin = root.path().join("versions").join(version).join("bin");
+            std::fs::create_dir_all(&bin).unwrap();
+            std::fs::write(bin.join(program), b"").unwrap();
+        }
+        assert_eq!(
+            newest_under(root.path(), (3, 13)),
+            Some(root.path().join("versions/3.13.10/bin/python3.13"))
+        );
+        assert_eq!(newest_under(root.path(), (3, 11)), None);
+    }
+
+    #[test]
+    fn a_version_not_on_the_machine_is_an_error_naming_the_variable_to_set() {
+        let wanted = Wanted {
+            version: (2, 1),
+            env_var: "XTASK_TEST_PYTHON21_UNSET",
+            needed_by: "a test",
+        };
+        let error = wanted.find().unwrap_err().to_string();
+        assert!(
+            error.contains("need Python 2.1, which is not on this machine")
+                && error.contains("set XTASK_TEST_PYTHON21_UNSET to its path"),
+            "{error}"
+        );
     }
 }
