@@ -51,9 +51,10 @@ pub fn install_moto() -> Result<PathBuf> {
 }
 
 /// LocalStack's emulator (the lifecycle tests' second engine, `testkit::localstack`), pinned,
-/// with the four pins it needs to install and start cleanly (issue 25: the newest releases of
-/// cbor2, pyOpenSSL, cryptography and service_identity break it): each the newest release
-/// below the bound found then. The `runtime` extra holds the services (hypercorn, moto-ext …).
+/// with the four pins it needs to start (cbor2 6 loads no runtime plugin, pyOpenSSL 26 exits
+/// at start, pyOpenSSL 25.3 needs cryptography < 47; service_identity < 26.1 as issue 25
+/// found): each the newest release below its bound. The `runtime` extra holds the services
+/// (hypercorn, moto-ext …). spec/batch-setup.md, "Local emulation", has the details.
 pub const LOCALSTACK_REQUIREMENTS: [&str; 5] = [
     "localstack-core[runtime]==2026.3.0",
     "cbor2==5.9.0",
