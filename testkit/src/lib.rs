@@ -1,6 +1,9 @@
 //! Test support shared by the job's and xtask's integration tests (a dev-dependency there),
 //! and by `cargo xtask bench --s3` (the proxy and the origin only, without the `aws`
-//! feature): one moto server per test binary on 127.0.0.1 (`moto`), a Lambda Runtime API for
+//! feature): one moto server per test binary on 127.0.0.1 (`moto`), and one LocalStack, the
+//! second engine of the full-stack lifecycle test (`localstack`), both stopped by PID however
+//! the test ends (`watchdog`, which the image tests' registry uses too), what a process
+//! listens on (`sockets`), a Lambda Runtime API for
 //! running the real binary as the function (`runtime_api`), a replay endpoint of recorded AWS
 //! responses for failure paths no emulator reaches (`replay`), a fault-injecting proxy in
 //! front of moto (`fault_proxy`: 500s, resets, silence, cut bodies, held requests, a
@@ -16,14 +19,18 @@ pub mod child_env;
 pub mod chromium;
 pub mod fault_proxy;
 #[cfg(feature = "aws")]
+pub mod localstack;
+#[cfg(feature = "aws")]
 pub mod moto;
 pub mod range_origin;
 #[cfg(feature = "aws")]
 pub mod replay;
 pub mod runtime_api;
+pub mod sockets;
 #[cfg(feature = "tls")]
 pub mod tls_endpoint;
 pub mod tools;
+pub mod watchdog;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -71,6 +78,23 @@ pub fn sdk_http_client() -> aws_types::sdk_config::SharedHttpClient {
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https()
+}
+
+/// SDK configuration for an emulator at `endpoint`, set explicitly (never from this
+/// process's environment or profile files): test credentials, [`child_env::REGION`], the
+/// endpoint, [`sdk_http_client`].
+#[cfg(feature = "aws")]
+pub fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
+    use aws_credential_types::provider::SharedCredentialsProvider;
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .http_client(sdk_http_client())
+        .region(aws_config::Region::new(child_env::REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(SharedCredentialsProvider::new(
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "tests"),
+        ))
+        .build()
 }
 
 /// Runs `future` on this test binary's shared multi-threaded runtime.

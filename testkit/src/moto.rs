@@ -3,15 +3,15 @@
 //! stopped when the test process ends however it ends. Tests use their own buckets, stacks
 //! and repositories, so they run in parallel against one server.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_credential_types::provider::SharedCredentialsProvider;
-use aws_credential_types::Credentials;
+use aws_config::SdkConfig;
 
+use crate::watchdog::{Server, Watched};
 use crate::{free_port, target_dir};
 
 /// The region every test client and child process uses.
@@ -24,10 +24,8 @@ pub struct Moto {
     pub endpoint: String,
     /// moto's request log (one werkzeug line per request, plus its warnings).
     pub log: PathBuf,
-    /// Holding the write end of the watchdog's stdin: when this process ends, the pipe
-    /// closes and the watchdog stops moto by its PID.
-    _watchdog: ChildStdin,
-    _child: Child,
+    /// Stops moto by its PID when this process ends ([`crate::watchdog`]).
+    _server: Watched,
 }
 
 /// This test binary's moto, started on first use.
@@ -44,26 +42,17 @@ fn start() -> Moto {
         .join(format!("moto-{}-{port}.log", std::process::id()));
     std::fs::create_dir_all(log.parent().expect("a log folder")).expect("target/tmp");
     std::fs::write(&log, b"").expect("moto's log file");
-    // sh runs moto in the background, then blocks reading its stdin (our pipe). EOF comes
-    // when this test process exits, also on panic or a kill, and moto is stopped by PID.
-    let script = r#"PYTHONUNBUFFERED=1 "$0" -H 127.0.0.1 -p "$1" </dev/null >>"$2" 2>&1 &
-moto=$!
-cat >/dev/null
-kill "$moto" 2>/dev/null
-wait "$moto" 2>/dev/null
-rm -f "$2""#;
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg(&program)
-        .arg(port.to_string())
-        .arg(&log)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sh starts");
-    let watchdog = child.stdin.take().expect("stdin is piped");
+    let server = Server {
+        program: program.clone(),
+        args: ["-H", "127.0.0.1", "-p", &port.to_string()]
+            .map(OsString::from)
+            .to_vec(),
+        env: vec![("PYTHONUNBUFFERED".into(), "1".into())],
+        clean_env: false,
+        log: log.clone(),
+        scratch: vec![log.clone()],
+    }
+    .start();
     crate::wait_for_port(
         port,
         START_TIMEOUT,
@@ -73,8 +62,7 @@ rm -f "$2""#;
     Moto {
         endpoint: format!("http://127.0.0.1:{port}"),
         log,
-        _watchdog: watchdog,
-        _child: child,
+        _server: server,
     }
 }
 
@@ -92,18 +80,10 @@ fn program() -> PathBuf {
 }
 
 impl Moto {
-    /// SDK configuration for this moto, set explicitly (never from this process's
-    /// environment or profile files): test credentials, [`REGION`], the moto endpoint.
+    /// SDK configuration for this moto ([`crate::sdk_config`]): test credentials, [`REGION`],
+    /// the moto endpoint.
     pub fn sdk_config(&self) -> SdkConfig {
-        SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .http_client(crate::sdk_http_client())
-            .region(Region::new(REGION))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "testing", "testing", None, None, "tests",
-            )))
-            .build()
+        crate::sdk_config(&self.endpoint)
     }
 
     /// Points a child process's AWS SDK at this moto ([`crate::child_env::point_aws_at`]).

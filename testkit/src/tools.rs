@@ -14,6 +14,9 @@ use crate::target_dir;
 pub enum Tool {
     /// moto's server, in `target/tools/moto-venv` (or `MOTO_SERVER`).
     Moto,
+    /// LocalStack, in `target/tools/localstack-venv` (or `LOCALSTACK_PYTHON`, a Python with
+    /// `localstack-core[runtime]` installed).
+    LocalStack,
     /// Debian's `docker-registry`, `htpasswd` (apache2-utils) and `skopeo`.
     Registry,
     /// Node.js with npm (the state machine's validator, the CDK app).
@@ -34,6 +37,15 @@ impl Tool {
                 let path = moto_server();
                 (!path.is_file()).then(|| format!("moto ({})", path.display()))
             }
+            Tool::LocalStack => {
+                let python = localstack_python();
+                // The venv's stamp marks a complete install (xtask-support's python.rs).
+                let complete = match std::env::var_os("LOCALSTACK_PYTHON") {
+                    Some(_) => python.is_file(),
+                    None => python.is_file() && localstack_venv().join(STAMP).is_file(),
+                };
+                (!complete).then(|| format!("LocalStack ({})", python.display()))
+            }
             Tool::Registry => missing_programs(&["docker-registry", "htpasswd", "skopeo"]),
             Tool::Node => missing_programs(&["node", "npm"]),
             Tool::Chromium => missing_programs(&["chromium"]),
@@ -48,6 +60,10 @@ impl Tool {
     pub fn install_command(self) -> &'static str {
         match self {
             Tool::Moto => "`cargo xtask ci` (installs moto[server] into target/tools/moto-venv)",
+            Tool::LocalStack => {
+                "`cargo xtask ci` (installs localstack-core into target/tools/localstack-venv \
+                 with the machine's Python 3.13; XTASK_PYTHON313 names another)"
+            }
             Tool::Registry => {
                 "`sudo apt-get install -y docker-registry apache2-utils skopeo` (or `cargo xtask \
                  ci` as root)"
@@ -69,6 +85,21 @@ pub fn moto_server() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| target_dir().join("tools/moto-venv/bin/moto_server"))
 }
+
+/// The Python that runs LocalStack: `LOCALSTACK_PYTHON`, else the venv's.
+pub fn localstack_python() -> PathBuf {
+    std::env::var_os("LOCALSTACK_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| localstack_venv().join("bin/python"))
+}
+
+/// The venv `cargo xtask ci` installs LocalStack into.
+fn localstack_venv() -> PathBuf {
+    target_dir().join("tools/localstack-venv")
+}
+
+/// The file xtask-support writes into a venv once its install is complete.
+const STAMP: &str = "xtask-requirements.txt";
 
 /// Whether tools must be present (`CI` set to anything but `false`/`0`).
 pub fn in_ci() -> bool {

@@ -7,7 +7,7 @@ use anyhow::Result;
 
 use xtask_stacks::{template_lint, templates};
 use xtask_support::generated::Mode;
-use xtask_support::python::{self, install_moto};
+use xtask_support::python::{self, install_localstack, install_moto};
 use xtask_support::shell::{cargo, display, run};
 use xtask_support::static_build;
 use xtask_support::tools::{
@@ -32,13 +32,15 @@ impl Ci {
         step("formatting", t);
 
         // The tools install while the tests compile (with uv: downloads and unpacking, a few
-        // seconds of CPU; pip took minutes of the compiler's): the AWS tests start moto; the
+        // seconds of CPU; pip took minutes of the compiler's): the AWS tests start moto, the
+        // full-stack lifecycle test LocalStack (with the machine's Python 3.13); the
         // registry tests push to a local registry and read back with skopeo; the CDK check
         // needs Node.js (preinstalled here, else Debian's); the browser tests drive Chromium;
         // the image boot test unpacks with umoci and runs with runc; the template checks run
         // cfn-lint and checkov.
         let tools = std::thread::spawn(|| -> Result<()> {
             install_moto()?;
+            install_localstack()?;
             install_registry_test_tools()?;
             install_missing("the CDK check", &CDK_CHECK_PACKAGES)?;
             install_missing("the browser tests", &[("chromium", "chromium")])?;

@@ -186,7 +186,10 @@ pub async fn teardown(
     };
     let repository_deleted =
         delete_repository(clients, stage, keep_images, existing.is_none(), yes, ui).await?;
-    let checked = verify_gone(clients, stage, &deleted.resources, keep_images).await?;
+    let Verified {
+        checked,
+        not_checked,
+    } = verify_gone(clients, stage, &deleted.resources, keep_images).await?;
     let kinds: std::collections::BTreeSet<&str> =
         checked.iter().filter_map(|c| c["type"].as_str()).collect();
     ui.say(format!(
@@ -194,6 +197,22 @@ pub async fn teardown(
         checked.len(),
         kinds.into_iter().collect::<Vec<_>>().join(", ")
     ));
+    if let Some(first) = not_checked.first() {
+        ui.say(format!(
+            "warning: not checked: {} resources ({}), because {}",
+            not_checked.len(),
+            not_checked
+                .iter()
+                .map(|c| format!(
+                    "{} {}",
+                    c["type"].as_str().unwrap_or_default(),
+                    c["id"].as_str().unwrap_or_default()
+                ))
+                .collect::<Vec<_>>()
+                .join(", "),
+            first["why"].as_str().unwrap_or_default()
+        ));
+    }
     Ok(json!({
         "stack": stack_name,
         "stage": stage.name,
@@ -201,6 +220,7 @@ pub async fn teardown(
         "objects_deleted": deleted.objects,
         "repository_deleted": repository_deleted,
         "verified_gone": checked,
+        "not_checked": not_checked,
         "never_created": deleted.never_created,
     }))
 }
@@ -354,6 +374,13 @@ async fn delete_repository(
     Ok(deleted)
 }
 
+/// What [`verify_gone`] checked (`type`, `id`), and what the endpoint could not read
+/// (`type`, `id`, `why`).
+struct Verified {
+    checked: Vec<Value>,
+    not_checked: Vec<Value>,
+}
+
 /// Check one by one that the stack, every resource it had and (unless kept) the
 /// repository are gone; what was checked, or an error naming what is left.
 async fn verify_gone(
@@ -361,10 +388,11 @@ async fn verify_gone(
     stage: &Stage,
     resources_before: &[Resource],
     keep_images: bool,
-) -> Result<Vec<Value>> {
+) -> Result<Verified> {
     let stack_name = &stage.stack_name;
     let mut left = Vec::new();
     let mut checked = Vec::new();
+    let mut not_checked = Vec::new();
     if stack_state::describe(&clients.cloudformation, stack_name)
         .await?
         .is_some()
@@ -373,13 +401,21 @@ async fn verify_gone(
     }
     checked.push(json!({"type": "AWS::CloudFormation::Stack", "id": stack_name}));
     for resource in resources_before {
-        if verify::check(clients, resource).await? == Found::StillThere {
-            left.push(format!(
-                "{} {}",
-                resource.resource_type, resource.physical_id
-            ));
+        let id = json!({"type": resource.resource_type, "id": resource.physical_id});
+        match verify::check(clients, resource).await? {
+            Found::Gone => checked.push(id),
+            Found::StillThere => {
+                left.push(format!(
+                    "{} {}",
+                    resource.resource_type, resource.physical_id
+                ));
+                checked.push(id);
+            }
+            Found::NotChecked(why) => {
+                not_checked.push(json!({"type": resource.resource_type,
+                    "id": resource.physical_id, "why": why}));
+            }
         }
-        checked.push(json!({"type": resource.resource_type, "id": resource.physical_id}));
     }
     if !keep_images {
         if ecr::repository_exists(&clients.ecr, &stage.repository).await? {
@@ -394,5 +430,8 @@ async fn verify_gone(
             left.join(", ")
         );
     }
-    Ok(checked)
+    Ok(Verified {
+        checked,
+        not_checked,
+    })
 }

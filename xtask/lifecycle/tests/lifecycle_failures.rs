@@ -480,6 +480,102 @@ fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
     );
 }
 
+/// A teardown of a stack holding a CloudFront distribution and a role, where Cloud Control
+/// answers `status` with `body`.
+fn teardown_where_cloud_control_answers(
+    status: u16,
+    body: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let replay = Replay::start();
+    replay
+        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
+        .ok("DescribeStacks", &stacks("DELETE_COMPLETE", ""));
+    replay.ok(
+        "ListStackResources",
+        "<StackResourceSummaries>\
+         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+         <LogicalResourceId>ChartsDistribution</LogicalResourceId>\
+         <PhysicalResourceId>E2QWRUHAPOMQZL</PhysicalResourceId>\
+         <ResourceType>AWS::CloudFront::Distribution</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+         <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
+         <ResourceType>AWS::IAM::Role</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         </StackResourceSummaries>",
+    );
+    replay
+        .ok(
+            "DescribeStackEvents",
+            &events(&[stack_event("e0", "CREATE_COMPLETE", "")]),
+        )
+        .ok(
+            "DescribeStackEvents",
+            &events(&[
+                stack_event("e1", "DELETE_COMPLETE", ""),
+                stack_event("e0", "CREATE_COMPLETE", ""),
+            ]),
+        );
+    replay.ok("DeleteStack", "");
+    replay.on(
+        "GetRole",
+        404,
+        query_error("NoSuchEntity", "The role with name role-1 cannot be found."),
+    );
+    // Cloud Control speaks JSON (`POST /`, the operation in X-Amz-Target).
+    replay.on("POST /", status, body);
+    block_on(teardown(
+        &clients(&replay),
+        &stage(),
+        true,
+        true,
+        Duration::from_millis(1),
+        &ui(),
+    ))
+}
+
+#[test]
+fn an_endpoint_without_cloud_control_leaves_those_resources_not_checked_and_says_so() {
+    // LocalStack's free emulator answers every Cloud Control call with 501 Not Implemented
+    // (AWS never does): the distribution is reported as not checked, the role as checked.
+    let report = teardown_where_cloud_control_answers(
+        501,
+        r#"{"__type": "InternalFailure", "message": "The API for service cloudcontrol is either not included in your current license plan or has not yet been emulated by LocalStack."}"#,
+    )
+    .unwrap();
+    let ids = |key: &str| -> Vec<String> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids("verified_gone"), [STACK, "role-1"], "{report:#}");
+    assert_eq!(ids("not_checked"), ["E2QWRUHAPOMQZL"], "{report:#}");
+    let why = report["not_checked"][0]["why"].as_str().unwrap();
+    assert!(
+        why.contains("does not implement Cloud Control's GetResource")
+            && why.contains("not yet been emulated"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_refused_cloud_control_read_still_fails_the_teardown_naming_the_resource() {
+    let err = teardown_where_cloud_control_answers(
+        400,
+        r#"{"__type": "AccessDeniedException", "message": "not authorized to perform: cloudformation:GetResource"}"#,
+    )
+    .unwrap_err();
+    let err = format!("{err:#}");
+    assert!(
+        err.contains("cannot check whether AWS::CloudFront::Distribution E2QWRUHAPOMQZL (ChartsDistribution) is gone")
+            && err.contains("cloudformation:GetResource"),
+        "{err}"
+    );
+}
+
 #[test]
 fn throttling_is_retried_by_the_sdk_and_the_deploy_goes_on() {
     let replay = Replay::start();

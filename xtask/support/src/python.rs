@@ -1,8 +1,9 @@
-//! Python tools from PyPI (cfn-lint, checkov, moto …), each pinned and installed into its own
-//! virtualenv under `target/tools/<name>-venv`, because their dependency pins conflict.
-//! The first use creates the venv with uv (seconds; pip when uv cannot be had); a stamp file
-//! holding the requirement list makes every later call instant. Needs `python3` with the
-//! `venv` module.
+//! Python tools from PyPI (cfn-lint, checkov, moto, LocalStack …), each pinned and installed
+//! into its own virtualenv under `target/tools/<name>-venv`, because their dependency pins
+//! conflict. The first use creates the venv with uv (seconds; pip when uv cannot be had); a
+//! stamp file holding the requirement list and the interpreter's version makes every later
+//! call instant. Needs `python3` with the `venv` module (LocalStack: Python 3.13, found by
+//! `python_version`; neither uv nor anything else here downloads a Python).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
+pub use crate::python_version::Wanted;
 use crate::shell::display;
 use crate::tools::tools_dir;
 
@@ -48,6 +50,41 @@ pub fn install_moto() -> Result<PathBuf> {
     Ok(venv_bin(&venv, "moto_server"))
 }
 
+/// LocalStack's emulator (the lifecycle tests' second engine, `testkit::localstack`), pinned,
+/// with the four pins it needs to start (cbor2 6 loads no runtime plugin, pyOpenSSL 26 exits
+/// at start, pyOpenSSL 25.3 needs cryptography < 47; service_identity < 26.1 as issue 25
+/// found): each the newest release below its bound. The `runtime` extra holds the services
+/// (hypercorn, moto-ext …). spec/batch-setup.md, "Local emulation", has the details.
+pub const LOCALSTACK_REQUIREMENTS: [&str; 5] = [
+    "localstack-core[runtime]==2026.3.0",
+    "cbor2==5.9.0",
+    "pyopenssl==25.3.0",
+    "cryptography==46.0.7",
+    "service_identity==24.2.0",
+];
+/// LocalStack's venv folder name under `target/tools/` (`localstack-venv`); testkit looks there.
+pub const LOCALSTACK_VENV: &str = "localstack";
+/// localstack-core 2026.3.0 needs Python 3.13 (with 3.11 it fails with a SyntaxError,
+/// although its metadata says `>=3.10`).
+pub const LOCALSTACK_PYTHON: Wanted = Wanted {
+    version: (3, 13),
+    env_var: "XTASK_PYTHON313",
+    needed_by: "LocalStack (the lifecycle tests' second engine)",
+};
+
+/// Install LocalStack into `target/tools/localstack-venv` with Python 3.13 (once; later
+/// calls are instant) and return the venv's `python` (`python -m localstack.runtime.main`
+/// runs it). Its modules are compiled on first start, only those it imports (compiling
+/// all at install took 20 s of CPU more).
+pub fn install_localstack() -> Result<PathBuf> {
+    let venv = ensure_venv_with(
+        LOCALSTACK_VENV,
+        &LOCALSTACK_REQUIREMENTS,
+        &LOCALSTACK_PYTHON.find()?.to_string_lossy(),
+    )?;
+    Ok(venv_bin(&venv, "python"))
+}
+
 impl Tool {
     /// The tool's program inside its venv, installing the venv first if needed.
     pub fn command(&self) -> Result<Command> {
@@ -64,7 +101,12 @@ pub fn venv_bin(venv: &Path, program: &str) -> PathBuf {
 /// Makes sure `target/tools/<name>-venv` exists with exactly `requirements` installed and
 /// returns its path. Idempotent and safe to call from several processes or threads at once.
 pub fn ensure_venv(name: &str, requirements: &[&str]) -> Result<PathBuf> {
-    provision(name, requirements, |python, venv| match uv() {
+    ensure_venv_with(name, requirements, &python())
+}
+
+/// [`ensure_venv`] with the interpreter `python` (a path, or a program on `PATH`).
+pub fn ensure_venv_with(name: &str, requirements: &[&str], python: &str) -> Result<PathBuf> {
+    provision(name, requirements, python, |python, venv| match uv() {
         Ok(uv) => install_with_uv(&uv, python, venv, requirements).or_else(|e| {
             eprintln!("pytools: uv could not install {name} ({e:#}); trying pip");
             fs::remove_dir_all(venv).with_context(|| format!("removing {}", venv.display()))?;
@@ -86,7 +128,7 @@ pub const UV_REQUIREMENT: &str = "uv==0.13.9";
 
 /// The `uv` program, installing it with pip the first time.
 fn uv() -> Result<PathBuf> {
-    let venv = provision("uv", &[UV_REQUIREMENT], |python, venv| {
+    let venv = provision("uv", &[UV_REQUIREMENT], &python(), |python, venv| {
         install_with_pip(python, venv, &[UV_REQUIREMENT])
     })?;
     Ok(venv_bin(&venv, "uv"))
@@ -97,13 +139,13 @@ fn uv() -> Result<PathBuf> {
 fn provision(
     name: &str,
     requirements: &[&str],
+    python: &str,
     install: impl FnOnce(&str, &Path) -> Result<()>,
 ) -> Result<PathBuf> {
     let dir = tools_dir();
     let venv = dir.join(format!("{name}-venv"));
     let stamp_path = venv.join(STAMP);
-    let python = python();
-    let wanted = stamp(&python, requirements)?;
+    let wanted = stamp(python, requirements)?;
     if fs::read_to_string(&stamp_path).is_ok_and(|s| s == wanted) {
         return Ok(venv);
     }
@@ -122,7 +164,7 @@ fn provision(
     if venv.exists() {
         fs::remove_dir_all(&venv).with_context(|| format!("removing stale {}", venv.display()))?;
     }
-    install(&python, &venv)?;
+    install(python, &venv)?;
     fs::write(&stamp_path, wanted).with_context(|| format!("writing {}", stamp_path.display()))?;
     eprintln!(
         "pytools: {name} ready in {:.1} s",
@@ -132,12 +174,14 @@ fn provision(
 }
 
 /// `uv venv` and `uv pip install` with the system's certificate store (as pip uses it here)
-/// and the index pip is pointed at, if the environment points it anywhere.
+/// and the index pip is pointed at, if the environment points it anywhere; uv uses exactly
+/// `python` and never downloads one.
 fn install_with_uv(uv: &Path, python: &str, venv: &Path, requirements: &[&str]) -> Result<()> {
     let with_env = |cmd: &mut Command| {
         cmd.env("UV_CACHE_DIR", tools_dir().join("uv-cache"))
             .env("UV_NATIVE_TLS", "1")
-            .env("UV_NO_PROGRESS", "1");
+            .env("UV_NO_PROGRESS", "1")
+            .env("UV_PYTHON_DOWNLOADS", "never");
         for (pip, uv) in [
             ("PIP_INDEX_URL", "UV_INDEX_URL"),
             ("PIP_EXTRA_INDEX_URL", "UV_EXTRA_INDEX_URL"),

@@ -8,7 +8,7 @@
 pub(crate) use testkit::free_port;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -87,10 +87,8 @@ pub(crate) struct LocalRegistry {
     /// `127.0.0.1:PORT`.
     pub host: String,
     pub dir: PathBuf,
-    /// Held open: when this process ends, however it ends, the watchdog's stdin closes and
-    /// it stops the registry by PID and removes its storage.
-    _watchdog: ChildStdin,
-    _child: Child,
+    /// Stops the registry by PID and removes its storage when this process ends.
+    _server: testkit::watchdog::Watched,
 }
 
 /// This test binary's registry, started on first use.
@@ -123,33 +121,23 @@ fn start_registry() -> LocalRegistry {
     );
     std::fs::write(dir.join("config.yml"), config).unwrap();
     let log = dir.join("registry.log");
-    // sh runs the registry in the background, then blocks on its stdin (our pipe). EOF comes
-    // when this test process exits, also on panic or a kill: the registry is stopped by PID
-    // (it exits 0 on SIGTERM) and its directory removed.
-    let script = r#"docker-registry serve "$1/config.yml" </dev/null >>"$1/registry.log" 2>&1 &
-registry=$!
-cat >/dev/null
-kill "$registry" 2>/dev/null
-wait "$registry" 2>/dev/null
-rm -rf "$1""#;
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .arg("sh")
-        .arg(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("sh starts");
-    let watchdog = child.stdin.take().unwrap();
+    // Stopped by PID (it exits 0 on SIGTERM) and its directory removed when this test
+    // process ends, however it ends.
+    let server = testkit::watchdog::Server {
+        program: "docker-registry".into(),
+        args: vec!["serve".into(), dir.join("config.yml").into()],
+        env: Vec::new(),
+        clean_env: false,
+        log: log.clone(),
+        scratch: vec![dir.clone()],
+    }
+    .start();
     testkit::wait_for_port(port, REGISTRY_START_TIMEOUT, "docker-registry", &log);
     LocalRegistry {
         url: format!("http://127.0.0.1:{port}"),
         host: format!("127.0.0.1:{port}"),
         dir,
-        _watchdog: watchdog,
-        _child: child,
+        _server: server,
     }
 }
 
