@@ -11,9 +11,11 @@
 //! And a made-up permissions boundary fails the deploy as on AWS (LocalStack checks that the
 //! boundary policy exists; it does not evaluate policies).
 
+mod support_cli;
+
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::{json, Value};
 use testkit::block_on;
@@ -52,31 +54,12 @@ fn stage_file(dir: &Path, name: &str) -> PathBuf {
 
 /// `cargo xtask <args> --stages-file F --output json --poll-interval 0.05` against LocalStack.
 fn xtask(args: &[&str], stages: &Path) -> (Output, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask-lifecycle"));
-    cmd.args(args).arg("--stages-file").arg(stages).args([
-        "--output",
-        "json",
-        "--poll-interval",
-        "0.05",
-    ]);
-    localstack().configure(&mut cmd);
-    cmd.env("CI", "true");
-    let out = cmd.output().expect("xtask runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    eprintln!("$ xtask {}\n{stderr}", args.join(" "));
-    (out, stderr)
+    support_cli::xtask(&|cmd| localstack().configure(cmd), args, stages)
 }
 
 /// The JSON report of a command that must have succeeded.
 fn report(args: &[&str], stages: &Path) -> Value {
-    let (out, stderr) = xtask(args, stages);
-    assert!(out.status.success(), "xtask {args:?} failed:\n{stderr}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "xtask {args:?} printed no JSON report ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    support_cli::report(&|cmd| localstack().configure(cmd), args, stages)
 }
 
 fn output(report: &Value, name: &str) -> String {

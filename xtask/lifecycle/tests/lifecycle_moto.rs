@@ -14,9 +14,11 @@
 //! one line, status lists the executions and the latest map run's counts, teardown sees the
 //! machine gone (against moto's executing Step Functions backend, see below).
 
+mod support_cli;
+
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
@@ -50,31 +52,12 @@ fn stage_file(dir: &Path, name: &str) -> std::path::PathBuf {
 
 /// `cargo xtask <args> --stages-file F --output json --poll-interval 0.05` against moto.
 fn xtask(args: &[&str], stages: &Path) -> (Output, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask-lifecycle"));
-    cmd.args(args).arg("--stages-file").arg(stages).args([
-        "--output",
-        "json",
-        "--poll-interval",
-        "0.05",
-    ]);
-    moto().configure(&mut cmd);
-    cmd.env("CI", "true");
-    let out = cmd.output().expect("xtask runs");
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    eprintln!("$ xtask {}\n{stderr}", args.join(" "));
-    (out, stderr)
+    support_cli::xtask(&|cmd| moto().configure(cmd), args, stages)
 }
 
 /// The JSON report of a command that must have succeeded.
 fn report(args: &[&str], stages: &Path) -> Value {
-    let (out, stderr) = xtask(args, stages);
-    assert!(out.status.success(), "xtask {args:?} failed:\n{stderr}");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "xtask {args:?} printed no JSON report ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    support_cli::report(&|cmd| moto().configure(cmd), args, stages)
 }
 
 fn function_image(function: &str) -> String {
