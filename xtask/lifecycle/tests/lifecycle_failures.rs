@@ -407,30 +407,16 @@ fn delete_failed_is_reported_with_the_reasons_and_the_next_step() {
     assert!(err.contains("run teardown again"), "{err}");
 }
 
-#[test]
-fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
-    // What moto lists for a type it does not model (no id, type or name: the old
-    // `cannot check whether   () is gone`), and a schedule whose creation never ran.
+/// A replay answering a teardown of a `CREATE_COMPLETE` stack whose resources are
+/// `members` (`<member>` elements of `ListStackResources`), deleted at the first try.
+fn replay_a_deletion(members: &str) -> Replay {
     let replay = Replay::start();
     replay
         .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
         .ok("DescribeStacks", &stacks("DELETE_COMPLETE", ""));
     replay.ok(
         "ListStackResources",
-        "<StackResourceSummaries>\
-         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
-         <LogicalResourceId></LogicalResourceId><PhysicalResourceId></PhysicalResourceId>\
-         <ResourceType></ResourceType>\
-         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
-         <member><ResourceStatus>CREATE_FAILED</ResourceStatus>\
-         <LogicalResourceId>DailySchedule</LogicalResourceId>\
-         <ResourceType>AWS::Scheduler::Schedule</ResourceType>\
-         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
-         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
-         <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
-         <ResourceType>AWS::IAM::Role</ResourceType>\
-         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
-         </StackResourceSummaries>",
+        &format!("<StackResourceSummaries>{members}</StackResourceSummaries>"),
     );
     replay
         .ok(
@@ -445,6 +431,27 @@ fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
             ]),
         );
     replay.ok("DeleteStack", "");
+    replay
+}
+
+#[test]
+fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
+    // What moto lists for a type it does not model (no id, type or name: the old
+    // `cannot check whether   () is gone`), and a schedule whose creation never ran.
+    let replay = replay_a_deletion(
+        "<member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+         <LogicalResourceId></LogicalResourceId><PhysicalResourceId></PhysicalResourceId>\
+         <ResourceType></ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         <member><ResourceStatus>CREATE_FAILED</ResourceStatus>\
+         <LogicalResourceId>DailySchedule</LogicalResourceId>\
+         <ResourceType>AWS::Scheduler::Schedule</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
+         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+         <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
+         <ResourceType>AWS::IAM::Role</ResourceType>\
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>",
+    );
     replay.on(
         "GetRole",
         404,
@@ -486,14 +493,8 @@ fn teardown_where_cloud_control_answers(
     status: u16,
     body: &str,
 ) -> anyhow::Result<serde_json::Value> {
-    let replay = Replay::start();
-    replay
-        .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
-        .ok("DescribeStacks", &stacks("DELETE_COMPLETE", ""));
-    replay.ok(
-        "ListStackResources",
-        "<StackResourceSummaries>\
-         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+    let replay = replay_a_deletion(
+        "<member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
          <LogicalResourceId>ChartsDistribution</LogicalResourceId>\
          <PhysicalResourceId>E2QWRUHAPOMQZL</PhysicalResourceId>\
          <ResourceType>AWS::CloudFront::Distribution</ResourceType>\
@@ -501,22 +502,8 @@ fn teardown_where_cloud_control_answers(
          <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
          <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
          <ResourceType>AWS::IAM::Role</ResourceType>\
-         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
-         </StackResourceSummaries>",
+         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>",
     );
-    replay
-        .ok(
-            "DescribeStackEvents",
-            &events(&[stack_event("e0", "CREATE_COMPLETE", "")]),
-        )
-        .ok(
-            "DescribeStackEvents",
-            &events(&[
-                stack_event("e1", "DELETE_COMPLETE", ""),
-                stack_event("e0", "CREATE_COMPLETE", ""),
-            ]),
-        );
-    replay.ok("DeleteStack", "");
     replay.on(
         "GetRole",
         404,

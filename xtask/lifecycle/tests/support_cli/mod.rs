@@ -9,7 +9,11 @@ use serde_json::Value;
 
 /// Run `xtask-lifecycle <args>` against the engine `engine` configures; its output and
 /// stderr (also echoed, so a failing test shows what the binary said).
-pub(crate) fn xtask(engine: &dyn Fn(&mut Command), args: &[&str], stages: &Path) -> (Output, String) {
+pub(crate) fn xtask(
+    engine: &dyn Fn(&mut Command),
+    args: &[&str],
+    stages: &Path,
+) -> (Output, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask-lifecycle"));
     cmd.args(args).arg("--stages-file").arg(stages).args([
         "--output",
