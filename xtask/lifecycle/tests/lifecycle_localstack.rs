@@ -14,10 +14,11 @@
 mod support_cli;
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use serde_json::{json, Value};
+use support_cli::{output, stage_file};
 use testkit::block_on;
 use testkit::localstack::localstack;
 use xtask_lifecycle::clients::Clients;
@@ -38,21 +39,12 @@ fn image(n: char) -> String {
     )
 }
 
-/// A stage file with one stage `name` reading from bucket `export-<name>`, FanOut off.
-fn stage_file(dir: &Path, name: &str) -> PathBuf {
-    let path = dir.join("stages.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[{name}]\n[{name}.parameters]\nSourceBucketName = \"export-{name}\"\n\
-             LogRetentionDays = 7\nFanOut = \"false\"\n"
-        ),
-    )
-    .unwrap();
-    path
-}
-
 /// `cargo xtask <args> --stages-file F --output json --poll-interval 0.05` against LocalStack.
+/// The stages' FanOut parameter: off (LocalStack cannot create the state machine, see the
+/// module doc).
+const FAN_OUT_OFF: &str = "FanOut = \"false\"\n";
+
+/// `cargo xtask <args>` against LocalStack (support_cli).
 fn xtask(args: &[&str], stages: &Path) -> (Output, String) {
     support_cli::xtask(&|cmd| localstack().configure(cmd), args, stages)
 }
@@ -60,13 +52,6 @@ fn xtask(args: &[&str], stages: &Path) -> (Output, String) {
 /// The JSON report of a command that must have succeeded.
 fn report(args: &[&str], stages: &Path) -> Value {
     support_cli::report(&|cmd| localstack().configure(cmd), args, stages)
-}
-
-fn output(report: &Value, name: &str) -> String {
-    report["outputs"][name]
-        .as_str()
-        .unwrap_or_else(|| panic!("no output {name}: {report:#}"))
-        .to_owned()
 }
 
 /// The logical ids of the full template's resources a stage without FanOut and without
@@ -131,7 +116,7 @@ fn the_operator_path_runs_the_full_stack_through_the_service_role_and_its_bounda
     let dir = tempfile::tempdir().unwrap();
     let stage = "ls";
     let stack = "author-stats-batch-ls";
-    let stages = stage_file(dir.path(), stage);
+    let stages = stage_file(dir.path(), stage, FAN_OUT_OFF);
     let (first, second) = (image('1'), image('2'));
 
     // 1. bootstrap, as the administrator: service role, boundary, deployer role, the OIDC
@@ -577,7 +562,7 @@ fn the_operator_path_runs_the_full_stack_through_the_service_role_and_its_bounda
 fn a_made_up_permissions_boundary_fails_the_deploy_as_on_aws() {
     testkit::require!(testkit::tools::Tool::LocalStack);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "lsbad");
+    let stages = stage_file(dir.path(), "lsbad", FAN_OUT_OFF);
     let made_up = format!("arn:aws:iam::{ACCOUNT}:policy/made-up-boundary");
     let (out, stderr) = xtask(
         &[

@@ -22,6 +22,7 @@ use std::process::Output;
 
 use aws_sdk_s3::primitives::ByteStream;
 use serde_json::{json, Value};
+use support_cli::{output, stage_file};
 use testkit::block_on;
 use testkit::moto::moto;
 use xtask_lifecycle::clients::Clients;
@@ -37,17 +38,6 @@ fn image(n: char) -> String {
         "123456789012.dkr.ecr.us-east-1.amazonaws.com/author-stats@sha256:{}",
         n.to_string().repeat(64)
     )
-}
-
-/// A stage file with one stage `name` reading from bucket `export-<name>`.
-fn stage_file(dir: &Path, name: &str) -> std::path::PathBuf {
-    let path = dir.join("stages.toml");
-    std::fs::write(
-        &path,
-        format!("[{name}]\n[{name}.parameters]\nSourceBucketName = \"export-{name}\"\nLogRetentionDays = 7\n"),
-    )
-    .unwrap();
-    path
 }
 
 /// `cargo xtask <args> --stages-file F --output json --poll-interval 0.05` against moto.
@@ -101,7 +91,7 @@ fn put(bucket: &str, key: &str, body: &[u8]) {
 fn create_no_op_diff_update_teardown_and_nothing_left() {
     testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "life");
+    let stages = stage_file(dir.path(), "life", "");
     let (first, second) = (image('1'), image('2'));
     // The stage's repository, as `deploy` would have made it; teardown must remove it.
     block_on(xtask_lifecycle::ecr::ensure_repository(
@@ -296,7 +286,7 @@ fn create_no_op_diff_update_teardown_and_nothing_left() {
 fn the_deployed_function_environment_runs_the_job_against_the_export() {
     testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "wire");
+    let stages = stage_file(dir.path(), "wire", "");
     let source = "export-wire";
     block_on(clients().s3.create_bucket().bucket(source).send()).unwrap();
 
@@ -504,14 +494,6 @@ fn run_started(trigger: &str) -> String {
 
 /// A schedule in moto's EventBridge Scheduler (moto's CloudFormation has none) named as
 /// CloudFormation names the stack's.
-/// A stack output of a deploy's JSON report.
-fn output(report: &Value, name: &str) -> String {
-    report["outputs"][name]
-        .as_str()
-        .unwrap_or_else(|| panic!("no output {name}: {report:#}"))
-        .to_owned()
-}
-
 /// The deployed function's configuration, as Lambda (moto) holds it.
 fn function_configuration(
     function: &str,
@@ -558,7 +540,7 @@ fn create_schedule(name: &str, expression: &str, zone: &str, input: &str) {
 fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
     testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "watch");
+    let stages = stage_file(dir.path(), "watch", "");
     let created = report(
         &[
             "deploy",
@@ -671,7 +653,7 @@ fn status_reads_the_runs_and_calls_a_two_day_gap_and_a_failure_unhealthy() {
 fn plan_then_apply_executes_exactly_the_kept_change_set_and_refuses_a_stale_one() {
     testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "plan");
+    let stages = stage_file(dir.path(), "plan", "");
     let stack = "author-stats-batch-plan";
     fn deploy<'a>(extra: &[&'a str]) -> Vec<&'a str> {
         let mut args = vec!["deploy", "--stage", "plan", "--scope", "core"];
@@ -823,7 +805,7 @@ fn plan_then_apply_executes_exactly_the_kept_change_set_and_refuses_a_stale_one(
 fn the_first_deploy_backfills_and_on_moto_says_it_cannot_run_the_image() {
     testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "fill");
+    let stages = stage_file(dir.path(), "fill", "");
     let args = [
         "deploy",
         "--stage",
@@ -872,7 +854,7 @@ fn the_first_deploy_backfills_and_on_moto_says_it_cannot_run_the_image() {
 fn a_parameter_the_template_forbids_is_refused_before_any_stack_exists() {
     testkit::require!(testkit::tools::Tool::Moto);
     let dir = tempfile::tempdir().unwrap();
-    let stages = stage_file(dir.path(), "strict");
+    let stages = stage_file(dir.path(), "strict", "");
     for (param, rule) in [
         ("ActiveDays=0", "below the minimum 1"),
         ("ActiveDays=abc", "not a number"),
@@ -1064,7 +1046,7 @@ fn fan_out_definition(summary: &Value, fail_batch: bool, finish_error: Option<&s
 /// machine's ARN.
 fn fan_out_stage(dir: &Path, name: &str, definition: &str) -> (std::path::PathBuf, String) {
     execute_state_machines();
-    let stages = stage_file(dir, name);
+    let stages = stage_file(dir, name, "");
     let stack = format!("author-stats-batch-{name}");
     let machine = block_on(
         clients()

@@ -1,8 +1,9 @@
 //! The `xtask-lifecycle` binary as the engine walk-throughs run it (`lifecycle_moto.rs`,
 //! `lifecycle_localstack.rs`): `--stages-file F --output json --poll-interval 0.05`, under
-//! `CI=true`, with the engine's endpoint and test credentials set by `engine`.
+//! `CI=true`, with the engine's endpoint and test credentials set by `engine`; the stage
+//! file they write and the outputs they read.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -39,4 +40,27 @@ pub(crate) fn report(engine: &dyn Fn(&mut Command), args: &[&str], stages: &Path
             String::from_utf8_lossy(&out.stdout)
         )
     })
+}
+
+/// A stage file with one stage `name` reading from bucket `export-<name>`, logs kept 7 days,
+/// and `extra` (more `Key = "value"` lines of its parameters).
+pub(crate) fn stage_file(dir: &Path, name: &str, extra: &str) -> PathBuf {
+    let path = dir.join("stages.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[{name}]\n[{name}.parameters]\nSourceBucketName = \"export-{name}\"\n\
+             LogRetentionDays = 7\n{extra}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// The stack output `name` of a deploy's report.
+pub(crate) fn output(report: &Value, name: &str) -> String {
+    report["outputs"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no output {name}: {report:#}"))
+        .to_owned()
 }
