@@ -6,14 +6,12 @@
 //! only the host's bundle, is refused). What it publishes equals, byte for byte,
 //! what the same executable writes to a local folder from the same export.
 
-mod support_runc;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
@@ -21,8 +19,8 @@ use serde_json::{json, Value};
 
 use contract::{defaults, env, files};
 use sample::{write_sample, SampleFiles, SampleSpec};
-use support_runc::{lambda_sandbox, unpack, Container};
 use testkit::moto::moto;
+use testkit::runc::{lambda_environment, lambda_sandbox, unpack, Container};
 use testkit::runtime_api::{Outcome, RuntimeApi};
 use testkit::tls_endpoint::TlsEndpoint;
 use testkit::tools::Tool;
@@ -172,24 +170,6 @@ fn function_variables() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Lambda's own variables for a function of 1024 MB, the AWS SDK's pointed at `s3`.
-fn lambda_variables(api: &RuntimeApi, s3: &str) -> Vec<(&'static str, String)> {
-    let mut vars = vec![
-        ("AWS_LAMBDA_RUNTIME_API", api.host_port()),
-        ("AWS_LAMBDA_FUNCTION_NAME", "author-stats-boot".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            "/aws/lambda/author-stats-boot".to_owned(),
-        ),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "boot".to_owned()),
-        ("TZ", ":UTC".to_owned()),
-    ];
-    vars.extend(testkit::child_env::aws_env(s3));
-    vars
-}
-
 /// The answers so far; fails with the function's output when `n` did not come.
 fn answers(api: &RuntimeApi, container: &mut Container, n: usize) -> Vec<Outcome> {
     let outcomes = api.wait_for(n, WAIT);
@@ -226,7 +206,7 @@ fn assert_lambdas_sandbox(pid: u32) {
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_else(|| panic!("{name} in /proc/{pid}/status"))
     };
-    let (uid, gid) = (support_runc::UID, support_runc::GID);
+    let (uid, gid) = (testkit::runc::UID, testkit::runc::GID);
     assert_eq!(field("Uid:"), format!("{uid} {uid} {uid} {uid}"));
     assert_eq!(field("Gid:"), format!("{gid} {gid} {gid} {gid}"));
     for caps in ["CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"] {
@@ -308,28 +288,19 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
     assert_untrusted_without_the_test_ca(&built.binary, &tls.url(), dir);
 
     let bundle = dir.join("bundle");
-    unpack(&built.layout_dir, image::LAYOUT_TAG, &bundle);
+    unpack(&built.layout_dir, image::LAYOUT_TAG, &bundle).unwrap_or_else(|e| panic!("{e}"));
     let api = RuntimeApi::start(vec![json!({"now": NOW})]);
-    let mut vars = lambda_variables(&api, &tls.url());
+    let mut vars = lambda_environment(&api.host_port(), "author-stats-boot", &tls.url());
     vars.extend(function_variables());
-    let config = lambda_sandbox(&bundle, &vars);
+    let config = lambda_sandbox(&bundle, &vars).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config["process"]["args"], json!([image::ENTRYPOINT]));
 
     let id = format!("author-stats-boot-{}", std::process::id());
-    let started = Instant::now();
-    let mut container = Container::run(&bundle, dir, &id);
+    let mut container = Container::run(&bundle, dir, &id).unwrap_or_else(|e| panic!("{e}"));
 
     // The daily run: the authors active in the stack's ACTIVE_DAYS.
     let first = answers(&api, &mut container, 1);
-    let invoked = started.elapsed();
-    let init = api.first_next().expect("the function asked for work") - started;
-    eprintln!(
-        "cold start in runc: {} ms to the first /next, {} ms to the end of the first \
-         invocation (a daily run, unoptimised build)",
-        init.as_millis(),
-        invoked.as_millis()
-    );
-    assert_lambdas_sandbox(container.pid());
+    assert_lambdas_sandbox(container.pid().unwrap_or_else(|e| panic!("{e}")));
     let daily = response(&first[0]);
     assert_eq!(daily["dry_run"], false, "{daily}");
     let rendered_daily = daily["charts_rendered"].as_u64().unwrap();
