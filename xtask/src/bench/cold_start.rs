@@ -56,15 +56,13 @@ struct ColdStart {
 pub(super) fn run(starts: u32) -> Result<()> {
     let missing: Vec<String> = [Tool::Runc, Tool::Umoci]
         .into_iter()
-        .filter_map(|tool| {
-            let what = tool.missing()?;
-            Some(format!("{what} (install: {})", tool.install_command()))
-        })
+        .filter_map(Tool::missing)
         .collect();
     if !missing.is_empty() {
         println!(
-            "\ncold start: skipped, it needs runc, umoci and root; missing: {}",
-            missing.join("; ")
+            "\ncold start: skipped, {} missing: install runc and umoci with `sudo apt-get \
+             install -y runc umoci` and run the bench as root",
+            missing.join(", ")
         );
         return Ok(());
     }
