@@ -12,7 +12,9 @@
 //! (`child_env`), the ports, paths and async runtime every test harness needs, and which
 //! external tools a test needs and what it does without them (`tools`: skip outside CI, fail
 //! under `CI=true`), and headless Chromium over the DevTools protocol for the browser tests
-//! (`chromium`), and an HTTPS endpoint a test CA signs in front of moto (`tls_endpoint`).
+//! (`chromium`), an HTTPS endpoint a test CA signs in front of moto (`tls_endpoint`), and
+//! the job's image run by runc in Lambda's sandbox (`runc`; also `cargo xtask bench
+//! --cold-start`).
 //! Nothing here talks to anything but 127.0.0.1.
 
 pub mod child_env;
@@ -25,6 +27,7 @@ pub mod moto;
 pub mod range_origin;
 #[cfg(feature = "aws")]
 pub mod replay;
+pub mod runc;
 pub mod runtime_api;
 pub mod sockets;
 #[cfg(feature = "tls")]

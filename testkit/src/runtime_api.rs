@@ -45,10 +45,17 @@ pub struct RuntimeApi {
 }
 
 impl RuntimeApi {
-    /// Serve `events` in order, as invocations `req-1`, `req-2`, ….
+    /// Serve `events` in order, as invocations `req-1`, `req-2`, …, on a free port of
+    /// 127.0.0.1.
     pub fn start(events: Vec<Value>) -> RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the runtime API");
-        let addr = listener.local_addr().unwrap();
+        RuntimeApi::start_on(listener, events)
+    }
+
+    /// [`RuntimeApi::start`] on a bound `listener` (e.g. one inside a container's network
+    /// namespace: `crate::runc::Container::listen`).
+    pub fn start_on(listener: TcpListener, events: Vec<Value>) -> RuntimeApi {
+        let addr = listener.local_addr().expect("the runtime API's address");
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),

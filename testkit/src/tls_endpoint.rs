@@ -16,6 +16,8 @@ use rustls::{ServerConfig, ServerConnection};
 pub struct TlsEndpoint {
     pub addr: SocketAddr,
     ca_pem: String,
+    config: Arc<ServerConfig>,
+    upstream: SocketAddr,
 }
 
 impl TlsEndpoint {
@@ -25,6 +27,21 @@ impl TlsEndpoint {
         let (ca_pem, config) = test_ca_and_server_config();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the TLS endpoint");
         let addr = listener.local_addr().expect("the TLS endpoint's address");
+        let endpoint = TlsEndpoint {
+            addr,
+            ca_pem,
+            config,
+            upstream,
+        };
+        endpoint.serve(listener);
+        endpoint
+    }
+
+    /// Serve on one more bound `listener` with the same certificate and upstream (e.g. one
+    /// inside a container's network namespace: `crate::runc::Container::listen`). The
+    /// connections upstream are opened by threads of the caller's network namespace.
+    pub fn serve(&self, listener: TcpListener) {
+        let (config, upstream) = (Arc::clone(&self.config), self.upstream);
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
                 let config = Arc::clone(&config);
@@ -35,7 +52,6 @@ impl TlsEndpoint {
                 });
             }
         });
-        TlsEndpoint { addr, ca_pem }
     }
 
     /// `https://127.0.0.1:port`, for `AWS_ENDPOINT_URL`.

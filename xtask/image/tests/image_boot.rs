@@ -1,19 +1,18 @@
 //! The image booted as Lambda boots it (issue 21): the test image, built with a test CA as
 //! its bundle, unpacked by umoci and run by runc in Lambda's sandbox (read-only root, /tmp
-//! only, non-root, no capabilities), serving invocations from the testkit's Runtime API
-//! while S3 is moto behind a TLS endpoint that CA signed, so the shipped binary loads its
+//! only, non-root, no capabilities, a network namespace with loopback only), serving
+//! invocations from the testkit's Runtime API while S3 is moto behind a TLS endpoint that
+//! CA signed (both bound inside the container's namespace), so the shipped binary loads its
 //! certificates and completes a real handshake (the same executable on the host, trusting
 //! only the host's bundle, is refused). What it publishes equals, byte for byte,
 //! what the same executable writes to a local folder from the same export.
-
-mod support_runc;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::Client;
@@ -21,8 +20,10 @@ use serde_json::{json, Value};
 
 use contract::{defaults, env, files};
 use sample::{write_sample, SampleFiles, SampleSpec};
-use support_runc::{lambda_sandbox, unpack, Container};
 use testkit::moto::moto;
+use testkit::runc::{
+    lambda_environment, lambda_sandbox, unpack, Container, RUNTIME_API_PORT, S3_PORT,
+};
 use testkit::runtime_api::{Outcome, RuntimeApi};
 use testkit::tls_endpoint::TlsEndpoint;
 use testkit::tools::Tool;
@@ -172,26 +173,8 @@ fn function_variables() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Lambda's own variables for a function of 1024 MB, the AWS SDK's pointed at `s3`.
-fn lambda_variables(api: &RuntimeApi, s3: &str) -> Vec<(&'static str, String)> {
-    let mut vars = vec![
-        ("AWS_LAMBDA_RUNTIME_API", api.host_port()),
-        ("AWS_LAMBDA_FUNCTION_NAME", "author-stats-boot".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024".to_owned()),
-        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-        (
-            "AWS_LAMBDA_LOG_GROUP_NAME",
-            "/aws/lambda/author-stats-boot".to_owned(),
-        ),
-        ("AWS_LAMBDA_LOG_STREAM_NAME", "boot".to_owned()),
-        ("TZ", ":UTC".to_owned()),
-    ];
-    vars.extend(testkit::child_env::aws_env(s3));
-    vars
-}
-
 /// The answers so far; fails with the function's output when `n` did not come.
-fn answers(api: &RuntimeApi, container: &mut Container, n: usize) -> Vec<Outcome> {
+fn answers(api: &RuntimeApi, container: &Container, n: usize) -> Vec<Outcome> {
     let outcomes = api.wait_for(n, WAIT);
     if outcomes.len() < n {
         let (stdout, stderr) = container.output();
@@ -226,7 +209,7 @@ fn assert_lambdas_sandbox(pid: u32) {
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_else(|| panic!("{name} in /proc/{pid}/status"))
     };
-    let (uid, gid) = (support_runc::UID, support_runc::GID);
+    let (uid, gid) = (testkit::runc::UID, testkit::runc::GID);
     assert_eq!(field("Uid:"), format!("{uid} {uid} {uid} {uid}"));
     assert_eq!(field("Gid:"), format!("{gid} {gid} {gid} {gid}"));
     for caps in ["CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"] {
@@ -308,28 +291,37 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
     assert_untrusted_without_the_test_ca(&built.binary, &tls.url(), dir);
 
     let bundle = dir.join("bundle");
-    unpack(&built.layout_dir, image::LAYOUT_TAG, &bundle);
-    let api = RuntimeApi::start(vec![json!({"now": NOW})]);
-    let mut vars = lambda_variables(&api, &tls.url());
+    unpack(&built.layout_dir, image::LAYOUT_TAG, &bundle).unwrap_or_else(|e| panic!("{e}"));
+    // Inside the container's own network namespace: the Runtime API where Lambda has it,
+    // and the same TLS endpoint on HTTPS's port.
+    let mut vars = lambda_environment(
+        &format!("127.0.0.1:{RUNTIME_API_PORT}"),
+        "author-stats-boot",
+        &format!("https://127.0.0.1:{S3_PORT}"),
+    );
     vars.extend(function_variables());
-    let config = lambda_sandbox(&bundle, &vars);
+    let config = lambda_sandbox(&bundle, &vars).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config["process"]["args"], json!([image::ENTRYPOINT]));
 
     let id = format!("author-stats-boot-{}", std::process::id());
-    let started = Instant::now();
-    let mut container = Container::run(&bundle, dir, &id);
+    let container = Container::create(&bundle, dir, &id).unwrap_or_else(|e| panic!("{e}"));
+    let listen = |port| {
+        container
+            .listen(port)
+            .unwrap_or_else(|e| panic!("listen in the container: {e}"))
+    };
+    let api = RuntimeApi::start_on(listen(RUNTIME_API_PORT), vec![json!({"now": NOW})]);
+    tls.serve(listen(S3_PORT));
+    container.start().unwrap_or_else(|e| panic!("{e}"));
 
     // The daily run: the authors active in the stack's ACTIVE_DAYS.
-    let first = answers(&api, &mut container, 1);
-    let invoked = started.elapsed();
-    let init = api.first_next().expect("the function asked for work") - started;
-    eprintln!(
-        "cold start in runc: {} ms to the first /next, {} ms to the end of the first \
-         invocation (a daily run, unoptimised build)",
-        init.as_millis(),
-        invoked.as_millis()
-    );
+    let first = answers(&api, &container, 1);
     assert_lambdas_sandbox(container.pid());
+    assert_eq!(
+        container.interfaces().unwrap(),
+        ["lo"],
+        "the function sees loopback only"
+    );
     let daily = response(&first[0]);
     assert_eq!(daily["dry_run"], false, "{daily}");
     let rendered_daily = daily["charts_rendered"].as_u64().unwrap();
@@ -340,7 +332,7 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
 
     // A dry run of everyone computes all and writes nothing.
     api.push(json!({"all": true, "now": NOW, "dry_run": true}));
-    let dry = response(&answers(&api, &mut container, 2)[1]).clone();
+    let dry = response(&answers(&api, &container, 2)[1]).clone();
     assert_eq!(dry["dry_run"], true, "{dry}");
     assert_eq!(dry["charts_written"], 0, "{dry}");
     let rendered_all = dry["charts_rendered"].as_u64().unwrap();
@@ -349,14 +341,14 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
 
     // Everyone.
     api.push(json!({"all": true, "now": NOW}));
-    let all = response(&answers(&api, &mut container, 3)[2]).clone();
+    let all = response(&answers(&api, &container, 3)[2]).clone();
     assert_eq!(all["charts_rendered"].as_u64(), Some(rendered_all), "{all}");
     local_run(&built.binary, &export, &local, &["--all"]);
     assert_published_equals_local(&local, "`all`");
 
     // A guard refuses an older view than the published one, and nothing changes.
     api.push(json!({"now": "2025-11-24T00:00:00Z"}));
-    let refused = answers(&api, &mut container, 4);
+    let refused = answers(&api, &container, 4);
     let Outcome::Error { body, .. } = &refused[3] else {
         panic!("expected a refusal, got {:?}", refused[3]);
     };
@@ -367,7 +359,7 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
 
     // The fan-out's three steps, as the state machine calls them.
     api.push(json!({"step": "count", "event": {"all": true, "now": NOW}}));
-    let counted = response(&answers(&api, &mut container, 5)[4]).clone();
+    let counted = response(&answers(&api, &container, 5)[4]).clone();
     assert_eq!(counted["bucket"], CHARTS, "{counted}");
     let batches = objects(CHARTS, counted["prefix"].as_str().unwrap());
     assert_eq!(batches.len() as u64, counted["batches"].as_u64().unwrap());
@@ -377,7 +369,7 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
     }
     api.push(json!({"step": "finish", "run": counted["run"]}));
     let n = 5 + batches.len() + 1;
-    let outcomes = answers(&api, &mut container, n);
+    let outcomes = answers(&api, &container, n);
     let rendered: u64 = outcomes[5..n - 1]
         .iter()
         .map(|o| response(o)["rendered"].as_u64().unwrap())

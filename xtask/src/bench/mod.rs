@@ -1,15 +1,18 @@
 //! `cargo xtask bench`: speed and memory of the release job, printed against the targets
 //! (never asserted), on data generated once under `target/bench/`. The seed-scale table
 //! (`seed`) always; with flags, S3 publishing and ingest against moto (`s3`), N× the seed
-//! (`scale`, `fanout`) and hostile input (`bombs`).
+//! (`scale`, `fanout`), hostile input (`bombs`) and the image's cold start in runc
+//! (`cold_start`).
 
 use anyhow::Result;
 
 mod bombs;
+mod cold_start;
 mod daily;
 mod data_set;
 mod fanout;
 mod measure;
+mod moto;
 mod out;
 mod s3;
 mod scale;
@@ -43,6 +46,12 @@ pub struct Bench {
     /// display name, and oversized files in the output folder and as `--style`.
     #[arg(long)]
     bombs: bool,
+    /// Also measure the release image's cold start in Lambda's sandbox (runc, as root): N
+    /// fresh containers (default 5), each from `runc run` to the first `/next` and to the end
+    /// of its first invocation, a daily run over TLS; median and max.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "5",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    cold_start: Option<u32>,
 }
 
 impl Bench {
@@ -66,6 +75,9 @@ impl Bench {
         }
         if self.bombs {
             bombs::run(&job)?;
+        }
+        if let Some(starts) = self.cold_start {
+            cold_start::run(starts)?;
         }
         println!("(a seaborn-based Python job: ~180 s and ~600 MiB for the backfill on this data)");
         outs.clean_up()

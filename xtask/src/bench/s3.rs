@@ -10,10 +10,8 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -24,6 +22,7 @@ use testkit::fault_proxy::{FaultProxy, Link};
 use testkit::range_origin::RangeOrigin;
 
 use super::measure::{job_run, measure, mib, verdict, Measured as Job};
+use super::moto::Moto;
 use super::scale::scaled;
 use xtask_support::python::install_moto;
 use xtask_support::shell::{display, project_root};
@@ -36,16 +35,16 @@ const DAILY_DAYS: &str = "7";
 
 /// Publish `data_dir`'s export with `binary` to moto and print the figures.
 pub(super) fn run(binary: &Path, data_dir: &Path) -> Result<()> {
-    let moto = Moto::start(&install_moto()?)?;
+    let moto = Moto::start(&install_moto()?, "s3-bench")?;
     moto.create_bucket(SOURCE_BUCKET)?;
     moto.create_bucket(CHARTS_BUCKET)?;
     for name in [POSTS_FILE, AUTHORS_FILE] {
         moto.put_file(&format!("/{SOURCE_BUCKET}/{name}"), &data_dir.join(name))?;
     }
 
-    let first = moto.measure(binary, BACKFILL_DAYS)?;
-    let rerun = moto.measure(binary, BACKFILL_DAYS)?;
-    let daily = moto.measure(binary, DAILY_DAYS)?;
+    let first = measure_publish(&moto, binary, BACKFILL_DAYS)?;
+    let rerun = measure_publish(&moto, binary, BACKFILL_DAYS)?;
+    let daily = measure_publish(&moto, binary, DAILY_DAYS)?;
 
     println!(
         "\nS3 publish bench: {} → moto on 127.0.0.1, default upload concurrency",
@@ -254,7 +253,7 @@ fn read_through(
 ) -> Result<IngestRow> {
     let proxy = FaultProxy::start(&upstream.endpoint);
     proxy.set_link(Link::throttled(LINK_BYTES_PER_SEC, LINK_FIRST_BYTE));
-    let (moto_before, own_before) = (moto.cpu()?, cpu_of("self")?);
+    let (moto_before, own_before) = (moto_cpu(moto)?, cpu_of("self")?);
     let mut cmd = Command::new(binary);
     cmd.arg("run")
         .args(["--posts", &format!("s3://{}/{POSTS_FILE}", upstream.bucket)])
@@ -291,7 +290,7 @@ fn read_through(
         ),
         identical: false,
         upstream_cpu: (upstream.name == "moto")
-            .then(|| moto.cpu().map(|after| after - moto_before))
+            .then(|| moto_cpu(moto).map(|after| after - moto_before))
             .transpose()?,
         own_cpu: Some(cpu_of("self")? - own_before),
         job,
@@ -317,6 +316,11 @@ fn same_files(a: &Path, b: &Path) -> Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// CPU seconds (user + system) the moto server has used so far.
+fn moto_cpu(moto: &Moto) -> Result<f64> {
+    cpu_of(&moto.pid().to_string())
 }
 
 /// CPU seconds (user + system) process `pid` (or `self`) has used so far, from
@@ -363,140 +367,46 @@ fn job_environment(cmd: &mut Command, endpoint: &str) {
     cmd.env("CI", "true");
 }
 
-/// A moto server on a free loopback port, stopped by PID when dropped.
-struct Moto {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Moto {
-    fn start(program: &Path) -> Result<Moto> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let dir = project_root().join("target/bench");
-        fs::create_dir_all(&dir)?;
-        let log = dir.join("moto-s3-bench.log");
-        let log_file = fs::File::create(&log)?;
-        let mut cmd = Command::new(program);
-        cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .env("PYTHONUNBUFFERED", "1")
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file);
-        eprintln!("$ {}", display(&cmd));
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("cannot start {}", program.display()))?;
-        let moto = Moto { child, port, log };
-        let started = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if started.elapsed() > Duration::from_secs(60) {
-                bail!(
-                    "moto did not listen on 127.0.0.1:{port} within 60 s; see {}",
-                    moto.log.display()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Ok(moto)
+/// Run the job from the source bucket into the charts prefix and measure it.
+fn measure_publish(moto: &Moto, binary: &Path, days: &str) -> Result<Measured> {
+    let before = moto.log_lines()?.len();
+    let mut cmd = Command::new(binary);
+    cmd.arg("run")
+        .args(["--posts", &format!("s3://{SOURCE_BUCKET}/{POSTS_FILE}")])
+        .args(["--authors", &format!("s3://{SOURCE_BUCKET}/{AUTHORS_FILE}")])
+        .args([
+            "--out",
+            &format!("s3://{CHARTS_BUCKET}/{DEFAULT_CHARTS_PREFIX}"),
+        ])
+        .args(["--now", SAMPLE_NOW, "--days", days, "--json"]);
+    job_environment(&mut cmd, &moto.endpoint());
+    let line = display(&cmd);
+    let started = Instant::now();
+    let output = cmd
+        .output()
+        .with_context(|| format!("cannot start `{line}`"))?;
+    let wall = started.elapsed();
+    if !output.status.success() {
+        bail!(
+            "`{line}` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
-
-    fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+    let summary: Value = serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("`{line}` printed no JSON summary"))?;
+    let mut requests = BTreeMap::new();
+    for request in &moto.log_lines()?[before..] {
+        *requests.entry(kind(request)).or_insert(0) += 1;
     }
-
-    fn create_bucket(&self, bucket: &str) -> Result<()> {
-        self.put(&format!("/{bucket}"), 0, std::io::empty())
-    }
-
-    /// PUT a file's bytes, streamed from disk (the 10× export is 0.5 GB: held in this
-    /// process, it would count in every job's peak RSS measured after, as `wait4` reports
-    /// a child's high-water mark from the fork on).
-    fn put_file(&self, path: &str, file: &Path) -> Result<()> {
-        let source = fs::File::open(file).with_context(|| format!("reading {}", file.display()))?;
-        let len = source.metadata()?.len();
-        self.put(path, len, source)
-    }
-
-    /// One unsigned HTTP/1.1 PUT of `len` bytes from `body` (moto accepts them); fails
-    /// unless 2xx.
-    fn put(&self, path: &str, len: u64, mut body: impl Read) -> Result<()> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        write!(
-            stream,
-            "PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n",
-            self.port,
-        )?;
-        std::io::copy(&mut body, &mut stream)?;
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer)?;
-        let status = answer.split_whitespace().nth(1).unwrap_or("");
-        if !status.starts_with('2') {
-            bail!(
-                "moto answered PUT {path} with: {}",
-                answer.lines().next().unwrap_or("")
-            );
-        }
-        Ok(())
-    }
-
-    /// CPU seconds (user + system) the moto server has used so far.
-    fn cpu(&self) -> Result<f64> {
-        cpu_of(&self.child.id().to_string())
-    }
-
-    /// Lines of the request log so far.
-    fn log_lines(&self) -> Result<Vec<String>> {
-        // werkzeug logs a request after answering it: let the last line land.
-        std::thread::sleep(Duration::from_millis(300));
-        Ok(fs::read_to_string(&self.log)?
-            .lines()
-            .filter(|l| l.contains("\" ") && l.contains(" HTTP/1.1\""))
-            .map(str::to_owned)
-            .collect())
-    }
-
-    /// Run the job from the source bucket into the charts prefix and measure it.
-    fn measure(&self, binary: &Path, days: &str) -> Result<Measured> {
-        let before = self.log_lines()?.len();
-        let mut cmd = Command::new(binary);
-        cmd.arg("run")
-            .args(["--posts", &format!("s3://{SOURCE_BUCKET}/{POSTS_FILE}")])
-            .args(["--authors", &format!("s3://{SOURCE_BUCKET}/{AUTHORS_FILE}")])
-            .args([
-                "--out",
-                &format!("s3://{CHARTS_BUCKET}/{DEFAULT_CHARTS_PREFIX}"),
-            ])
-            .args(["--now", SAMPLE_NOW, "--days", days, "--json"]);
-        job_environment(&mut cmd, &self.endpoint());
-        let line = display(&cmd);
-        let started = Instant::now();
-        let output = cmd
-            .output()
-            .with_context(|| format!("cannot start `{line}`"))?;
-        let wall = started.elapsed();
-        if !output.status.success() {
-            bail!(
-                "`{line}` failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        let summary: Value = serde_json::from_slice(&output.stdout)
-            .with_context(|| format!("`{line}` printed no JSON summary"))?;
-        let mut requests = BTreeMap::new();
-        for request in &self.log_lines()?[before..] {
-            *requests.entry(kind(request)).or_insert(0) += 1;
-        }
-        let count = |key: &str| summary[key].as_u64().unwrap_or(0);
-        Ok(Measured {
-            wall,
-            publish: publish_seconds(&String::from_utf8_lossy(&output.stderr)),
-            rendered: count("charts_rendered"),
-            written: count("charts_written"),
-            unchanged: count("charts_unchanged"),
-            requests,
-        })
-    }
+    let count = |key: &str| summary[key].as_u64().unwrap_or(0);
+    Ok(Measured {
+        wall,
+        publish: publish_seconds(&String::from_utf8_lossy(&output.stderr)),
+        rendered: count("charts_rendered"),
+        written: count("charts_written"),
+        unchanged: count("charts_unchanged"),
+        requests,
+    })
 }
 
 /// The publish phase's duration from the job's progress line on stderr
@@ -517,13 +427,6 @@ fn kind(line: &str) -> &'static str {
         (Some("PUT"), _) => "PUT",
         (Some("HEAD"), _) => "HEAD",
         _ => "other",
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
