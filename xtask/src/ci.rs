@@ -174,7 +174,9 @@ impl Drop for EarlyImageBuild {
 /// `cargo test --workspace <extra>` as CI runs it ([`linted_cargo`]).
 fn tests(extra: &[&str]) -> Result<std::process::Command> {
     let mut cmd = linted_cargo()?;
-    cmd.args(["test", "--workspace"]).args(extra);
+    // With xtask's `cold-start` feature, so the bench's cold start is linted and tested too.
+    cmd.args(["test", "--workspace", "--features", "xtask/cold-start"])
+        .args(extra);
     Ok(cmd)
 }
 

@@ -1,7 +1,8 @@
 //! The verbs that run as their own binaries: the AWS verbs (`xtask-lifecycle`) and the CDK
 //! export (`xtask-cdk`). `cargo xtask` passes their arguments through unparsed to
 //! `cargo run --package <binary>`, so each is compiled on first use only, and exits with
-//! the binary's own exit status (3 for a declined confirmation, as the README lists).
+//! the binary's own exit status (3 for a declined confirmation, as the README lists). A flag
+//! that needs a cargo feature of xtask itself (`bench --cold-start`) runs the same way.
 
 use std::ffi::OsString;
 
@@ -33,6 +34,24 @@ impl Forward {
         cmd.args(verb).args(&self.args);
         run_passing_status(cmd)
     }
+}
+
+/// Run this same `cargo xtask` command again as xtask built with `feature` (compiled on first
+/// use, so the light verbs never compile what only it needs) and exit with its status;
+/// returns only when it succeeded.
+pub fn with_feature(feature: &str) -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--quiet",
+        "--package",
+        "xtask",
+        "--features",
+        feature,
+        "--",
+    ]);
+    cmd.args(std::env::args_os().skip(1));
+    run_passing_status(cmd)
 }
 
 /// `cargo xtask cdk --check --generated-only` (what `synth --check` adds for the CDK app).

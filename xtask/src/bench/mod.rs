@@ -7,6 +7,7 @@
 use anyhow::Result;
 
 mod bombs;
+#[cfg(feature = "cold-start")]
 mod cold_start;
 mod daily;
 mod data_set;
@@ -56,6 +57,10 @@ pub struct Bench {
 
 impl Bench {
     pub fn run(self) -> Result<()> {
+        #[cfg(not(feature = "cold-start"))]
+        if self.cold_start.is_some() {
+            return crate::forward::with_feature("cold-start");
+        }
         let job = job_binary::build(job_binary::Build::Shipped)?;
         let data = SEED_SCALE.ensure()?;
         let outs = Outputs::new()?;
@@ -76,6 +81,7 @@ impl Bench {
         if self.bombs {
             bombs::run(&job)?;
         }
+        #[cfg(feature = "cold-start")]
         if let Some(starts) = self.cold_start {
             cold_start::run(starts)?;
         }

@@ -4,7 +4,7 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -95,9 +95,10 @@ impl Moto {
         self.child.id()
     }
 
-    /// `127.0.0.1:port`, for a proxy or TLS endpoint in front of it.
-    pub(super) fn addr(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
+    /// `127.0.0.1:port`, for a proxy or TLS endpoint in front of it (the cold start's).
+    #[cfg(feature = "cold-start")]
+    pub(super) fn addr(&self) -> std::net::SocketAddr {
+        std::net::SocketAddr::from(([127, 0, 0, 1], self.port))
     }
 
     /// Lines of the request log so far.
