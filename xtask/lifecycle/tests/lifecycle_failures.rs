@@ -407,9 +407,26 @@ fn delete_failed_is_reported_with_the_reasons_and_the_next_step() {
     assert!(err.contains("run teardown again"), "{err}");
 }
 
+/// The stack's `JobRole` (`role-1`), as `ListStackResources` lists it.
+const JOB_ROLE_MEMBER: &str = "<member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
+    <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
+    <ResourceType>AWS::IAM::Role</ResourceType>\
+    <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>";
+
+/// IAM says `role-1` is gone.
+fn job_role_gone(replay: &Replay) {
+    replay.on(
+        "GetRole",
+        404,
+        query_error("NoSuchEntity", "The role with name role-1 cannot be found."),
+    );
+}
+
 /// A replay answering a teardown of a `CREATE_COMPLETE` stack whose resources are
-/// `members` (`<member>` elements of `ListStackResources`), deleted at the first try.
+/// `members` (`<member>` elements of `ListStackResources`) and [`JOB_ROLE_MEMBER`], deleted
+/// at the first try.
 fn replay_a_deletion(members: &str) -> Replay {
+    let members = format!("{members}{JOB_ROLE_MEMBER}");
     let replay = Replay::start();
     replay
         .ok("DescribeStacks", &stacks("CREATE_COMPLETE", ""))
@@ -446,17 +463,9 @@ fn resources_without_a_physical_id_are_named_as_never_created_not_checked() {
          <member><ResourceStatus>CREATE_FAILED</ResourceStatus>\
          <LogicalResourceId>DailySchedule</LogicalResourceId>\
          <ResourceType>AWS::Scheduler::Schedule</ResourceType>\
-         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
-         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
-         <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
-         <ResourceType>AWS::IAM::Role</ResourceType>\
          <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>",
     );
-    replay.on(
-        "GetRole",
-        404,
-        query_error("NoSuchEntity", "The role with name role-1 cannot be found."),
-    );
+    job_role_gone(&replay);
     let report = block_on(teardown(
         &clients(&replay),
         &stage(),
@@ -498,17 +507,9 @@ fn teardown_where_cloud_control_answers(
          <LogicalResourceId>ChartsDistribution</LogicalResourceId>\
          <PhysicalResourceId>E2QWRUHAPOMQZL</PhysicalResourceId>\
          <ResourceType>AWS::CloudFront::Distribution</ResourceType>\
-         <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>\
-         <member><ResourceStatus>CREATE_COMPLETE</ResourceStatus>\
-         <LogicalResourceId>JobRole</LogicalResourceId><PhysicalResourceId>role-1</PhysicalResourceId>\
-         <ResourceType>AWS::IAM::Role</ResourceType>\
          <LastUpdatedTimestamp>2026-11-25T00:00:00Z</LastUpdatedTimestamp></member>",
     );
-    replay.on(
-        "GetRole",
-        404,
-        query_error("NoSuchEntity", "The role with name role-1 cannot be found."),
-    );
+    job_role_gone(&replay);
     // Cloud Control speaks JSON (`POST /`, the operation in X-Amz-Target).
     replay.on("POST /", status, body);
     block_on(teardown(
