@@ -159,48 +159,23 @@ impl PreviousIndex {
     /// by slug): its files, summary and digest; an entry of a slug that `listing` lacks is
     /// departed. An unreadable index leaves every entry's files unknown.
     pub fn match_listing(fetched: FetchedIndex, listing: &mut [IndexAuthor]) -> PreviousIndex {
+        // Known: no file was published for an author that no index, or this one, lists;
+        // unknown for everyone when the index cannot be read.
+        let known = !matches!(fetched.0, Fetched::Unreadable(_));
+        for entry in listing.iter_mut() {
+            entry.files = known.then(Vec::new);
+            entry.summary = None;
+            entry.digest = None;
+        }
         let (mut document, now, sha256) = match fetched.0 {
-            Fetched::Absent => {
-                // Known: no file was published for an author that no index listed.
-                for entry in listing.iter_mut() {
-                    entry.files = Some(Vec::new());
-                    entry.summary = None;
-                    entry.digest = None;
-                }
-                return PreviousIndex {
-                    previous: Previous::Absent,
-                    style: None,
-                    departed: Vec::new(),
-                    unrecorded: Vec::new(),
-                    published: None,
-                };
-            }
-            Fetched::Unreadable(why) => {
-                for entry in listing.iter_mut() {
-                    entry.files = None;
-                    entry.summary = None;
-                    entry.digest = None;
-                }
-                return PreviousIndex {
-                    previous: Previous::Unreadable(why),
-                    style: None,
-                    departed: Vec::new(),
-                    unrecorded: Vec::new(),
-                    published: None,
-                };
-            }
+            Fetched::Absent => return PreviousIndex::without(Previous::Absent),
+            Fetched::Unreadable(why) => return PreviousIndex::without(Previous::Unreadable(why)),
             Fetched::Listing {
                 document,
                 now,
                 sha256,
             } => (document, now, sha256),
         };
-        // Known: no file was published for an author that the index does not list.
-        for entry in listing.iter_mut() {
-            entry.files = Some(Vec::new());
-            entry.summary = None;
-            entry.digest = None;
-        }
         let authors = document.authors.len();
         let removed_files = std::mem::take(&mut document.removed_files);
         let mut departed = Vec::new();
@@ -250,6 +225,17 @@ impl PreviousIndex {
                 now: document.now,
                 rendered,
             }),
+        }
+    }
+
+    /// What no readable listing gives: `previous` alone.
+    fn without(previous: Previous) -> PreviousIndex {
+        PreviousIndex {
+            previous,
+            style: None,
+            departed: Vec::new(),
+            unrecorded: Vec::new(),
+            published: None,
         }
     }
 
