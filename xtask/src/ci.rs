@@ -8,7 +8,7 @@ use anyhow::Result;
 use xtask_stacks::{template_lint, templates};
 use xtask_support::generated::Mode;
 use xtask_support::python::{self, install_localstack, install_moto};
-use xtask_support::shell::{cargo, display, run};
+use xtask_support::shell::{cargo, display, run, target_dir};
 use xtask_support::static_build;
 use xtask_support::tools::{
     install_missing, install_registry_test_tools, tools_dir, CDK_CHECK_PACKAGES,
@@ -111,11 +111,7 @@ fn template_checks() -> Result<()> {
 
 /// A workspace binary the test build made (`target/debug/<name>`).
 fn built_binary(name: &str) -> Result<PathBuf> {
-    let target = tools_dir()
-        .parent()
-        .map(PathBuf::from)
-        .ok_or_else(|| anyhow::anyhow!("the tools folder has no parent"))?;
-    let path = target.join("debug").join(name);
+    let path = target_dir().join("debug").join(name);
     if !path.is_file() {
         anyhow::bail!(
             "{} is missing after the test build: `cargo test --workspace --no-run` should \

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use xtask_support::shell::{cargo, project_root, run};
+use xtask_support::shell::{cargo, run, target_dir};
 
 /// Which build of the job.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,9 +31,7 @@ pub fn build(build: Build) -> Result<PathBuf> {
         Build::Shipped => cmd.arg("--release"),
     };
     run(&mut cmd)?;
-    let dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| project_root().join("target"));
+    let dir = target_dir();
     let profile = match build {
         Build::Core => "debug",
         Build::Shipped => "release",

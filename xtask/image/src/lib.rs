@@ -32,7 +32,7 @@ use oci_spec::image::{
     PlatformBuilder, RootFsBuilder,
 };
 use spec::{Descriptor, MediaType, Platform};
-use xtask_support::shell::project_root;
+use xtask_support::shell::target_dir;
 
 /// Where the function's executable lives: absolute, a regular file (Lambda wants no
 /// symlink), in the directory the AWS base images use for custom runtimes.
@@ -303,13 +303,6 @@ pub fn build_image(arch: Arch, ca_bundle: &Path, profile: Profile) -> Result<(Pa
 /// `<target dir>/image/author-stats`.
 pub fn default_layout_dir() -> PathBuf {
     target_dir().join("image").join("author-stats")
-}
-
-/// The cargo target directory (`CARGO_TARGET_DIR`, else `<root>/target`).
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(|d| project_root().join(d))
-        .unwrap_or_else(|| project_root().join("target"))
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

@@ -16,6 +16,15 @@ pub fn project_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The cargo target directory: `CARGO_TARGET_DIR` (relative to the workspace root, as cargo
+/// reads it there), else `<root>/target`.
+pub fn target_dir() -> PathBuf {
+    let root = project_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(|dir| root.join(dir))
+        .unwrap_or_else(|| root.join("target"))
+}
+
 /// `cargo` as the running cargo invoked us (respects `CARGO`).
 pub fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));

@@ -6,14 +6,11 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::shell::{project_root, run};
+use crate::shell::{run, target_dir};
 
 /// Where the tools live: `<target dir>/tools/`.
 pub fn tools_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("target"));
-    project_root().join(target).join("tools")
+    target_dir().join("tools")
 }
 
 /// Debian packages the image push tests need: the registry, skopeo, and htpasswd.
