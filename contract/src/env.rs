@@ -80,6 +80,25 @@ pub const ALL: [&str; 14] = [
     DOWNLOAD_PART_SIZE,
 ];
 
+/// The variables the stack gives the function with its default parameters, reading the
+/// export from `source_bucket` (at its usual keys) and publishing to `charts_bucket`, without
+/// CloudFront (no [`DISTRIBUTION_ID`]): how the image boot test and the cold-start bench run
+/// the image.
+pub fn stack_defaults(source_bucket: &str, charts_bucket: &str) -> Vec<(&'static str, String)> {
+    use crate::defaults;
+    use crate::files::{AUTHORS_FILE, DEFAULT_CHARTS_PREFIX, EXPORT_PREFIX, POSTS_FILE};
+    vec![
+        (SOURCE_BUCKET, source_bucket.to_owned()),
+        (POSTS_KEY, format!("{EXPORT_PREFIX}{POSTS_FILE}")),
+        (AUTHORS_KEY, format!("{EXPORT_PREFIX}{AUTHORS_FILE}")),
+        (CHARTS_BUCKET, charts_bucket.to_owned()),
+        (CHARTS_PREFIX, DEFAULT_CHARTS_PREFIX.to_owned()),
+        (CHART_TIME_ZONE, defaults::TIME_ZONE.to_owned()),
+        (ACTIVE_DAYS, defaults::ACTIVE_DAYS.to_string()),
+        (UPLOAD_CONCURRENCY, defaults::UPLOAD_CONCURRENCY.to_string()),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

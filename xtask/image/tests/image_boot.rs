@@ -156,23 +156,6 @@ fn assert_untrusted_without_the_test_ca(binary: &Path, endpoint: &str, dir: &Pat
     );
 }
 
-/// The function's variables as the main stack sets them (no CloudFront in the emulator).
-fn function_variables() -> Vec<(&'static str, String)> {
-    vec![
-        (env::SOURCE_BUCKET, SOURCE.to_owned()),
-        (env::POSTS_KEY, POSTS_KEY.to_owned()),
-        (env::AUTHORS_KEY, AUTHORS_KEY.to_owned()),
-        (env::CHARTS_BUCKET, CHARTS.to_owned()),
-        (env::CHARTS_PREFIX, PREFIX.to_owned()),
-        (env::CHART_TIME_ZONE, defaults::TIME_ZONE.to_owned()),
-        (env::ACTIVE_DAYS, defaults::ACTIVE_DAYS.to_string()),
-        (
-            env::UPLOAD_CONCURRENCY,
-            defaults::UPLOAD_CONCURRENCY.to_string(),
-        ),
-    ]
-}
-
 /// The answers so far; fails with the function's output when `n` did not come.
 fn answers(api: &RuntimeApi, container: &Container, n: usize) -> Vec<Outcome> {
     let outcomes = api.wait_for(n, WAIT);
@@ -299,7 +282,7 @@ fn the_image_in_lambdas_sandbox_serves_every_invocation_over_tls_as_a_local_run_
         "author-stats-boot",
         &format!("https://127.0.0.1:{S3_PORT}"),
     );
-    vars.extend(function_variables());
+    vars.extend(env::stack_defaults(SOURCE, CHARTS));
     let config = lambda_sandbox(&bundle, &vars).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config["process"]["args"], json!([image::ENTRYPOINT]));
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use contract::defaults::{self, SAMPLE_NOW};
 use contract::env;
-use contract::files::{AUTHORS_FILE, DEFAULT_CHARTS_PREFIX, EXPORT_PREFIX, POSTS_FILE};
+use contract::files::{AUTHORS_FILE, EXPORT_PREFIX, POSTS_FILE};
 use serde_json::{json, Value};
 use testkit::runc::{
     lambda_environment, lambda_sandbox, unpack, Container, RUNTIME_API_PORT, S3_PORT,
@@ -113,7 +113,7 @@ fn cold_start(bundle: &Path, state: &Path, tls: &TlsEndpoint, charts: &str) -> R
         FUNCTION,
         &format!("https://127.0.0.1:{S3_PORT}"),
     );
-    vars.extend(function_variables(charts));
+    vars.extend(env::stack_defaults(SOURCE_BUCKET, charts));
     lambda_sandbox(bundle, &vars)?;
     let id = format!("{FUNCTION}-{}-{charts}", std::process::id());
     // `runc run` in two steps, to bind the Runtime API and the TLS endpoint inside the
@@ -169,23 +169,6 @@ fn cold_start(bundle: &Path, state: &Path, tls: &TlsEndpoint, charts: &str) -> R
         to_first_response,
         summary,
     })
-}
-
-/// The function's variables as the main stack sets them (no CloudFront here).
-fn function_variables(charts: &str) -> Vec<(&'static str, String)> {
-    vec![
-        (env::SOURCE_BUCKET, SOURCE_BUCKET.to_owned()),
-        (env::POSTS_KEY, format!("{EXPORT_PREFIX}{POSTS_FILE}")),
-        (env::AUTHORS_KEY, format!("{EXPORT_PREFIX}{AUTHORS_FILE}")),
-        (env::CHARTS_BUCKET, charts.to_owned()),
-        (env::CHARTS_PREFIX, DEFAULT_CHARTS_PREFIX.to_owned()),
-        (env::CHART_TIME_ZONE, defaults::TIME_ZONE.to_owned()),
-        (env::ACTIVE_DAYS, defaults::ACTIVE_DAYS.to_string()),
-        (
-            env::UPLOAD_CONCURRENCY,
-            defaults::UPLOAD_CONCURRENCY.to_string(),
-        ),
-    ]
 }
 
 fn print(runs: &[ColdStart]) {
